@@ -1,0 +1,160 @@
+"""Persona fixtures shared by every app's tests (see ARCHITECTURE.md, Tests)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kaifaqu.accounts.choices import RoleChoices
+from kaifaqu.accounts.models import Membership, User
+from kaifaqu.enterprises.models import Enterprise
+from kaifaqu.zones.models import Department, Park, Region, Zone
+
+PASSWORD = "Kfq-test-2026!"  # noqa: S105 (test accounts only)
+
+# Valid 统一社会信用代码 (check characters computed with python-stdnum).
+CODE_FIRM_1 = "91140500MA0K00001U"
+CODE_FIRM_2 = "91140500MA0K00002Y"
+CODE_FIRM_B = "91140700MA0K00003C"
+
+
+def make_user(username, role=None, **scope):
+    user = User.objects.create_user(username=username, password=PASSWORD, display_name=username)
+    if role:
+        Membership.objects.create(user=user, role=role, **scope)
+    return user
+
+
+@pytest.fixture
+def world(db):
+    """Two zones in two cities of Shanxi, each with a park, a registry department and firms."""
+    zone_a = Zone.objects.create(
+        name="高平经济技术开发区",
+        short_name="高平经开区",
+        level="provincial",
+        kind="economic",
+        region=Region.objects.get(code="140581"),
+    )
+    zone_b = Zone.objects.create(
+        name="灵石经济技术开发区",
+        short_name="灵石经开区",
+        level="provincial",
+        kind="economic",
+        region=Region.objects.get(code="140729"),
+    )
+    park_a = Park.objects.create(zone=zone_a, name="高平新材料园")
+    park_b = Park.objects.create(zone=zone_b, name="灵石装备园")
+    dept_a = Department.objects.create(zone=zone_a, name="经济运行部", domains=["registry", "statistics"])
+    dept_a_projects = Department.objects.create(zone=zone_a, name="项目服务中心", domains=["projects"])
+    dept_b = Department.objects.create(zone=zone_b, name="经济运行部", domains=["registry", "statistics"])
+    firm_1 = Enterprise.objects.create(
+        credit_code=CODE_FIRM_1, name="高平甲材料有限公司", zone=zone_a, park=park_a, industry_id="2651"
+    )
+    firm_2 = Enterprise.objects.create(
+        credit_code=CODE_FIRM_2, name="高平乙机械有限公司", zone=zone_a, industry_id="3411"
+    )
+    firm_b = Enterprise.objects.create(
+        credit_code=CODE_FIRM_B, name="灵石丙装备有限公司", zone=zone_b, park=park_b, industry_id="3411"
+    )
+    return {
+        "zone_a": zone_a,
+        "zone_b": zone_b,
+        "park_a": park_a,
+        "park_b": park_b,
+        "dept_a": dept_a,
+        "dept_a_projects": dept_a_projects,
+        "dept_b": dept_b,
+        "firm_1": firm_1,
+        "firm_2": firm_2,
+        "firm_b": firm_b,
+    }
+
+
+@pytest.fixture
+def personas(world):
+    """Users for every role; keys are the persona names used in authorization matrices. Anonymous is None."""
+    w = world
+    return {
+        "system_admin": make_user("sysadmin", RoleChoices.SYSTEM_ADMIN),
+        "security_admin": make_user("secadmin", RoleChoices.SECURITY_ADMIN),
+        "audit_admin": make_user("auditadmin", RoleChoices.AUDIT_ADMIN),
+        "zone_admin_a": make_user("admin_a", RoleChoices.ZONE_ADMIN, zone=w["zone_a"]),
+        "staff_a": make_user("staff_a", RoleChoices.DEPARTMENT_STAFF, zone=w["zone_a"], department=w["dept_a"]),
+        "projects_staff_a": make_user(
+            "projects_a", RoleChoices.DEPARTMENT_STAFF, zone=w["zone_a"], department=w["dept_a_projects"]
+        ),
+        "staff_b": make_user("staff_b", RoleChoices.DEPARTMENT_STAFF, zone=w["zone_b"], department=w["dept_b"]),
+        "leader_a": make_user("leader_a", RoleChoices.LEADER, zone=w["zone_a"]),
+        "firm_1_user": make_user("firm1", RoleChoices.ENTERPRISE_USER, enterprise=w["firm_1"], zone=w["zone_a"]),
+        "firm_2_user": make_user("firm2", RoleChoices.ENTERPRISE_USER, enterprise=w["firm_2"], zone=w["zone_a"]),
+        "region_viewer": make_user("jincheng", RoleChoices.REGION_VIEWER, region=Region.objects.get(code="140500")),
+        "anonymous": None,
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) logs the test client in as that user (None stays anonymous)."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
+
+
+# --- Browser journeys (Playwright driving Debian's Chromium) -------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("KAIFAQU_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing: CI must install Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    return {
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """screenshot("name") keeps a full-page PNG under test-artifacts/ for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(name):
+        path = ARTIFACTS / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def login_page(page, live_server):
+    """login_page(user) signs in through the real login form and returns the page."""
+
+    def login(user, password=PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        return page
+
+    return login

@@ -1,0 +1,43 @@
+"""The navigation bar: which sections a user's roles open."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .choices import RoleChoices
+
+BUSINESS_ROLES = {
+    RoleChoices.SYSTEM_ADMIN,
+    RoleChoices.ZONE_ADMIN,
+    RoleChoices.DEPARTMENT_STAFF,
+    RoleChoices.LEADER,
+    RoleChoices.REGION_VIEWER,
+}
+
+
+def nav_items_for(user):
+    items = [("home", _("首页"))]
+    roles = user.roles | ({RoleChoices.SYSTEM_ADMIN} if user.is_superuser else set())
+    if roles & BUSINESS_ROLES:
+        items += [("zones:zone_list", _("开发区")), ("enterprises:enterprise_list", _("企业"))]
+    elif RoleChoices.ENTERPRISE_USER in roles:
+        items += [("enterprises:enterprise_list", _("本企业"))]
+    if roles & {RoleChoices.SYSTEM_ADMIN, RoleChoices.SECURITY_ADMIN, RoleChoices.ZONE_ADMIN}:
+        items.append(("accounts:user_list", _("用户管理")))
+    if roles & {RoleChoices.AUDIT_ADMIN}:
+        items.append(("accounts:audit_list", _("审计日志")))
+    if roles - {RoleChoices.SECURITY_ADMIN, RoleChoices.AUDIT_ADMIN}:
+        items.append(("api-docs", _("接口文档")))
+    return items
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    items = []
+    for name, label in nav_items_for(user):
+        url = reverse(name)
+        active = current == name or (name != "home" and current.split(":")[0] == name.split(":")[0])
+        items.append({"url": url, "label": label, "active": active})
+    return {"nav_items": items}

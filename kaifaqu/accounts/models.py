@@ -1,0 +1,235 @@
+"""Users, their memberships (role + scope), and the append-only audit log of security events."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from .choices import THREE_ADMIN_ROLES, AuditEventChoices, RoleChoices
+
+NOTHING = Q(pk__in=[])
+WRITE_ACTIONS = {"add", "change", "delete"}
+
+
+def region_prefix(code):
+    """GB/T 2260: a province 140000 covers codes 14xxxx, a city 140100 covers 1401xx, a county only itself."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("姓名"), max_length=100, blank=True)
+    phone = models.CharField(_("手机"), max_length=30, blank=True)
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @cached_property
+    def active_memberships(self):
+        return list(self.memberships.select_related("zone", "department", "enterprise", "region"))
+
+    @cached_property
+    def roles(self):
+        return {m.role for m in self.active_memberships}
+
+    def has_role(self, *roles):
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_system_admin(self):
+        return self.is_superuser or RoleChoices.SYSTEM_ADMIN in self.roles
+
+    def zone_ids(self, *roles):
+        """Zones where the user holds one of `roles` (any zone role when none given)."""
+        return {m.zone_id for m in self.active_memberships if m.zone_id and (not roles or m.role in roles)}
+
+    def scope_q(self, scope, action):
+        """The rows of a model (described by `scope`) this user may act on: a Q, or None for no restriction."""
+        if self.is_system_admin:
+            return None
+        condition = NOTHING
+        for membership in self.active_memberships:
+            condition |= membership.scope_q(scope, action)
+        return condition
+
+    def can_add_in_zone(self, scope, zone_id):
+        """Whether the user may create a row of a model described by `scope` in zone `zone_id`."""
+        if self.is_system_admin:
+            return True
+        return any(m.may_write(scope) and m.zone_id == zone_id for m in self.active_memberships)
+
+    def writable_zone_ids(self, scope):
+        return {m.zone_id for m in self.active_memberships if m.zone_id and m.may_write(scope)}
+
+
+class Membership(models.Model):
+    """A role held by a user, with its scope: a zone (and department), an enterprise, or a region."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("用户"))
+    role = models.CharField(_("角色"), max_length=30, choices=RoleChoices.choices)
+    zone = models.ForeignKey(
+        "zones.Zone", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("开发区")
+    )
+    department = models.ForeignKey(
+        "zones.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("部门"),
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("企业"),
+    )
+    region = models.ForeignKey(
+        "zones.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("行政区划")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "zone", "department", "enterprise", "region"],
+                name="%(app_label)s_%(class)s_unique_grant",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.scope_label}"
+
+    @property
+    def scope_label(self):
+        return str(self.department or self.zone or self.enterprise or self.region or "")
+
+    def clean(self):
+        required = {
+            RoleChoices.ZONE_ADMIN: ("zone",),
+            RoleChoices.LEADER: ("zone",),
+            RoleChoices.DEPARTMENT_STAFF: ("zone", "department"),
+            RoleChoices.ENTERPRISE_USER: ("enterprise",),
+            RoleChoices.REGION_VIEWER: ("region",),
+        }.get(self.role, ())
+        errors = {name: _("该角色必须指定此项") for name in required if getattr(self, f"{name}_id") is None}
+        if self.role == RoleChoices.ENTERPRISE_USER and self.enterprise_id and not errors:
+            self.zone_id = self.enterprise.zone_id
+        if self.department_id and self.zone_id and self.department.zone_id != self.zone_id:
+            errors["department"] = _("部门不属于所选开发区")
+        if self.role in THREE_ADMIN_ROLES and self.user_id:
+            others = self.user.memberships.exclude(pk=self.pk).filter(role__in=THREE_ADMIN_ROLES)
+            if others.exclude(role=self.role).exists():
+                errors["role"] = _("三员分立：一个账户不能同时担任系统管理员、安全管理员、审计管理员中的两个")
+        if errors:
+            raise ValidationError(errors)
+
+    def may_write(self, scope):
+        if self.role == RoleChoices.ZONE_ADMIN:
+            return True
+        if self.role == RoleChoices.DEPARTMENT_STAFF and self.department_id:
+            return scope.domain in (self.department.domains or [])
+        return False
+
+    def scope_q(self, scope, action):
+        role = self.role
+        if role in (RoleChoices.ZONE_ADMIN, RoleChoices.DEPARTMENT_STAFF, RoleChoices.LEADER):
+            if action in WRITE_ACTIONS and not self.may_write(scope):
+                return NOTHING
+            return Q(**{scope.zone_lookup(): self.zone_id})
+        if action in WRITE_ACTIONS:
+            return NOTHING
+        if role == RoleChoices.ENTERPRISE_USER and scope.enterprise is not None:
+            return Q(**{scope.enterprise: self.enterprise_id})
+        if role == RoleChoices.REGION_VIEWER and self.region_id:
+            return Q(**{scope.zone_lookup("region__code__startswith"): region_prefix(self.region_id)})
+        return NOTHING
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("audit records are append-only")
+
+    def delete(self):
+        raise PermissionError("audit records are append-only")
+
+
+class AuditEvent(models.Model):
+    """Append-only log of security events (AU-1..4). Each record carries the hash of its predecessor."""
+
+    occurred_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("用户"),
+        db_constraint=False,
+    )
+    username = models.CharField(_("账户"), max_length=150, blank=True)
+    event = models.CharField(_("事件"), max_length=30, choices=AuditEventChoices.choices, db_index=True)
+    success = models.BooleanField(_("成功"), default=True)
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=255, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    record_hash = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-occurred_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_event_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise PermissionError("audit records are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit records are append-only")
+
+    def compute_hash(self):
+        payload = json.dumps(
+            [
+                self.previous_hash,
+                self.occurred_at.isoformat(),
+                self.username,
+                self.event,
+                self.success,
+                self.ip_address,
+                self.object_type,
+                self.object_repr,
+                self.detail,
+            ],
+            ensure_ascii=False,
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()

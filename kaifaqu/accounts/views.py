@@ -1,0 +1,289 @@
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView, TemplateView
+from rest_framework.authtoken.models import Token
+
+from . import services
+from .audit import record_event, verify_chain
+from .choices import AuditEventChoices, RoleChoices
+from .forms import MembershipForm, PasswordResetForm, UserCreateForm, UserForm
+from .models import AuditEvent, Membership
+from .querysets import grantable_roles, manageable_users, may_create_users
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["timed_out"] = self.request.GET.get("timeout") == "1"
+        return context
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        services.change_password(
+            user=self.request.user, request=self.request, new_password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(self.request, self.request.user)
+        messages.success(self.request, _("密码已修改。"))
+        return redirect(self.get_success_url())
+
+
+class ProfileView(LoginRequiredMixin, TemplateView):
+    """The user's own account: roles and the API token (shown once it exists; regenerate at will)."""
+
+    template_name = "accounts/profile.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["token"] = Token.objects.filter(user=self.request.user).first()
+        return context
+
+    def post(self, request):
+        Token.objects.filter(user=request.user).delete()
+        Token.objects.create(user=request.user)
+        record_event(
+            AuditEventChoices.CONFIG_CHANGE, request=request, obj=request.user, detail={"api_token": "regenerated"}
+        )
+        messages.success(request, _("已生成新的接口令牌，旧令牌已失效。"))
+        return redirect("accounts:profile")
+
+
+class UserAdminMixin(LoginRequiredMixin):
+    """Only account managers reach these pages; anyone else gets 404 (out of scope)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not (may_create_users(request.user) or grantable_roles(request.user)):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_target(self, pk):
+        return get_object_or_404(manageable_users(self.request.user), pk=pk)
+
+
+class UserListView(UserAdminMixin, TemplateView):
+    template_name = "accounts/user_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        users = manageable_users(self.request.user).prefetch_related("memberships__zone", "memberships__department")
+        q = self.request.GET.get("q", "").strip()
+        role = self.request.GET.get("role", "")
+        active = self.request.GET.get("active", "")
+        if q:
+            users = users.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+        if role in RoleChoices.values:
+            users = users.filter(memberships__role=role).distinct()
+        if active in ("1", "0"):
+            users = users.filter(is_active=active == "1")
+        page = Paginator(users.order_by("username"), 50).get_page(self.request.GET.get("page"))
+        context.update(
+            page=page,
+            roles=RoleChoices.choices,
+            q=q,
+            role=role,
+            active=active,
+            may_create=may_create_users(self.request.user),
+        )
+        return context
+
+
+class UserAddView(UserAdminMixin, FormView):
+    template_name = "accounts/user_form.html"
+    form_class = UserCreateForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_create_users(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        user = services.create_user(
+            actor=self.request.user,
+            request=self.request,
+            username=data["username"],
+            password=data["password"],
+            display_name=data["display_name"],
+            email=data["email"],
+            phone=data["phone"],
+        )
+        messages.success(self.request, _("用户已创建，请为其授予角色。"))
+        return redirect("accounts:user", pk=user.pk)
+
+
+class UserView(UserAdminMixin, TemplateView):
+    """One account: details, roles with grant/revoke, disable/enable, password reset."""
+
+    template_name = "accounts/user.html"
+
+    def scope_querysets(self):
+        # Membership points up to zones and enterprises by name; read their tables the same way (no import up).
+        Zone, Department, Region = (apps.get_model("zones", n) for n in ("Zone", "Department", "Region"))
+        Enterprise = apps.get_model("enterprises", "Enterprise")
+        actor = self.request.user
+        if actor.is_superuser or actor.has_role(RoleChoices.SECURITY_ADMIN, RoleChoices.SYSTEM_ADMIN):
+            zones = Zone.objects.all()
+            regions = Region.objects.all()
+        else:
+            zones = Zone.objects.filter(pk__in=actor.zone_ids(RoleChoices.ZONE_ADMIN))
+            regions = Region.objects.none()
+        return {
+            "zones": zones,
+            "departments": Department.objects.filter(zone__in=zones).select_related("zone"),
+            "enterprises": Enterprise.objects.filter(zone__in=zones),
+            "regions": regions,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        target = self.get_target(self.kwargs["pk"])
+        actor = self.request.user
+        context.update(
+            target=target,
+            memberships=target.memberships.select_related("zone", "department", "enterprise", "region"),
+            user_form=kwargs.get("user_form") or UserForm(instance=target),
+            password_form=kwargs.get("password_form") or PasswordResetForm(),
+            may_edit=may_create_users(actor),
+            may_grant=bool(grantable_roles(actor)),
+        )
+        if context["may_grant"]:
+            context["membership_form"] = kwargs.get("membership_form") or MembershipForm(
+                actor=actor, **self.scope_querysets()
+            )
+        return context
+
+    def post(self, request, pk):
+        target = self.get_target(pk)
+        action = request.POST.get("action")
+        handler = {
+            "update": self.update_user,
+            "reset_password": self.reset_password,
+            "grant": self.grant,
+            "revoke": self.revoke,
+            "disable": self.toggle_active,
+            "enable": self.toggle_active,
+        }.get(action)
+        if handler is None:
+            raise Http404
+        return handler(request, target)
+
+    def require_editor(self):
+        if not may_create_users(self.request.user):
+            raise Http404
+
+    def update_user(self, request, target):
+        self.require_editor()
+        form = UserForm(request.POST, instance=target)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(user_form=form))
+        form.save()
+        record_event(AuditEventChoices.USER_UPDATE, request=request, obj=target)
+        messages.success(request, _("用户信息已保存。"))
+        return redirect("accounts:user", pk=target.pk)
+
+    def reset_password(self, request, target):
+        self.require_editor()
+        form = PasswordResetForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(password_form=form))
+        services.reset_password(
+            actor=request.user, request=request, user=target, new_password=form.cleaned_data["password"]
+        )
+        messages.success(request, _("密码已重置，用户下次登录时须修改密码。"))
+        return redirect("accounts:user", pk=target.pk)
+
+    def toggle_active(self, request, target):
+        self.require_editor()
+        if target == request.user:
+            messages.error(request, _("不能停用自己的账户。"))
+        else:
+            services.set_user_active(
+                actor=request.user, request=request, user=target, active=request.POST["action"] == "enable"
+            )
+            messages.success(request, _("账户状态已更新。"))
+        return redirect("accounts:user", pk=target.pk)
+
+    def grant(self, request, target):
+        if not grantable_roles(request.user):
+            raise Http404
+        form = MembershipForm(request.POST, actor=request.user, **self.scope_querysets())
+        form.instance.user = target
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(membership_form=form))
+        data = form.cleaned_data
+        services.grant_role(
+            actor=request.user,
+            request=request,
+            user=target,
+            role=data["role"],
+            zone=data["zone"],
+            department=data["department"],
+            enterprise=data["enterprise"],
+            region=data["region"],
+        )
+        messages.success(request, _("已授予角色。"))
+        return redirect("accounts:user", pk=target.pk)
+
+    def revoke(self, request, target):
+        allowed = grantable_roles(request.user)
+        membership = get_object_or_404(Membership, pk=request.POST.get("membership"), user=target)
+        zones = self.scope_querysets()["zones"]
+        if membership.role not in allowed or (membership.zone_id and not zones.filter(pk=membership.zone_id).exists()):
+            raise Http404
+        services.revoke_role(actor=request.user, request=request, membership=membership)
+        messages.success(request, _("已撤销角色。"))
+        return redirect("accounts:user", pk=target.pk)
+
+
+class AuditListView(LoginRequiredMixin, TemplateView):
+    """审计日志: read-only, for the audit administrator alone (三员分立)."""
+
+    template_name = "accounts/audit_list.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_role(RoleChoices.AUDIT_ADMIN):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        events = AuditEvent.objects.select_related("user")
+        params = self.request.GET
+        if params.get("event") in AuditEventChoices.values:
+            events = events.filter(event=params["event"])
+        if params.get("username"):
+            events = events.filter(username__icontains=params["username"].strip())
+        if params.get("success") in ("1", "0"):
+            events = events.filter(success=params["success"] == "1")
+        if parse_date(params.get("since", "") or ""):
+            events = events.filter(occurred_at__date__gte=parse_date(params["since"]))
+        if parse_date(params.get("until", "") or ""):
+            events = events.filter(occurred_at__date__lte=parse_date(params["until"]))
+        context.update(
+            page=Paginator(events, 100).get_page(params.get("page")),
+            events=AuditEventChoices.choices,
+            params=params,
+            broken=verify_chain() if params.get("verify") == "1" else None,
+            verified=params.get("verify") == "1",
+        )
+        return context

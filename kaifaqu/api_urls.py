@@ -1,0 +1,17 @@
+"""One router for the REST API under /api/; each app's api.py defines its viewsets and they are registered here."""
+
+from rest_framework.routers import DefaultRouter
+
+from kaifaqu.enterprises.api import EnterpriseViewSet, IndustryClassViewSet
+from kaifaqu.zones.api import DepartmentViewSet, IndustryChainViewSet, ParkViewSet, RegionViewSet, ZoneViewSet
+
+router = DefaultRouter()
+router.register("zones", ZoneViewSet, basename="zone")
+router.register("parks", ParkViewSet, basename="park")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("chains", IndustryChainViewSet, basename="industrychain")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("industry-classes", IndustryClassViewSet, basename="industryclass")
+router.register("regions", RegionViewSet, basename="region")
+
+urlpatterns = router.urls

@@ -1,0 +1,226 @@
+"""Shared building blocks of the REST API: scope from `restrict()`, per-object and per-zone write checks, model
+validation and attributed history. Each app's api.py builds its serializers and viewsets on these, so the API
+decides access exactly as the rest of the system does (ARCHITECTURE.md, Scope).
+
+- Reads: `ScopedViewSetMixin.get_queryset` is `Model.objects.restrict(user, "view")`; an object outside it is a 404.
+- Changes and deletes: the object must also be in `restrict(user, "change" / "delete")`, else 403 and nothing changes.
+- Creates: the new row's zone must pass `user.can_add_in_zone(Model.scope, zone_id)`, else 403.
+- Validation: `ModelCleanSerializer` runs the model's `full_clean()`, so the API answers with the same messages as
+  the forms, per field, as a 400.
+- History: every save goes through the serializer with the requesting user as `_history_user`, because
+  simple-history's middleware does not see token-authenticated users.
+"""
+
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.settings import api_settings
+from rest_framework.validators import UniqueValidator
+
+HISTORY_USER = "_history_user"
+
+
+def request_user(context):
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+class Conflict(APIException):
+    """409: the request is understood and allowed, but the row's current state forbids it (e.g. still in use)."""
+
+    status_code = 409
+    default_detail = _("该数据仍在使用中，不能执行此操作")
+    default_code = "conflict"
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related row chosen by id among those the requesting user may view; any other id 'does not exist'.
+
+    Reference tables without scope (regions, industry classes, tags) are not restricted.
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if hasattr(queryset, "restrict"):
+            queryset = queryset.restrict(request_user(self.context), "view")
+        return queryset
+
+
+def without_unique_validators(kwargs):
+    """Drop DRF's UniqueValidator: the model's full_clean() checks uniqueness with the model's own message."""
+    if "validators" in kwargs:
+        kwargs["validators"] = [v for v in kwargs["validators"] if not isinstance(v, UniqueValidator)]
+    return kwargs
+
+
+class ModelCleanSerializer(serializers.ModelSerializer):
+    """A model serializer whose validation is the model's: `full_clean()` on the would-be row.
+
+    Uniqueness, constraints and `Model.clean()` answer with the model's (Chinese, translatable) messages under the
+    field they concern. Values normalised by `clean()` (e.g. the credit code in upper case) are what gets saved.
+    Fields named in `Meta.create_only_fields` may be set on creation but not changed afterwards.
+    Many-to-many values are written after the row by `set_many_to_many`, only when they differ.
+    """
+
+    serializer_related_field = ScopedPrimaryKeyRelatedField
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        return field_class, without_unique_validators(field_kwargs)
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, field_kwargs = super().build_relational_field(field_name, relation_info)
+        return field_class, without_unique_validators(field_kwargs)
+
+    def get_validators(self):
+        # Unique-together and UniqueConstraint checks come from full_clean() in validate().
+        return []
+
+    # -- validation ---------------------------------------------------------------------------------------------
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        self.check_create_only(attrs)
+        model = self.Meta.model
+        concrete = {f.name for f in model._meta.concrete_fields}
+        candidate = copy.copy(self.instance) if self.instance is not None else model()
+        for name, value in attrs.items():
+            if name in concrete:
+                setattr(candidate, name, value)
+        try:
+            candidate.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(self.error_detail(error)) from error
+        for name in attrs:
+            if name in concrete:
+                attrs[name] = getattr(candidate, name)
+        return attrs
+
+    def check_create_only(self, attrs):
+        if self.instance is None:
+            return
+        for name in getattr(self.Meta, "create_only_fields", ()):
+            if name in attrs and attrs[name] != getattr(self.instance, name):
+                raise serializers.ValidationError({name: self.create_only_message(name)})
+
+    def create_only_message(self, name):
+        return _("创建后不能更改此项")
+
+    def error_detail(self, error):
+        """Django's {model field: [messages]} as DRF's {serializer field: [messages]}."""
+        if not hasattr(error, "error_dict"):
+            return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+        by_source = {field.source: name for name, field in self.fields.items()}
+        detail = {}
+        for key, messages in error.message_dict.items():
+            name = api_settings.NON_FIELD_ERRORS_KEY if key == NON_FIELD_ERRORS else by_source.get(key, key)
+            detail.setdefault(name, []).extend(messages)
+        return detail
+
+    # -- saving -------------------------------------------------------------------------------------------------
+
+    def split_many_to_many(self, validated_data):
+        names = {f.name for f in self.Meta.model._meta.many_to_many}
+        return {name: validated_data.pop(name) for name in list(validated_data) if name in names}
+
+    def create(self, validated_data):
+        history_user = validated_data.pop(HISTORY_USER, None)
+        related = self.split_many_to_many(validated_data)
+        instance = self.Meta.model(**validated_data)
+        return self.save_instance(instance, related, history_user)
+
+    def update(self, instance, validated_data):
+        history_user = validated_data.pop(HISTORY_USER, None)
+        related = self.split_many_to_many(validated_data)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return self.save_instance(instance, related, history_user)
+
+    def save_instance(self, instance, related, history_user):
+        instance._history_user = history_user
+        instance.save()
+        for name, value in related.items():
+            self.set_many_to_many(instance, name, value)
+        if hasattr(instance, "_prefetched_objects_cache"):
+            instance._prefetched_objects_cache = {}
+        return instance
+
+    def set_many_to_many(self, instance, name, values):
+        manager = getattr(instance, name)
+        if {obj.pk for obj in values} != set(manager.values_list("pk", flat=True)):
+            manager.set(values)
+
+
+class ScopedPermission(permissions.IsAuthenticated):
+    """Authenticated; creating needs write rights somewhere; changing or deleting needs them on the object.
+
+    Visibility itself is not decided here: the view's queryset is already restricted, so an object outside the
+    user's view scope never reaches `has_object_permission` (404).
+    """
+
+    message = _("您没有执行此操作的权限")
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if getattr(view, "action", None) == "create":
+            return view.may_create(request.user)
+        return True
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        action = "delete" if request.method == "DELETE" else "change"
+        return type(obj).objects.restrict(request.user, action).filter(pk=obj.pk).exists()
+
+
+class ScopedViewSetMixin:
+    """The queryset, write checks and attributed saves of every zone-owned resource.
+
+    Set `model`, and `select_related` / `prefetch_related` so that list pages issue a bounded number of queries.
+    `zone_field` names the serializer value that carries the new row's zone (None for a zone itself).
+    Combine with the DRF mixins for the actions the resource offers and `viewsets.GenericViewSet`.
+    """
+
+    model = None
+    select_related = ()
+    prefetch_related = ()
+    zone_field = "zone"
+    permission_classes = [ScopedPermission]
+
+    def get_queryset(self):
+        queryset = self.model.objects.restrict(self.request.user, "view")
+        if self.select_related:
+            queryset = queryset.select_related(*self.select_related)
+        if self.prefetch_related:
+            queryset = queryset.prefetch_related(*self.prefetch_related)
+        return queryset
+
+    def may_create(self, user):
+        """Coarse check before validation: may the user create this kind of row in any zone at all?"""
+        return user.is_system_admin or bool(user.writable_zone_ids(self.model.scope))
+
+    def check_create(self, validated_data):
+        """Fine check after validation: may the user create the row in the zone it names?"""
+        zone = validated_data.get(self.zone_field)
+        if not self.request.user.can_add_in_zone(self.model.scope, getattr(zone, "pk", None)):
+            raise PermissionDenied(_("您没有在该开发区新建此类数据的权限"))
+
+    def perform_create(self, serializer):
+        self.check_create(serializer.validated_data)
+        with transaction.atomic():
+            serializer.save(**{HISTORY_USER: self.request.user})
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            serializer.save(**{HISTORY_USER: self.request.user})
+
+    def perform_destroy(self, instance):
+        instance._history_user = self.request.user
+        with transaction.atomic():
+            instance.delete()

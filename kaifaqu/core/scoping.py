@@ -1,0 +1,54 @@
+"""Row-level scope: the one place that decides which rows a user may see or change.
+
+A model declares how its rows reach a zone (and an enterprise) with a `Scope`; the user object answers with a Q
+object for an action (see `kaifaqu.accounts.models.User.scope_q`). Views, API, exports and imports call
+`Model.objects.restrict(user, action)` and never filter by hand. Out of scope means not found (404).
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.http import Http404
+
+ACTIONS = ("view", "add", "change", "delete")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Paths from a row to its zone and enterprise; `domain` names the department domain that may write it.
+
+    zone: lookup path to the zone's primary key ("zone" for a ForeignKey, "" when the row *is* a zone).
+    enterprise: lookup path to the enterprise's primary key, or None when enterprise users never see the rows.
+    """
+
+    zone: str
+    enterprise: str | None = None
+    domain: str = "registry"
+
+    def zone_lookup(self, suffix=""):
+        """The ORM lookup from a row to its zone's field `suffix` (e.g. "region__code__startswith")."""
+        if not self.zone:
+            return suffix or "pk"
+        return f"{self.zone}__{suffix}" if suffix else self.zone
+
+
+class ScopedQuerySet(models.QuerySet):
+    def restrict(self, user, action="view"):
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        condition = user.scope_q(self.model.scope, action)
+        if condition is None:
+            return self
+        return self.filter(condition)
+
+    def get_restricted_or_404(self, user, action="view", **lookup):
+        try:
+            return self.restrict(user, action).get(**lookup)
+        except self.model.DoesNotExist as missing:
+            raise Http404 from missing
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+    pass

@@ -1,0 +1,105 @@
+"""OpenAPI schema at /api/schema/ and its docs at /api/docs/: generated cleanly, served with local assets only."""
+
+import json
+import re
+
+import pytest
+import yaml
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from drf_spectacular.drainage import GENERATOR_STATS
+from rest_framework.authtoken.models import Token
+
+API_PATHS = {
+    "/api/zones/",
+    "/api/zones/{id}/",
+    "/api/parks/",
+    "/api/parks/{id}/",
+    "/api/departments/",
+    "/api/departments/{id}/",
+    "/api/chains/",
+    "/api/chains/{id}/",
+    "/api/enterprises/",
+    "/api/enterprises/{id}/",
+    "/api/industry-classes/",
+    "/api/industry-classes/{code}/",
+    "/api/regions/",
+    "/api/regions/{code}/",
+}
+URL = re.compile(r"""https?://[^\s"'<>)]+""")
+LOCAL_HOSTS = ("testserver",)
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def test_schema_generates_without_warnings_or_errors(db, tmp_path):
+    GENERATOR_STATS.reset()
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(target))
+    assert not GENERATOR_STATS
+    schema = yaml.safe_load(target.read_text(encoding="utf-8"))
+    assert set(schema["paths"]) == API_PATHS
+    # Zones and enterprises are never deleted through the API; parks, departments and chains may be.
+    assert "delete" not in schema["paths"]["/api/zones/{id}/"]
+    assert "delete" not in schema["paths"]["/api/enterprises/{id}/"]
+    assert "delete" in schema["paths"]["/api/parks/{id}/"]
+    for reference in ("/api/regions/", "/api/regions/{code}/", "/api/industry-classes/"):
+        assert set(schema["paths"][reference]) - {"parameters"} == {"get"}
+    enterprise = schema["components"]["schemas"]["Enterprise"]["properties"]
+    assert enterprise["tags"]["type"] == "array"
+    assert enterprise["tags"]["items"]["type"] == "string"
+    assert enterprise["registered_capital"]["type"] == "string"
+    assert enterprise["registered_capital"]["format"] == "decimal"
+    list_parameters = {p["name"] for p in schema["paths"]["/api/enterprises/"]["get"]["parameters"]}
+    filters = {"q", "zone", "park", "section", "division", "industry", "status", "scale", "chain", "tag"}
+    assert list_parameters >= filters | {"page", "ordering"}
+
+
+@pytest.mark.parametrize("auth", ["session", "token"])
+def test_schema_endpoint_answers_signed_in_users(personas, client, auth):
+    user = personas["staff_a"]
+    headers = {}
+    if auth == "session":
+        client.force_login(user)
+    else:
+        headers["Authorization"] = f"Token {Token.objects.create(user=user).key}"
+    response = client.get("/api/schema/?format=json", headers=headers, secure=True)
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    assert schema["openapi"].startswith("3.")
+    assert set(schema["paths"]) >= API_PATHS
+
+
+def external_urls(text):
+    return [url for url in URL.findall(text) if url.split("/")[2] not in LOCAL_HOSTS]
+
+
+def test_docs_use_only_local_assets(personas, client):
+    client.force_login(personas["staff_a"])
+    response = client.get("/api/docs/", secure=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert external_urls(html) == []
+    assets = re.findall(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)="([^"]+)\"""", html)
+    static_assets = [url for url in assets if url.startswith("/static/")]
+    assert len(static_assets) >= 3  # the Swagger UI bundle, its preset and stylesheet
+    for url in assets:
+        assert url.startswith("/") and not url.startswith("//"), url
+    for url in static_assets:
+        assert finders.find(url.removeprefix("/static/")), f"{url} is not a local static file"
+    # The page's own script (SpectacularSwaggerSplitView keeps it out of the HTML for the CSP) is local too.
+    scripts = [url for url in assets if not url.startswith("/static/")]
+    assert scripts == ["/api/docs/?script="]
+    script = client.get(scripts[0], secure=True)
+    assert script.status_code == 200
+    assert external_urls(script.content.decode()) == []
+
+
+def test_docs_do_not_call_the_online_validator(personas, client):
+    client.force_login(personas["staff_a"])
+    script = client.get("/api/docs/?script=", secure=True).content.decode()
+    settings_json = re.search(r"const swaggerSettings = (\{.*?\});", script, re.S).group(1)
+    assert json.loads(settings_json).get("validatorUrl", "unset") is None

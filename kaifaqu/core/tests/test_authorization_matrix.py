@@ -1,0 +1,736 @@
+"""Authorization matrix: every UI view × every persona (ARCHITECTURE.md, Tests).
+
+Each view has one or more probes (an object in zone A and one in zone B where the view takes an object). For each
+probe and persona the matrix states the GET outcome and, on write views, the POST outcome with a valid payload:
+
+- allowed: the view answers (200, or a redirect for writes) and the write took effect;
+- denied: 404 (out of scope), or 302 to the login page for anonymous users — and every business table is exactly
+  as it was before the request.
+
+The list of views comes from the URL resolver, so a new view without a matrix entry fails
+`test_every_ui_view_has_a_matrix_entry`. The API (/api/), static files, the Django admin and i18n views are covered
+elsewhere and excluded here.
+"""
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import openpyxl
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.urls import URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+from stdnum.cn import uscc
+
+from conftest import PASSWORD
+from kaifaqu.accounts.choices import RoleChoices
+from kaifaqu.accounts.models import AuditEvent, Membership, User
+from kaifaqu.core.models import ImportJob, ImportStatusChoices
+from kaifaqu.enterprises.importers import EnterpriseImporter
+from kaifaqu.enterprises.models import Contact, Enterprise, Relocation
+from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
+
+PERSONAS = (
+    "system_admin",
+    "security_admin",
+    "audit_admin",
+    "zone_admin_a",
+    "staff_a",
+    "projects_staff_a",
+    "staff_b",
+    "leader_a",
+    "firm_1_user",
+    "firm_2_user",
+    "region_viewer",
+    "anonymous",
+)
+LOGGED_IN = tuple(p for p in PERSONAS if p != "anonymous")
+# Personas that read everything in zone A (region_viewer's 晋城市 140500 covers 高平 140581, not 灵石 140729).
+READ_A = ("system_admin", "zone_admin_a", "staff_a", "projects_staff_a", "leader_a", "region_viewer")
+READ_B = ("system_admin", "staff_b")
+# Registry writers (parks, chains, enterprises, contacts) and zone administrators (zone, departments).
+REGISTRY_A = ("system_admin", "zone_admin_a", "staff_a")
+REGISTRY_B = ("system_admin", "staff_b")
+ADMIN_A = ("system_admin", "zone_admin_a")
+ADMIN_B = ("system_admin",)
+ENTERPRISE_WRITERS = ("system_admin", "zone_admin_a", "staff_a", "staff_b")
+
+# Route prefixes outside this matrix: the API has its own matrix; admin, i18n and static are not our views.
+EXCLUDED_PREFIXES = ("api/", "i18n/", "jsi18n/", settings.ADMIN_URL, settings.STATIC_URL.lstrip("/"))
+
+NEW_PASSWORD = "Matrix-new-2026!"
+
+
+# ---------------------------------------------------------------------------------------------------------- outcomes
+@dataclass(frozen=True)
+class Login:
+    """302 to the login page (anonymous)."""
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """302 to the URL `to(world)` returns."""
+
+    to: Any
+
+
+@dataclass(frozen=True)
+class Written:
+    """A write that succeeded: a redirect (to `to(world)` when given) and the effect checked by the post's `effect`."""
+
+    to: Any = None
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """The page re-renders with a form error (200) and nothing is written."""
+
+
+LOGIN, WRITTEN, INVALID = Login(), Written(), Invalid()
+
+
+def allow(*personas, anonymous=LOGIN, denied=404, allowed=200):
+    """Expected outcome per persona: `allowed` for `personas`, `denied` for the rest, `anonymous` for None."""
+    return {p: anonymous if p == "anonymous" else allowed if p in personas else denied for p in PERSONAS}
+
+
+def write(*personas, invalid=()):
+    expected = allow(*personas, allowed=WRITTEN)
+    expected.update(dict.fromkeys(invalid, INVALID))
+    return expected
+
+
+@dataclass
+class Post:
+    payload: Any  # world -> dict
+    expect: dict
+    effect: Any  # (world, user, client) -> bool: the write took place
+
+
+@dataclass
+class Probe:
+    view: str
+    label: str = ""
+    kwargs: Any = None  # world -> dict of URL kwargs
+    get: dict = field(default_factory=dict)
+    posts: dict = field(default_factory=dict)  # name -> Post
+    visible: Any = None  # a Visibility: which objects each persona sees on the page
+    query: str = ""
+
+
+@dataclass
+class Visibility:
+    """Which of a set of objects a persona sees on a list page, recognised by a marker in the response."""
+
+    markers: Any  # world -> {key: bytes marker}
+    expect: dict  # persona -> set of keys
+    content: Any = None  # response -> text to search (default: the HTML)
+
+
+# ---------------------------------------------------------------------------------------------------------- payloads
+def credit_code(prefix17):
+    return prefix17 + uscc.calc_check_digit(prefix17)
+
+
+def enterprise_payload(firm=None, **changes):
+    data = {
+        "credit_code": "",
+        "name": "",
+        "former_names": "",
+        "zone": "",
+        "park": "",
+        "industry": "2651",
+        "region": "",
+        "address": "",
+        "legal_representative": "",
+        "founded_on": "",
+        "registered_capital": "",
+        "scale": "",
+        "status": "active",
+        "status_changed_on": "",
+        "main_products": "",
+        "description": "",
+    }
+    if firm is not None:
+        data.update(
+            credit_code=firm.credit_code,
+            name=firm.name,
+            former_names=firm.former_names,
+            zone=firm.zone_id,
+            park=firm.park_id or "",
+            industry=firm.industry_id,
+            region=firm.region_id or "",
+            address=firm.address,
+            legal_representative=firm.legal_representative,
+            scale=firm.scale,
+            status=firm.status,
+            main_products=firm.main_products,
+            description=firm.description,
+        )
+    data.update(changes)
+    return data
+
+
+def zone_payload(zone, **changes):
+    data = {
+        "name": zone.name,
+        "short_name": zone.short_name,
+        "level": zone.level,
+        "kind": zone.kind,
+        "region": zone.region_id,
+        "established_on": "",
+        "address": zone.address,
+        "description": zone.description,
+    }
+    data.update(changes)
+    return data
+
+
+def new_firm_payload(w, zone_key, suffix):
+    zone = w[zone_key]
+    return enterprise_payload(
+        credit_code=credit_code(f"91140500MA0K9{suffix:04d}"),
+        name=f"矩阵新企业{suffix}有限公司",
+        zone=zone.pk,
+        industry="3411",
+    )
+
+
+def firm_named(name):
+    return lambda w, user, client: Enterprise.objects.filter(name=name).exists()
+
+
+def to_login_page(w):
+    return reverse("accounts:login")
+
+
+def logged_out(w, user, client):
+    return client.get(reverse("home")).status_code == 302
+
+
+# ------------------------------------------------------------------------------------------------------------ matrix
+def pk(key, name="pk"):
+    return lambda w: {name: w[key].pk}
+
+
+def zone_markers(w):
+    return {key: f'href="{w[key].get_absolute_url()}"'.encode() for key in ("zone_a", "zone_b")}
+
+
+def firm_markers(w):
+    return {key: f'href="{w[key].get_absolute_url()}"'.encode() for key in ("firm_1", "firm_2", "firm_b")}
+
+
+def user_markers(w):
+    return {key: f'href="{reverse("accounts:user", args=[w[key].pk])}"'.encode() for key in ("u_staff_a", "u_staff_b")}
+
+
+def export_names(response):
+    """Every cell of the exported workbook, as one text to search firm names in."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    cells = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v]
+    return "\n".join(cells).encode()
+
+
+def firm_name_markers(w):
+    return {key: w[key].name.encode() for key in ("firm_1", "firm_2", "firm_b")}
+
+
+ZONES_SEEN = {p: set() for p in LOGGED_IN}
+ZONES_SEEN.update({p: {"zone_a"} for p in READ_A})
+ZONES_SEEN.update(system_admin={"zone_a", "zone_b"}, staff_b={"zone_b"})
+
+FIRMS_SEEN = {p: set() for p in LOGGED_IN}
+FIRMS_SEEN.update({p: {"firm_1", "firm_2"} for p in READ_A})
+FIRMS_SEEN.update(
+    system_admin={"firm_1", "firm_2", "firm_b"}, staff_b={"firm_b"}, firm_1_user={"firm_1"}, firm_2_user={"firm_2"}
+)
+
+HOME = allow(*LOGGED_IN)
+HOME.update(
+    firm_1_user=Redirect(lambda w: w["firm_1"].get_absolute_url()),
+    firm_2_user=Redirect(lambda w: w["firm_2"].get_absolute_url()),
+    audit_admin=Redirect(lambda w: reverse("accounts:audit_list")),
+    security_admin=Redirect(lambda w: reverse("accounts:user_list")),
+)
+
+LOGIN_PAGE = allow(anonymous=200, denied=Redirect(lambda w: reverse("home")))
+
+
+def zone_part_probes(kind, model, readers_a, readers_b, name_field_payload):
+    """add / edit / delete probes for a park, department or chain in zone A and zone B."""
+    probes = []
+    sides = (("A", "zone_a", f"{kind}_a", readers_a), ("B", "zone_b", f"{kind}_b", readers_b))
+    for label, zone_key, obj_key, writers in sides:
+        new_name = f"矩阵新{model._meta.verbose_name}{label}"
+        renamed = f"矩阵改名{label}"
+        probes += [
+            Probe(
+                f"zones:{kind}_add",
+                label,
+                pk(zone_key, "zone_pk"),
+                allow(*writers),
+                {
+                    "add": Post(
+                        lambda w, n=new_name: name_field_payload(n),
+                        write(*writers),
+                        lambda w, u, c, n=new_name, z=zone_key: model.objects.filter(zone=w[z], name=n).exists(),
+                    )
+                },
+            ),
+            Probe(
+                f"zones:{kind}_edit",
+                label,
+                pk(obj_key),
+                allow(*writers),
+                {
+                    "edit": Post(
+                        lambda w, n=renamed: name_field_payload(n),
+                        write(*writers),
+                        lambda w, u, c, n=renamed, o=obj_key: model.objects.get(pk=w[o].pk).name == n,
+                    )
+                },
+            ),
+            Probe(
+                f"zones:{kind}_delete",
+                label,
+                pk(obj_key),
+                allow(*writers),
+                {
+                    "delete": Post(
+                        lambda w: {},
+                        write(*writers),
+                        lambda w, u, c, o=obj_key: not model.objects.filter(pk=w[o].pk).exists(),
+                    )
+                },
+            ),
+        ]
+    return probes
+
+
+MATRIX = [
+    Probe("home", get=HOME, visible=Visibility(zone_markers, ZONES_SEEN)),
+    # ---- accounts
+    Probe("accounts:login", get=LOGIN_PAGE),
+    Probe(
+        "accounts:logout",
+        get=allow(anonymous=405, denied=405),
+        posts={
+            "logout": Post(
+                lambda w: {},
+                allow(*LOGGED_IN, anonymous=Redirect(to_login_page), allowed=Written(to=to_login_page)),
+                logged_out,
+            )
+        },
+    ),
+    Probe(
+        "accounts:password_change",
+        get=allow(*LOGGED_IN),
+        posts={
+            "change": Post(
+                lambda w: {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+                write(*LOGGED_IN),
+                lambda w, u, c: User.objects.get(pk=u.pk).check_password(NEW_PASSWORD),
+            )
+        },
+    ),
+    Probe(
+        "accounts:profile",
+        get=allow(*LOGGED_IN),
+        posts={"token": Post(lambda w: {}, write(*LOGGED_IN), lambda w, u, c: Token.objects.filter(user=u).exists())},
+    ),
+    Probe(
+        "accounts:user_list",
+        get=allow("system_admin", "security_admin", "zone_admin_a"),
+        visible=Visibility(
+            user_markers,
+            {
+                **{p: set() for p in LOGGED_IN},
+                "system_admin": {"u_staff_a", "u_staff_b"},
+                "security_admin": {"u_staff_a", "u_staff_b"},
+                "zone_admin_a": {"u_staff_a"},
+            },
+        ),
+    ),
+    Probe(
+        "accounts:user_add",
+        get=allow(*ADMIN_A),
+        posts={
+            "create": Post(
+                lambda w: {
+                    "username": "matrix_new",
+                    "display_name": "矩阵新用户",
+                    "email": "",
+                    "phone": "",
+                    "password": NEW_PASSWORD,
+                },
+                write(*ADMIN_A),
+                lambda w, u, c: User.objects.filter(username="matrix_new", must_change_password=True).exists(),
+            )
+        },
+    ),
+    *[
+        Probe(
+            "accounts:user",
+            label,
+            pk(target),
+            allow("system_admin", "security_admin", *zone_admins),
+            {
+                "update": Post(
+                    lambda w: {"action": "update", "display_name": "矩阵改名", "email": "", "phone": ""},
+                    write("system_admin", *zone_admins),
+                    lambda w, u, c, t=target: User.objects.get(pk=w[t].pk).display_name == "矩阵改名",
+                ),
+                "grant": Post(
+                    lambda w, z=zone_key: {"action": "grant", "role": RoleChoices.LEADER, "zone": w[z].pk},
+                    write("security_admin", *zone_admins),
+                    lambda w, u, c, t=target, z=zone_key: Membership.objects.filter(
+                        user=w[t], role=RoleChoices.LEADER, zone=w[z]
+                    ).exists(),
+                ),
+                "reset_password": Post(
+                    lambda w: {"action": "reset_password", "password": NEW_PASSWORD},
+                    write("system_admin", *zone_admins),
+                    lambda w, u, c, t=target: User.objects.get(pk=w[t].pk).check_password(NEW_PASSWORD),
+                ),
+            },
+        )
+        for label, target, zone_key, zone_admins in (
+            ("A", "u_staff_a", "zone_a", ("zone_admin_a",)),
+            ("B", "u_staff_b", "zone_b", ()),
+        )
+    ],
+    Probe("accounts:audit_list", get=allow("audit_admin")),
+    # ---- zones
+    Probe("zones:zone_list", get=allow(*LOGGED_IN), visible=Visibility(zone_markers, ZONES_SEEN)),
+    Probe(
+        "zones:zone_add",
+        get=allow("system_admin"),
+        posts={
+            "create": Post(
+                lambda w: zone_payload(Zone(name="矩阵开发区", level="national", kind="high_tech", region_id="140581")),
+                write("system_admin"),
+                lambda w, u, c: Zone.objects.filter(name="矩阵开发区").exists(),
+            )
+        },
+    ),
+    Probe("zones:zone", "A", pk("zone_a"), allow(*READ_A)),
+    Probe("zones:zone", "B", pk("zone_b"), allow(*READ_B)),
+    *[
+        Probe(
+            "zones:zone_edit",
+            label,
+            pk(key),
+            allow(*writers),
+            {
+                "edit": Post(
+                    lambda w, k=key: zone_payload(w[k], description="矩阵修改"),
+                    write(*writers),
+                    lambda w, u, c, k=key: Zone.objects.get(pk=w[k].pk).description == "矩阵修改",
+                )
+            },
+        )
+        for label, key, writers in (("A", "zone_a", ADMIN_A), ("B", "zone_b", ADMIN_B))
+    ],
+    *zone_part_probes("park", Park, REGISTRY_A, REGISTRY_B, lambda n: {"name": n}),
+    *zone_part_probes(
+        "department", Department, ADMIN_A, ADMIN_B, lambda n: {"name": n, "domains": ["registry"], "phone": ""}
+    ),
+    *zone_part_probes("chain", IndustryChain, REGISTRY_A, REGISTRY_B, lambda n: {"name": n, "industry_codes": "C26"}),
+    # ---- enterprises
+    Probe("enterprises:enterprise_list", get=allow(*LOGGED_IN), visible=Visibility(firm_markers, FIRMS_SEEN)),
+    *[
+        Probe(
+            "enterprises:enterprise_add",
+            label,
+            get=allow(*ENTERPRISE_WRITERS),
+            posts={
+                "create": Post(
+                    lambda w, z=zone_key, s=suffix: new_firm_payload(w, z, s),
+                    write(*writers, invalid=[p for p in ENTERPRISE_WRITERS if p not in writers]),
+                    firm_named(f"矩阵新企业{suffix}有限公司"),
+                )
+            },
+        )
+        for label, zone_key, suffix, writers in (("A", "zone_a", 1, REGISTRY_A), ("B", "zone_b", 2, REGISTRY_B))
+    ],
+    Probe("enterprises:enterprise", "A", pk("firm_1"), allow(*READ_A, "firm_1_user")),
+    Probe("enterprises:enterprise", "B", pk("firm_b"), allow(*READ_B)),
+    *[
+        probe
+        for label, firm, other_park, writers in (
+            ("A", "firm_1", "park_a2", REGISTRY_A),
+            ("B", "firm_b", "park_b2", REGISTRY_B),
+        )
+        for probe in (
+            Probe(
+                "enterprises:enterprise_edit",
+                label,
+                pk(firm),
+                allow(*writers),
+                {
+                    "edit": Post(
+                        lambda w, f=firm: enterprise_payload(w[f], main_products="矩阵产品"),
+                        write(*writers),
+                        lambda w, u, c, f=firm: Enterprise.objects.get(pk=w[f].pk).main_products == "矩阵产品",
+                    )
+                },
+            ),
+            Probe(
+                "enterprises:enterprise_relocate",
+                label,
+                pk(firm),
+                allow(*writers),
+                {
+                    "relocate": Post(
+                        lambda w, f=firm, p=other_park: {
+                            "to_zone": w[f].zone_id,
+                            "to_park": w[p].pk,
+                            "moved_on": "2025-06-30",
+                            "reason": "扩产",
+                        },
+                        write(*writers),
+                        lambda w, u, c, f=firm, p=other_park: (
+                            Relocation.objects.filter(enterprise=w[f], to_park=w[p]).exists()
+                            and Enterprise.objects.get(pk=w[f].pk).park_id == w[p].pk
+                        ),
+                    )
+                },
+            ),
+            Probe(
+                "enterprises:contact_add",
+                label,
+                pk(firm),
+                allow(*writers),
+                {
+                    "add": Post(
+                        lambda w: {"name": "矩阵联系人", "title": "", "phone": "0356-1234567", "email": ""},
+                        write(*writers),
+                        lambda w, u, c, f=firm: Contact.objects.filter(enterprise=w[f], name="矩阵联系人").exists(),
+                    )
+                },
+            ),
+            Probe(
+                "enterprises:contact_edit",
+                label,
+                pk(f"contact_{firm}"),
+                allow(*writers),
+                {
+                    "edit": Post(
+                        lambda w: {"name": "矩阵改名", "title": "", "phone": "", "email": ""},
+                        write(*writers),
+                        lambda w, u, c, f=firm: Contact.objects.get(pk=w[f"contact_{f}"].pk).name == "矩阵改名",
+                    )
+                },
+            ),
+            Probe(
+                "enterprises:contact_delete",
+                label,
+                pk(f"contact_{firm}"),
+                allow(*writers),
+                {
+                    "delete": Post(
+                        lambda w: {},
+                        write(*writers),
+                        lambda w, u, c, f=firm: not Contact.objects.filter(pk=w[f"contact_{f}"].pk).exists(),
+                    )
+                },
+            ),
+        )
+    ],
+    Probe("enterprises:industry_search", get=allow(*LOGGED_IN), query="q=2651"),
+    # Import and export (GET only here; their own tests cover uploads and commits).
+    Probe(
+        "enterprises:enterprise_export",
+        get=allow(*LOGGED_IN),
+        visible=Visibility(firm_name_markers, FIRMS_SEEN, content=export_names),
+    ),
+    Probe("enterprises:enterprise_import", get=allow(*ENTERPRISE_WRITERS)),
+    Probe("enterprises:import_template", get=allow(*ENTERPRISE_WRITERS)),
+    # The job belongs to staff_a: a user sees only the jobs they started (the system administrator sees all).
+    Probe("enterprises:import_job", "staff_a", pk("import_job"), allow("system_admin", "staff_a")),
+    Probe("enterprises:import_errors", "staff_a", pk("import_job"), allow("system_admin", "staff_a")),
+]
+
+
+# ---------------------------------------------------------------------------------------------------------- fixtures
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """1,200 requests with a dozen users each: a cheap hasher keeps the matrix fast (test_accounts uses argon2)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def objects(world, personas, settings, tmp_path):
+    """The world, plus the objects the matrix probes in both zones, keyed by name."""
+    settings.MEDIA_ROOT = tmp_path
+    w = dict(world)
+    w["park_a2"] = Park.objects.create(zone=w["zone_a"], name="高平第二园")
+    w["park_b2"] = Park.objects.create(zone=w["zone_b"], name="灵石第二园")
+    w["department_a"], w["department_b"] = w["dept_a"], w["dept_b"]
+    w["chain_a"] = IndustryChain.objects.create(zone=w["zone_a"], name="新材料产业链")
+    w["chain_b"] = IndustryChain.objects.create(zone=w["zone_b"], name="装备制造产业链")
+    w["contact_firm_1"] = Contact.objects.create(enterprise=w["firm_1"], name="甲联系人", phone="13800000001")
+    w["contact_firm_b"] = Contact.objects.create(enterprise=w["firm_b"], name="丙联系人", phone="13800000003")
+    w["u_staff_a"] = personas["staff_a"]
+    w["u_staff_b"] = personas["staff_b"]
+    w["import_job"] = make_import_job(personas["staff_a"], w["zone_a"])
+    return w
+
+
+def make_import_job(owner, zone):
+    book = openpyxl.Workbook()
+    book.active.append(["统一社会信用代码", "错误"])
+    book.active.append(["91140500MA0K0000XX", "统一社会信用代码校验位错误"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = ImportJob(
+        kind=EnterpriseImporter.kind,
+        original_name="企业名录.xlsx",
+        created_by=owner,
+        zone=zone,
+        status=ImportStatusChoices.VALIDATED,
+        row_count=1,
+        error_count=1,
+        error_row_count=1,
+        errors=[{"row": 2, "column": "统一社会信用代码", "message": "统一社会信用代码校验位错误"}],
+    )
+    job.file.save("upload.xlsx", ContentFile(buffer.getvalue()), save=False)
+    job.error_file.save("errors.xlsx", ContentFile(buffer.getvalue()), save=False)
+    job.save()
+    return job
+
+
+# ------------------------------------------------------------------------------------------------------------- tools
+def ui_view_names():
+    """Every named URL pattern outside the API, admin, i18n and static files, found by walking the resolver."""
+
+    def walk(patterns, prefix="", namespace=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(filter(None, (namespace, pattern.namespace))) if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, route, inner)
+            elif not route.startswith(EXCLUDED_PREFIXES):
+                yield route, f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return dict(walk(get_resolver().url_patterns))
+
+
+SNAPSHOT_APPS = ("accounts", "zones", "enterprises", "core", "authtoken")
+REFERENCE_MODELS = {"zones.Region", "enterprises.IndustryClass"}
+
+
+def snapshot():
+    """Every row of every business table (history included; reference tables and the audit log excluded)."""
+    return {
+        model._meta.label: list(model._default_manager.order_by("pk").values())
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label in SNAPSHOT_APPS
+        and model._meta.label not in REFERENCE_MODELS
+        and model is not AuditEvent
+    }
+
+
+def check_outcome(response, expected, w, where):
+    status = response.status_code
+    if isinstance(expected, Login):
+        assert status == 302, f"{where}: expected redirect to login, got {status}"
+        assert response["Location"].startswith(reverse(settings.LOGIN_URL)), f"{where}: {response['Location']}"
+    elif isinstance(expected, Redirect):
+        assert status == 302, f"{where}: expected redirect, got {status}"
+        assert response["Location"] == expected.to(w), f"{where}: redirected to {response['Location']}"
+    elif isinstance(expected, Written):
+        assert status == 302, f"{where}: expected a redirect after the write, got {status}"
+        if expected.to is not None:
+            assert response["Location"] == expected.to(w), f"{where}: redirected to {response['Location']}"
+        else:
+            assert not response["Location"].startswith(reverse(settings.LOGIN_URL)), f"{where}: sent to login"
+    elif isinstance(expected, Invalid):
+        assert status == 200, f"{where}: expected the form again with an error, got {status}"
+        assert response.context["form"].errors, f"{where}: no form error shown"
+    else:
+        assert status == expected, f"{where}: expected {expected}, got {status}"
+
+
+def probe_id(probe):
+    return f"{probe.view}[{probe.label}]" if probe.label else probe.view
+
+
+GET_CASES = [
+    pytest.param(probe, persona, id=f"{probe_id(probe)}-{persona}") for probe in MATRIX for persona in PERSONAS
+]
+POST_CASES = [
+    pytest.param(probe, name, persona, id=f"{probe_id(probe)}-{name}-{persona}")
+    for probe in MATRIX
+    for name in probe.posts
+    for persona in PERSONAS
+]
+
+
+# ------------------------------------------------------------------------------------------------------------- tests
+def test_every_ui_view_has_a_matrix_entry():
+    in_matrix = {probe.view for probe in MATRIX}
+    for route, name in ui_view_names().items():
+        assert name, f"URL {route!r} has no name, so the matrix cannot address it"
+        assert name in in_matrix, f"view {name} ({route}) has no entry in the matrix"
+    stale = in_matrix - set(ui_view_names().values())
+    assert not stale, f"matrix entries for views that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("probe", MATRIX, ids=probe_id)
+def test_matrix_entry_covers_every_persona(probe):
+    assert set(probe.get) == set(PERSONAS)
+    for post in probe.posts.values():
+        assert set(post.expect) == set(PERSONAS)
+    if probe.visible:
+        assert set(probe.visible.expect) == set(LOGGED_IN)
+
+
+@pytest.mark.parametrize(("probe", "persona"), GET_CASES)
+def test_get(objects, personas, client_for, probe, persona):
+    url = reverse(probe.view, kwargs=probe.kwargs(objects) if probe.kwargs else None)
+    client = client_for(personas[persona])
+    before = snapshot()
+    response = client.get(f"{url}?{probe.query}" if probe.query else url)
+    expected = probe.get[persona]
+    check_outcome(response, expected, objects, f"GET {url} as {persona}")
+    assert snapshot() == before, f"GET {url} as {persona} changed the database"
+    if probe.visible and expected == 200:
+        content = probe.visible.content(response) if probe.visible.content else response.content
+        for key, marker in probe.visible.markers(objects).items():
+            should_see = key in probe.visible.expect[persona]
+            assert (marker in content) == should_see, (
+                f"GET {url} as {persona}: {key} {'missing' if should_see else 'shown out of scope'}"
+            )
+
+
+@pytest.mark.parametrize(("probe", "name", "persona"), POST_CASES)
+def test_post(objects, personas, client_for, probe, name, persona):
+    url = reverse(probe.view, kwargs=probe.kwargs(objects) if probe.kwargs else None)
+    post = probe.posts[name]
+    user = personas[persona]
+    client = client_for(user)
+    payload = post.payload(objects)
+    before = snapshot()
+    response = client.post(url, payload)
+    expected = post.expect[persona]
+    where = f"POST {name} {url} as {persona}"
+    check_outcome(response, expected, objects, where)
+    if isinstance(expected, Written):
+        assert post.effect(objects, user, client), f"{where}: answered {response.status_code} but did not write"
+    else:
+        assert snapshot() == before, f"{where}: denied, yet the database changed"
+
+
+def test_matrix_probes_objects_in_both_zones():
+    """Views that take an object are probed with one in zone A and one in zone B."""
+    labels = {}
+    for probe in MATRIX:
+        if probe.kwargs and not probe.view.startswith("enterprises:import"):
+            labels.setdefault(probe.view, set()).add(probe.label)
+    assert all(found == {"A", "B"} for found in labels.values()), labels

@@ -1,0 +1,54 @@
+"""Shared view mechanics: every object is fetched through restrict(), so out of scope is a 404."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DeleteView, DetailView, UpdateView
+
+
+class ScopedObjectMixin(LoginRequiredMixin):
+    model = None
+    action = "view"
+
+    def get_queryset(self):
+        return self.model.objects.restrict(self.request.user, self.action)
+
+    def may(self, obj, action):
+        return self.model.objects.restrict(self.request.user, action).filter(pk=obj.pk).exists()
+
+
+class ScopedDetailView(ScopedObjectMixin, DetailView):
+    pass
+
+
+class ScopedEditView(ScopedObjectMixin, UpdateView):
+    """Add (no pk) or edit (pk) one row; adding checks the target zone with `can_add_in_zone`."""
+
+    action = "change"
+    success_message = _("已保存。")
+
+    def get_object(self, queryset=None):
+        if "pk" not in self.kwargs:
+            return None
+        return super().get_object(queryset)
+
+    def check_add_allowed(self, zone_id):
+        if not self.request.user.can_add_in_zone(self.model.scope, zone_id):
+            raise Http404
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, self.success_message)
+        return response
+
+
+class ScopedDeleteView(ScopedObjectMixin, DeleteView):
+    action = "delete"
+
+    def form_valid(self, form):
+        target = self.get_success_url()
+        self.object.delete()
+        messages.success(self.request, _("已删除。"))
+        return redirect(target)

@@ -1,0 +1,480 @@
+"""Enterprise import (企业名录导入) on the core import engine; its columns are also the export's columns."""
+
+import re
+from functools import cached_property
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kaifaqu.accounts.audit import record_event
+from kaifaqu.accounts.choices import AuditEventChoices
+from kaifaqu.core.imports import (
+    CellError,
+    Choice,
+    Column,
+    Date,
+    Importer,
+    Lookup,
+    Money,
+    Split,
+    Text,
+    bulk_history,
+    cell_text,
+    chunks,
+    normalize_label,
+    register,
+)
+from kaifaqu.core.money import UNIT_FACTORS
+from kaifaqu.zones.models import Park, Region, Zone
+
+from .choices import EnterpriseScaleChoices, EnterpriseStatusChoices, IndustryLevelChoices
+from .models import Enterprise, IndustryClass, Tag
+from .validators import clean_credit_code
+
+FORMER_NAME_SEPARATORS = r"[;；\n\r]"
+TAG_SEPARATORS = r"[,，、]"
+INDUSTRY_SHEET = "行业代码"
+
+# Column key → model field for the columns that map one to one.
+PLAIN_FIELDS = {
+    "credit_code": "credit_code",
+    "name": "name",
+    "address": "address",
+    "legal_representative": "legal_representative",
+    "founded_on": "founded_on",
+    "registered_capital": "registered_capital",
+    "scale": "scale",
+    "status": "status",
+    "status_changed_on": "status_changed_on",
+    "main_products": "main_products",
+}
+RELATED_FIELDS = {"zone": "zone", "park": "park", "industry": "industry", "region": "region"}
+
+
+def can_import_enterprises(user):
+    """Registry write permission in at least one zone (or system administration)."""
+    return bool(user.is_authenticated and (user.is_system_admin or user.writable_zone_ids(Enterprise.scope)))
+
+
+def writable_zones(user):
+    if user.is_system_admin:
+        return Zone.objects.all()
+    return Zone.objects.filter(pk__in=user.writable_zone_ids(Enterprise.scope))
+
+
+def leading_code(pattern, width=None):
+    """A Lookup key: the code at the start of the cell ("2651 初级形态…" → "2651"); numbers get their zeros back."""
+    regex = re.compile(pattern)
+
+    def key(cell):
+        if isinstance(cell, int | float) and not isinstance(cell, bool) and width and float(cell).is_integer():
+            return str(int(cell)).zfill(width)
+        match = regex.match(cell_text(cell).upper())
+        return match.group(1) if match else cell_text(cell).upper()
+
+    return key
+
+
+def load_zones(importer):
+    table = {}
+    for zone in Zone.objects.all():
+        table[normalize_label(zone.name)] = zone
+    for zone in Zone.objects.exclude(short_name=""):
+        key = normalize_label(zone.short_name)
+        current = table.get(key)
+        if current is None:
+            table[key] = zone
+        elif current != zone and normalize_label(current.name) != key:
+            table[key] = CellError(_("简称“%(value)s”对应多个开发区，请填写全称") % {"value": zone.short_name})
+    return table
+
+
+def load_industries(importer):
+    table = {}
+    for code, level in IndustryClass.objects.values_list("code", "level"):
+        if level == IndustryLevelChoices.CLASS:
+            table[code] = code
+        else:
+            table[code] = CellError(
+                _("“%(code)s”是%(level)s代码，请填写 4 位小类代码")
+                % {"code": code, "level": IndustryLevelChoices(level).label}
+            )
+    return table
+
+
+def industry_options(importer):
+    classes = IndustryClass.objects.filter(level=IndustryLevelChoices.CLASS).order_by("code")
+    return list(classes.values_list("code", "name"))
+
+
+def load_regions(importer):
+    return {code: code for code in Region.objects.values_list("code", flat=True)}
+
+
+def zone_options(importer):
+    return [(zone.name, zone.short_name) for zone in writable_zones(importer.user).order_by("name")]
+
+
+def park_options(importer):
+    parks = Park.objects.filter(zone__in=writable_zones(importer.user)).select_related("zone").order_by("name")
+    names = {}
+    for park in parks:
+        names.setdefault(park.name, str(park.zone))
+    return list(names.items())
+
+
+@register
+class EnterpriseImporter(Importer):
+    kind = "enterprises"
+    verbose_name = gettext_lazy("企业")
+    sheet_title = gettext_lazy("企业名录")
+    key = "credit_code"
+    instructions = (
+        gettext_lazy(
+            "“新增”方式只登记新企业，统一社会信用代码已登记的行会报错；“新增或更新”方式按统一社会信用代码"
+            "更新已登记的企业（文件中没有的列保持不变），其余行新增。"
+        ),
+        gettext_lazy("注册资本默认以万元填写；如填写“金额单位”列（元/千元/万元/亿元），系统按该单位换算为万元。"),
+        gettext_lazy("曾用名可填多个，用分号或换行分隔；标签用逗号或顿号分隔，系统中没有的标签会自动创建。"),
+        gettext_lazy("变更所属开发区或园区属于企业迁移，请在企业页面办理“迁移”，不能通过导入修改。"),
+    )
+
+    def get_columns(self):
+        return [
+            Column(
+                "credit_code",
+                gettext_lazy("统一社会信用代码"),
+                Text(18, upper=True, clean=clean_credit_code, hint=gettext_lazy("18 位代码，系统核对校验位")),
+                required=True,
+                width=22,
+                example="91140581MA0K2A3B5N",
+                help_text=gettext_lazy("18 位统一社会信用代码，用于识别企业；同一文件中不能重复"),
+                aliases=("信用代码", "社会信用代码"),
+            ),
+            Column(
+                "name",
+                gettext_lazy("企业名称"),
+                Text(200),
+                required=True,
+                width=32,
+                example=gettext_lazy("高平市某某新材料有限公司"),
+                help_text=gettext_lazy("营业执照上的名称"),
+            ),
+            Column(
+                "zone",
+                gettext_lazy("所属开发区"),
+                Lookup(
+                    load_zones,
+                    unknown=gettext_lazy("未找到开发区“%(value)s”，请填写开发区全称或简称"),
+                    options=zone_options,
+                    hint=gettext_lazy("开发区全称或简称"),
+                ),
+                required=True,
+                width=24,
+                example=gettext_lazy("高平经济技术开发区"),
+                help_text=gettext_lazy("只能填写您有权登记企业的开发区"),
+            ),
+            Column(
+                "park",
+                gettext_lazy("所在园区"),
+                Text(100, hint=gettext_lazy("园中园名称，须属于所填开发区")),
+                width=20,
+                help_text=gettext_lazy("园中园名称；须属于“所属开发区”"),
+                example="",
+                options=park_options,
+            ),
+            Column(
+                "industry",
+                gettext_lazy("国民经济行业代码"),
+                Lookup(
+                    load_industries,
+                    key=leading_code(r"^\s*([A-Z]|\d{2,4})(?!\d)", width=4),
+                    unknown=gettext_lazy("行业代码“%(value)s”不在 GB/T 4754-2017 中"),
+                    options=industry_options,
+                    hint=gettext_lazy("GB/T 4754-2017 的 4 位小类代码"),
+                ),
+                required=True,
+                width=16,
+                example="2651",
+                options_sheet=INDUSTRY_SHEET,
+                help_text=gettext_lazy("4 位小类代码，见“行业代码”工作表"),
+                aliases=("行业代码", "行业小类代码"),
+            ),
+            Column(
+                "region",
+                gettext_lazy("注册地区划代码"),
+                Lookup(
+                    load_regions,
+                    key=leading_code(r"^\s*(\d{6})(?!\d)", width=6),
+                    unknown=gettext_lazy("区划代码“%(value)s”不在 GB/T 2260 中"),
+                    hint=gettext_lazy("GB/T 2260 的 6 位行政区划代码"),
+                ),
+                width=14,
+                example="140581",
+                help_text=gettext_lazy("注册地所在县（市、区）的 6 位代码"),
+                aliases=("注册地区划", "区划代码"),
+            ),
+            Column("address", gettext_lazy("注册地址"), Text(300), width=36),
+            Column("legal_representative", gettext_lazy("法定代表人"), Text(50), width=12),
+            Column("founded_on", gettext_lazy("成立日期"), Date(), width=12, example="2018-06-01"),
+            Column(
+                "registered_capital",
+                gettext_lazy("注册资本(万元)"),
+                Money(unit_key="capital_unit"),
+                width=16,
+                example="5000",
+                aliases=("注册资本",),
+                help_text=gettext_lazy("默认万元；填写“金额单位”列时按该单位换算"),
+            ),
+            Column(
+                "capital_unit",
+                gettext_lazy("金额单位"),
+                Choice([(unit, unit) for unit in UNIT_FACTORS], default="万元"),
+                width=10,
+                example="万元",
+                help_text=gettext_lazy("注册资本的单位，不填为万元"),
+            ),
+            Column(
+                "scale",
+                gettext_lazy("企业规模"),
+                Choice(EnterpriseScaleChoices.choices),
+                width=10,
+                example=gettext_lazy("中型"),
+            ),
+            Column(
+                "status",
+                gettext_lazy("经营状态"),
+                Choice(EnterpriseStatusChoices.choices, default=EnterpriseStatusChoices.ACTIVE),
+                width=10,
+                example=gettext_lazy("在营"),
+                help_text=gettext_lazy("不填为在营；迁出、注销须填写状态变更日期"),
+            ),
+            Column(
+                "status_changed_on",
+                gettext_lazy("状态变更日期"),
+                Date(),
+                width=14,
+                help_text=gettext_lazy("迁出或注销的日期"),
+            ),
+            Column(
+                "former_names",
+                gettext_lazy("曾用名"),
+                Split(FORMER_NAME_SEPARATORS, item_max_length=200, hint=gettext_lazy("多个曾用名用分号或换行分隔")),
+                width=24,
+            ),
+            Column("main_products", gettext_lazy("主要产品"), Text(300), width=24, example=gettext_lazy("碳化硅粉体")),
+            Column(
+                "tags",
+                gettext_lazy("标签"),
+                Split(TAG_SEPARATORS, item_max_length=50, hint=gettext_lazy("多个标签用逗号或顿号分隔")),
+                width=20,
+                example=gettext_lazy("专精特新、高新技术企业"),
+                help_text=gettext_lazy("系统中没有的标签会自动创建"),
+            ),
+        ]
+
+    # -- validation ----------------------------------------------------------------------------------------------
+
+    @cached_property
+    def parks(self):
+        """(zone id, park name) → park id, loaded once per import."""
+        return {
+            (zone_id, normalize_label(name)): pk
+            for pk, zone_id, name in Park.objects.values_list("pk", "zone_id", "name")
+        }
+
+    def clean_row(self, row):
+        # 所在园区 is a name within the row's zone: text until here, a park id (or None) from here on.
+        park_name = row.values.get("park")
+        zone = row.values.get("zone")
+        row.values["park"] = None
+        if park_name and zone is not None and "zone" not in row.failed:
+            row.values["park"] = self.parks.get((zone.pk, normalize_label(park_name)))
+            if row.values["park"] is None:
+                row.error("park", _("开发区“%(zone)s”中没有园区“%(park)s”") % {"zone": zone, "park": park_name})
+        # A blank 状态变更日期 cell next to 迁出/注销 (a missing column is checked against the registered date).
+        status = row.values.get("status")
+        if (
+            status
+            and status != EnterpriseStatusChoices.ACTIVE
+            and "status_changed_on" in self.present
+            and "status_changed_on" not in row.failed
+            and not row.values.get("status_changed_on")
+        ):
+            row.error("status_changed_on", _("迁出或注销的企业须填写状态变更日期"))
+
+    def load_existing(self, keys):
+        found = {}
+        for chunk in chunks(keys):
+            for enterprise in (
+                Enterprise.objects.filter(credit_code__in=chunk).select_related("zone").prefetch_related("tags")
+            ):
+                found[enterprise.credit_code] = enterprise
+        self.changeable = set()
+        if self.update_mode and found:
+            allowed = Enterprise.objects.restrict(self.user, "change")
+            for chunk in chunks([e.pk for e in found.values()]):
+                self.changeable.update(allowed.filter(pk__in=chunk).values_list("pk", flat=True))
+        return found
+
+    def check_new(self, row):
+        zone = row.values.get("zone")
+        if zone is not None and "zone" not in row.failed and not self.user.can_add_in_zone(Enterprise.scope, zone.pk):
+            row.error("zone", _("您无权在开发区“%(zone)s”登记企业") % {"zone": zone})
+        enterprise = Enterprise()
+        self.assign(enterprise, row, creating=True)
+        self.check_status(row, enterprise)
+        row.instance = enterprise
+
+    def check_existing(self, row, enterprise):
+        if enterprise.pk not in self.changeable:
+            row.error(self.key, _("该企业已由其他开发区登记，您无权修改"))
+            return
+        zone = row.values.get("zone")
+        if zone is not None and "zone" not in row.failed and zone.pk != enterprise.zone_id:
+            row.error(
+                "zone",
+                _("企业已登记在“%(zone)s”，不能通过导入变更所属开发区；迁移请在企业页面办理")
+                % {"zone": enterprise.zone},
+            )
+            return
+        if "park" in self.present and "park" not in row.failed:
+            park_id = row.values.get("park")
+            if enterprise.park_id and park_id != enterprise.park_id:
+                row.error("park", _("变更所在园区属于企业迁移，请在企业页面办理，不能通过导入修改"))
+                return
+        row.changed = self.assign(enterprise, row, creating=False)
+        self.check_status(row, enterprise)
+        row.instance = enterprise
+
+    def check_status(self, row, enterprise):
+        if (
+            enterprise.status != EnterpriseStatusChoices.ACTIVE
+            and not enterprise.status_changed_on
+            and "status_changed_on" not in row.failed
+            and not any(key == "status_changed_on" for key, _message in row.errors)
+        ):
+            row.error("status_changed_on", _("迁出或注销的企业须填写状态变更日期"))
+
+    def assign(self, enterprise, row, *, creating):
+        """Put the row's values on `enterprise`; return the names of the fields that change.
+
+        On update only the columns present in the file are applied; a new firm takes defaults for the others.
+        """
+        changed = set()
+        keys = self.present if not creating else set(self.by_key)
+        values = row.values
+        for key, name in PLAIN_FIELDS.items():
+            if key in keys and key in values:
+                value = values[key]
+                if getattr(enterprise, name) != value:
+                    setattr(enterprise, name, value)
+                    changed.add(name)
+        for key, name in RELATED_FIELDS.items():
+            if key in keys and key in values:
+                value = values[key]
+                value = value.pk if isinstance(value, Zone) else value
+                if getattr(enterprise, f"{name}_id") != value:
+                    setattr(enterprise, f"{name}_id", value)
+                    changed.add(name)
+        if "former_names" in keys and "former_names" in values:
+            former = "\n".join(values["former_names"])
+            if enterprise.former_names != former:
+                enterprise.former_names = former
+                changed.add("former_names")
+        if "tags" in keys and "tags" in values:
+            current = set() if creating else {tag.name for tag in enterprise.tags.all()}
+            if set(values["tags"]) != current:
+                changed.add("tags")
+        return changed
+
+    # -- commit ----------------------------------------------------------------------------------------------------
+
+    def commit(self, rows):
+        now = timezone.now()
+        reason = _("导入：%(file)s") % {"file": self.job.original_name if self.job else ""}
+        creates = [row for row in rows if row.action == "create"]
+        updates = [row for row in rows if row.action == "update"]
+        tag_ids, tags_created = self.ensure_tags(
+            {name for row in creates + updates if "tags" in self.present for name in row.values.get("tags", [])}
+        )
+        new = Enterprise.objects.bulk_create([row.instance for row in creates], batch_size=500)
+        changed_objects = [row.instance for row in updates]
+        fields = sorted({name for row in updates for name in row.changed} - {"tags"} | {"updated_at"})
+        for enterprise in changed_objects:
+            enterprise.updated_at = now
+        if changed_objects:
+            Enterprise.objects.bulk_update(changed_objects, fields, batch_size=500)
+        through = Enterprise.tags.through
+        retagged = [row.instance.pk for row in updates if "tags" in row.changed]
+        for chunk in chunks(retagged):
+            through.objects.filter(enterprise_id__in=chunk).delete()
+        links = [
+            through(enterprise_id=row.instance.pk, tag_id=tag_ids[name])
+            for row in creates + [row for row in updates if "tags" in row.changed]
+            for name in row.values.get("tags", [])
+        ]
+        through.objects.bulk_create(links, batch_size=1000)
+        bulk_history(Enterprise, new, user=self.user, reason=reason)
+        bulk_history(Enterprise, changed_objects, user=self.user, reason=reason, update=True)
+        return {"created": len(new), "updated": len(changed_objects), "tags_created": tags_created}
+
+    def ensure_tags(self, names):
+        if not names:
+            return {}, 0
+        existing = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+        missing = [Tag(name=name) for name in sorted(names - set(existing))]
+        if missing:
+            Tag.objects.bulk_create(missing, ignore_conflicts=True)
+            existing = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+        return existing, len(missing)
+
+    def record_commit(self, job, summary):
+        record_event(
+            AuditEventChoices.IMPORT,
+            user=self.user,
+            obj=job,
+            detail={
+                "kind": self.kind,
+                "job": job.pk,
+                "file": job.original_name,
+                "mode": job.mode,
+                "rows": job.row_count,
+                "created": summary["created"],
+                "updated": summary["updated"],
+                "unchanged": job.unchanged_count,
+                "tags_created": summary["tags_created"],
+            },
+        )
+
+    # -- export ----------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def export_queryset(queryset):
+        return queryset.select_related("zone", "park").prefetch_related("tags").order_by("name", "pk")
+
+    def export_row(self, enterprise):
+        """The cells of one firm, in column order, as an import in update mode reads them back."""
+        scale = self.by_key["scale"].parser
+        status = self.by_key["status"].parser
+        values = {
+            "credit_code": enterprise.credit_code,
+            "name": enterprise.name,
+            "zone": enterprise.zone.name,
+            "park": enterprise.park.name if enterprise.park_id else "",
+            "industry": enterprise.industry_id,
+            "region": enterprise.region_id or "",
+            "address": enterprise.address,
+            "legal_representative": enterprise.legal_representative,
+            "founded_on": enterprise.founded_on,
+            "registered_capital": enterprise.registered_capital,
+            "capital_unit": "万元" if enterprise.registered_capital is not None else "",
+            "scale": scale.label(enterprise.scale) if enterprise.scale else "",
+            "status": status.label(enterprise.status),
+            "status_changed_on": enterprise.status_changed_on,
+            "former_names": "；".join(enterprise.former_name_list),
+            "main_products": enterprise.main_products,
+            "tags": "、".join(sorted(tag.name for tag in enterprise.tags.all())),
+        }
+        return [values[column.key] for column in self.columns]

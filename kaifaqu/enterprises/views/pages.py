@@ -1,0 +1,170 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import FormView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from kaifaqu.core.history import history_entries
+from kaifaqu.core.views import ScopedDeleteView, ScopedDetailView, ScopedEditView, ScopedObjectMixin
+from kaifaqu.zones.models import Zone
+
+from ..choices import IndustryLevelChoices
+from ..filtersets import EnterpriseFilterSet
+from ..forms import ContactForm, EnterpriseForm, RelocationForm
+from ..models import Contact, Enterprise, IndustryClass
+from ..services import relocate_enterprise
+from ..tables import EnterpriseTable
+
+
+class EnterpriseListView(ScopedObjectMixin, SingleTableMixin, FilterView):
+    model = Enterprise
+    table_class = EnterpriseTable
+    filterset_class = EnterpriseFilterSet
+    template_name = "enterprises/enterprise_list.html"
+    table_pagination = {"per_page": 50}  # the table paginates; the list view must not count a second time
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("zone", "park", "industry").order_by("name", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        writable = user.is_system_admin or bool(user.writable_zone_ids(Enterprise.scope))
+        context.update(may_add=writable, may_import=writable, query=self.request.GET.urlencode())
+        return context
+
+
+class EnterpriseView(ScopedDetailView):
+    model = Enterprise
+    template_name = "enterprises/enterprise.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("zone", "park", "industry__parent__parent__parent", "region")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        firm = self.object
+        may_change = self.may(firm, "change")
+        context.update(
+            may_change=may_change,
+            contacts=firm.contacts.all(),
+            show_phones=may_change or self.request.user.zone_ids(),
+            relocations=firm.relocations.select_related("from_zone", "from_park", "to_zone", "to_park", "recorded_by"),
+            history=history_entries(firm),
+            tags=firm.tags.all(),
+            chains=firm.chains.all(),
+        )
+        return context
+
+
+class EnterpriseEditView(ScopedEditView):
+    model = Enterprise
+    form_class = EnterpriseForm
+    template_name = "enterprises/enterprise_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        adding = user.is_authenticated and "pk" not in kwargs
+        if adding and not (user.is_system_admin or user.writable_zone_ids(Enterprise.scope)):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self):
+        zone = self.request.GET.get("zone")
+        return {"zone": zone} if zone else {}
+
+
+class EnterpriseRelocateView(ScopedObjectMixin, FormView):
+    """迁移: to another park of the zone, or to another zone the user may also write in."""
+
+    model = Enterprise
+    action = "change"
+    form_class = RelocationForm
+    template_name = "enterprises/relocate.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.enterprise = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        user = self.request.user
+        zones = (
+            Zone.objects.all()
+            if user.is_system_admin
+            else Zone.objects.filter(pk__in=user.writable_zone_ids(Enterprise.scope))
+        )
+        return {**super().get_form_kwargs(), "zones": zones}
+
+    def get_initial(self):
+        return {"to_zone": self.enterprise.zone_id}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "enterprise": self.enterprise}
+
+    def form_valid(self, form):
+        relocate_enterprise(actor=self.request.user, enterprise=self.enterprise, **form.cleaned_data)
+        messages.success(self.request, _("迁移已记录。"))
+        return redirect(self.enterprise.get_absolute_url())
+
+
+class ContactEditView(ScopedEditView):
+    model = Contact
+    form_class = ContactForm
+    template_name = "enterprises/contact_form.html"
+
+    def get_enterprise(self):
+        if self.object is not None:
+            return self.object.enterprise
+        return get_object_or_404(Enterprise.objects.restrict(self.request.user, "change"), pk=self.kwargs["pk"])
+
+    def get_object(self, queryset=None):
+        if self.request.resolver_match.url_name == "contact_add":
+            return None
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        self.enterprise = self.get_enterprise()
+        return self.render_to_response(self.get_context_data())
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        self.enterprise = self.get_enterprise()
+        form = self.get_form()
+        form.instance.enterprise = self.enterprise
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "enterprise": self.enterprise}
+
+    def get_success_url(self):
+        return self.enterprise.get_absolute_url() + "#contacts"
+
+
+class ContactDeleteView(ScopedDeleteView):
+    model = Contact
+    template_name = "enterprises/contact_confirm_delete.html"
+
+    def get_success_url(self):
+        return self.object.enterprise.get_absolute_url()
+
+
+class IndustrySearchView(LoginRequiredMixin, View):
+    """JSON for the industry picker: class-level GB/T 4754 codes matching a code prefix or part of a name."""
+
+    def get(self, request):
+        q = request.GET.get("q", "").strip()
+        classes = IndustryClass.objects.filter(level=IndustryLevelChoices.CLASS)
+        if q:
+            classes = classes.filter(Q(code__startswith=q.upper()) | Q(name__icontains=q))
+        results = [{"value": c.code, "text": f"{c.code} {c.name}"} for c in classes.order_by("code")[:50]]
+        return JsonResponse({"results": results})
