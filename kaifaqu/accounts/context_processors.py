@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import RoleChoices
 
@@ -18,7 +19,10 @@ def nav_items_for(user):
     items = [("home", _("首页"))]
     roles = user.roles | ({RoleChoices.SYSTEM_ADMIN} if user.is_superuser else set())
     if roles & BUSINESS_ROLES:
-        items += [("zones:zone_list", _("开发区")), ("enterprises:enterprise_list", _("企业"))]
+        items += [
+            ("zones:zone_list", pgettext_lazy("navigation", "开发区")),
+            ("enterprises:enterprise_list", pgettext_lazy("navigation", "企业")),
+        ]
     elif RoleChoices.ENTERPRISE_USER in roles:
         items += [("enterprises:enterprise_list", _("本企业"))]
     if roles & {RoleChoices.SYSTEM_ADMIN, RoleChoices.SECURITY_ADMIN, RoleChoices.ZONE_ADMIN}:
