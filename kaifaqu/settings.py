@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "kaifaqu.accounts",
     "kaifaqu.zones",
     "kaifaqu.enterprises",
+    "kaifaqu.stats",
 ]
 
 MIDDLEWARE = [

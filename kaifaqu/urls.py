@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("kaifaqu.accounts.urls")),
     path("zones/", include("kaifaqu.zones.urls")),
     path("enterprises/", include("kaifaqu.enterprises.urls")),
+    path("stats/", include("kaifaqu.stats.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include("kaifaqu.api_urls")),

@@ -13,9 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 from rest_framework.authtoken.models import Token
 
+from kaifaqu.core.exports import workbook_response
+
 from . import services
 from .audit import record_event, verify_chain
 from .choices import AuditEventChoices, RoleChoices
+from .exports import export_audit_events
 from .forms import MembershipForm, PasswordResetForm, UserCreateForm, UserForm
 from .models import AuditEvent, Membership
 from .querysets import grantable_roles, manageable_users, may_create_users
@@ -265,9 +268,13 @@ class AuditListView(LoginRequiredMixin, TemplateView):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        events = AuditEvent.objects.select_related("user")
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "xlsx":
+            return workbook_response(*export_audit_events(request, self.filtered_events()))
+        return super().get(request, *args, **kwargs)
+
+    def filtered_events(self):
+        events = AuditEvent.objects.all()
         params = self.request.GET
         if params.get("event") in AuditEventChoices.values:
             events = events.filter(event=params["event"])
@@ -279,6 +286,12 @@ class AuditListView(LoginRequiredMixin, TemplateView):
             events = events.filter(occurred_at__date__gte=parse_date(params["since"]))
         if parse_date(params.get("until", "") or ""):
             events = events.filter(occurred_at__date__lte=parse_date(params["until"]))
+        return events
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        events = self.filtered_events()
         context.update(
             page=Paginator(events, 100).get_page(params.get("page")),
             events=AuditEventChoices.choices,

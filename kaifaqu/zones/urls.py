@@ -6,6 +6,7 @@ app_name = "zones"
 urlpatterns = [
     path("", views.ZoneListView.as_view(), name="zone_list"),
     path("add/", views.ZoneEditView.as_view(), name="zone_add"),
+    path("export/", views.ZoneExportView.as_view(), name="zone_export"),
     path("<int:pk>/", views.ZoneView.as_view(), name="zone"),
     path("<int:pk>/edit/", views.ZoneEditView.as_view(), name="zone_edit"),
     path("<int:zone_pk>/parks/add/", views.ParkEditView.as_view(), name="park_add"),

@@ -2,11 +2,14 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.views import View
 from django.views.generic import ListView
 
+from kaifaqu.core.exports import workbook_response
 from kaifaqu.core.history import history_entries
 from kaifaqu.core.views import ScopedDeleteView, ScopedDetailView, ScopedEditView, ScopedObjectMixin
 
+from .exports import export_zones
 from .filtersets import ZoneFilterSet
 from .forms import DepartmentForm, IndustryChainForm, ParkForm, ZoneForm
 from .models import Department, IndustryChain, Park, Zone
@@ -31,7 +34,15 @@ class ZoneListView(ScopedObjectMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         context["may_add"] = self.request.user.is_system_admin
+        context["query"] = self.request.GET.urlencode()
         return context
+
+
+class ZoneExportView(ScopedObjectMixin, View):
+    model = Zone
+
+    def get(self, request):
+        return workbook_response(*export_zones(request))
 
 
 class ZoneView(ScopedDetailView):

@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from .models import DataSet, DataSetIndicator, Indicator, PriceIndex, ValidationRule
+
+
+class DataSetIndicatorInline(admin.TabularInline):
+    model = DataSetIndicator
+    extra = 0
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "unit", "kind", "is_money", "is_active", "sort_order"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(DataSet)
+class DataSetAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "period_type", "january_exempt", "deadline_day", "lock_after_deadline"]
+    inlines = [DataSetIndicatorInline]
+
+
+@admin.register(ValidationRule)
+class ValidationRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "left", "operator", "right", "severity", "is_active"]
+    list_filter = ["kind", "severity", "is_active"]
+
+
+@admin.register(PriceIndex)
+class PriceIndexAdmin(admin.ModelAdmin):
+    list_display = ["period", "index", "note"]

@@ -1,0 +1,343 @@
+"""Statistics: indicators, data sets and their assigned reporters, values (1—N月 cumulative, with revisions),
+validation rules and flags, 规上/四上 status per year, annual targets.
+
+Values carry their zone (the firm's zone when the figure was recorded) so every statistics query is scoped and
+indexed by zone, and could later be partitioned by it.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kaifaqu.core.models import TimestampedModel
+from kaifaqu.core.scoping import Scope, ScopedManager
+
+from .choices import (
+    FlagKindChoices,
+    FlagStatusChoices,
+    IndicatorKindChoices,
+    OperatorChoices,
+    PeriodTypeChoices,
+    RuleKindChoices,
+    SeverityChoices,
+    StatsCategoryChoices,
+    TargetSourceChoices,
+    ValueSourceChoices,
+)
+
+AMOUNT = {"max_digits": 20, "decimal_places": 4}
+
+
+class Indicator(TimestampedModel):
+    """An indicator of the catalogue (e.g. 主营业务收入 main_revenue, 万元, flow). Edited by the system admin."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    unit = models.CharField(_("单位"), max_length=20)
+    kind = models.CharField(_("类型"), max_length=10, choices=IndicatorKindChoices.choices)
+    is_money = models.BooleanField(_("金额指标"), default=False, help_text=_("导入时可声明元/千元/万元/亿元"))
+    allow_negative = models.BooleanField(_("允许负数"), default=False)
+    definition = models.TextField(_("定义"), blank=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("指标")
+        verbose_name_plural = _("指标")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return f"{self.name}（{self.unit}）"
+
+
+class DataSet(TimestampedModel):
+    """A reporting form (DHIS2's data set): indicators reported together by assigned firms on a calendar."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    period_type = models.CharField(_("报告期类型"), max_length=10, choices=PeriodTypeChoices.choices)
+    indicators = models.ManyToManyField(Indicator, through="DataSetIndicator", verbose_name=_("指标"))
+    january_exempt = models.BooleanField(_("1月免报（1—2月合并）"), default=True)
+    deadline_day = models.PositiveSmallIntegerField(
+        _("截止日"), default=10, help_text=_("报告期次月的第几天截止；年报为次年该月，见“年报截止月”")
+    )
+    annual_deadline_month = models.PositiveSmallIntegerField(_("年报截止月"), default=3)
+    lock_after_deadline = models.BooleanField(_("截止后锁定"), default=True)
+    description = models.TextField(_("说明"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("报表")
+        verbose_name_plural = _("报表")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline_day__gte=1, deadline_day__lte=28), name="%(app_label)s_%(class)s_deadline_day"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class DataSetIndicator(models.Model):
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="items")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="data_set_items")
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    is_required = models.BooleanField(_("必填"), default=True)
+
+    class Meta:
+        verbose_name = _("报表指标")
+        verbose_name_plural = _("报表指标")
+        ordering = ["data_set", "order"]
+        constraints = [models.UniqueConstraint(fields=["data_set", "indicator"], name="%(app_label)s_%(class)s_unique")]
+
+    def __str__(self):
+        return f"{self.data_set} · {self.indicator}"
+
+
+class DataSetAssignment(models.Model):
+    """Which firm reports which data set, from one period (yyyymm) until another (inclusive, open if empty)."""
+
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="assignments")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="data_set_assignments"
+    )
+    from_period = models.PositiveIntegerField(_("起始报告期"))
+    to_period = models.PositiveIntegerField(_("截止报告期"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    scope = Scope(zone="enterprise__zone", enterprise="enterprise", domain="statistics")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("报送任务")
+        verbose_name_plural = _("报送任务")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["data_set", "enterprise", "from_period"], name="%(app_label)s_%(class)s_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(to_period__isnull=True) | Q(to_period__gte=models.F("from_period")),
+                name="%(app_label)s_%(class)s_period_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} · {self.data_set}"
+
+
+class PeriodReopening(models.Model):
+    """A locked period opened again by a zone admin, with the written reason; closes at `closes_at`."""
+
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="reopenings")
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="+")
+    period = models.PositiveIntegerField(_("报告期"))
+    reason = models.TextField(_("原因"))
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reopened_at = models.DateTimeField(_("重新开放时间"), auto_now_add=True)
+    closes_at = models.DateTimeField(_("再次锁定时间"))
+
+    scope = Scope(zone="zone", domain="statistics")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("重新开放记录")
+        verbose_name_plural = _("重新开放记录")
+        ordering = ["-reopened_at"]
+
+    def __str__(self):
+        return f"{self.zone} · {self.data_set} · {self.period}"
+
+
+class Value(models.Model):
+    """One figure of one firm for one indicator and period. Corrections add a revision; one is current."""
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="stat_values")
+    zone = models.ForeignKey("zones.Zone", on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
+    period = models.PositiveIntegerField(_("报告期"))
+    value = models.DecimalField(_("数值"), **AMOUNT)
+    revision = models.PositiveSmallIntegerField(_("版本"), default=1)
+    is_current = models.BooleanField(_("当前值"), default=True)
+    data_set = models.ForeignKey(DataSet, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    source = models.CharField(_("来源"), max_length=10, choices=ValueSourceChoices.choices)
+    reason = models.CharField(_("修改原因"), max_length=300, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    scope = Scope(zone="zone", enterprise="enterprise", domain="statistics")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("统计数据")
+        verbose_name_plural = _("统计数据")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "indicator", "period"],
+                condition=Q(is_current=True),
+                name="%(app_label)s_%(class)s_one_current",
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise", "indicator", "period", "revision"], name="%(app_label)s_%(class)s_revision"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["zone", "indicator", "period"], condition=Q(is_current=True), name="stats_value_zone_current"
+            ),
+            models.Index(
+                fields=["indicator", "period"], condition=Q(is_current=True), name="stats_value_period_current"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.indicator.code} {self.period} = {self.value}"
+
+    def clean(self):
+        if self.value is not None and self.value < 0 and self.indicator_id and not self.indicator.allow_negative:
+            raise ValidationError({"value": _("该指标不能为负数")})
+
+
+class ValidationRule(TimestampedModel):
+    """左边 运算符 右边 over a firm's figures of one period, e.g. 工业增加值 ≤ 工业总产值 (DHIS2's validation rule)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    data_set = models.ForeignKey(
+        DataSet, on_delete=models.CASCADE, null=True, blank=True, related_name="rules", verbose_name=_("报表")
+    )
+    kind = models.CharField(_("规则类型"), max_length=12, choices=RuleKindChoices.choices, default="compare")
+    left = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("左边指标"))
+    operator = models.CharField(_("运算符"), max_length=2, choices=OperatorChoices.choices, default="le")
+    right = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("右边指标")
+    )
+    right_factor = models.DecimalField(_("右边系数"), max_digits=12, decimal_places=4, default=1)
+    right_constant = models.DecimalField(_("右边常数"), **AMOUNT, default=0)
+    when_indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("前提指标"),
+        help_text=_("仅当前提指标大于 0 时检查，例如“营业收入 > 0 时从业人员 > 0”"),
+    )
+    severity = models.CharField(_("级别"), max_length=4, choices=SeverityChoices.choices, default="soft")
+    message = models.CharField(_("提示信息"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("校验规则")
+        verbose_name_plural = _("校验规则")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ValidationFlag(models.Model):
+    """A soft-rule breach or an outlier, kept for follow-up until explained or resolved."""
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="stat_flags")
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="+")
+    period = models.PositiveIntegerField(_("报告期"))
+    kind = models.CharField(_("类型"), max_length=10, choices=FlagKindChoices.choices)
+    rule = models.ForeignKey(ValidationRule, on_delete=models.CASCADE, null=True, blank=True, related_name="flags")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    message = models.CharField(_("问题"), max_length=300)
+    status = models.CharField(_("状态"), max_length=10, choices=FlagStatusChoices.choices, default="open")
+    explanation = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    scope = Scope(zone="zone", enterprise="enterprise", domain="statistics")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("数据质量问题")
+        verbose_name_plural = _("数据质量问题")
+        ordering = ["-period", "enterprise"]
+        indexes = [models.Index(fields=["zone", "period", "status"])]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.period} {self.message}"
+
+
+class EnterpriseYearStatus(models.Model):
+    """规上/四上 status of a firm in a year, as in the statistics bureau's directory (entered or imported)."""
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="year_statuses")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    category = models.CharField(_("四上类别"), max_length=15, choices=StatsCategoryChoices.choices)
+    entered_on = models.DateField(_("入库日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    scope = Scope(zone="enterprise__zone", enterprise="enterprise", domain="statistics")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("四上企业名录")
+        verbose_name_plural = _("四上企业名录")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year"], name="%(app_label)s_%(class)s_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.year} {self.get_category_display()}"
+
+
+class Target(TimestampedModel):
+    """全年目标 of a zone for an indicator, set by the zone or handed down by the region."""
+
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="stat_targets")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="targets")
+    value = models.DecimalField(_("目标值"), **AMOUNT)
+    growth_target_pct = models.DecimalField(_("目标增速（%）"), max_digits=8, decimal_places=2, null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=10, choices=TargetSourceChoices.choices, default="zone")
+    history = HistoricalRecords()
+
+    scope = Scope(zone="zone", domain="statistics")
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("全年目标")
+        verbose_name_plural = _("全年目标")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "year", "indicator"], name="%(app_label)s_%(class)s_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.zone} {self.year} {self.indicator}"
+
+
+class PriceIndex(models.Model):
+    """Producer price index for a period (上年同期 = 100), used to deflate value added to comparable prices."""
+
+    period = models.PositiveIntegerField(_("报告期"), unique=True)
+    index = models.DecimalField(_("价格指数"), max_digits=8, decimal_places=2)
+    note = models.CharField(_("来源"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("工业生产者出厂价格指数")
+        verbose_name_plural = _("工业生产者出厂价格指数")
+        ordering = ["-period"]
+
+    def __str__(self):
+        return f"{self.period} {self.index}"
