@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from kaifaqu.enterprises.api import EnterpriseViewSet, IndustryClassViewSet
+from kaifaqu.stats.api import ValueViewSet
 from kaifaqu.zones.api import DepartmentViewSet, IndustryChainViewSet, ParkViewSet, RegionViewSet, ZoneViewSet
 
 router = DefaultRouter()
@@ -13,5 +14,6 @@ router.register("chains", IndustryChainViewSet, basename="industrychain")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("industry-classes", IndustryClassViewSet, basename="industryclass")
 router.register("regions", RegionViewSet, basename="region")
+router.register("stats/values", ValueViewSet, basename="stats-value")
 
 urlpatterns = router.urls

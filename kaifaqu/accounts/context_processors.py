@@ -25,6 +25,8 @@ def nav_items_for(user):
         ]
     elif RoleChoices.ENTERPRISE_USER in roles:
         items += [("enterprises:enterprise_list", _("本企业"))]
+    if roles & (BUSINESS_ROLES | {RoleChoices.ENTERPRISE_USER}):
+        items.append(("stats:report", pgettext_lazy("navigation", "统计")))
     if roles & {RoleChoices.SYSTEM_ADMIN, RoleChoices.SECURITY_ADMIN, RoleChoices.ZONE_ADMIN}:
         items.append(("accounts:user_list", _("用户管理")))
     if roles & {RoleChoices.AUDIT_ADMIN}:

@@ -32,6 +32,10 @@ class User(AbstractUser):
     phone = models.CharField(_("手机"), max_length=30, blank=True)
     must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # The zone whose administrator created the account: before its first role, only that zone's admin sees it.
+    home_zone = models.ForeignKey(
+        "zones.Zone", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("所属开发区")
+    )
 
     class Meta:
         verbose_name = _("用户")

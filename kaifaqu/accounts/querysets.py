@@ -15,9 +15,9 @@ def manageable_users(actor):
         return User.objects.none()
     in_zone = User.objects.filter(memberships__zone__in=zones).values("pk")
     privileged = User.objects.filter(Q(is_superuser=True) | Q(memberships__role__in=THREE_ADMIN_ROLES)).values("pk")
-    # An account without any role yet (one the zone admin has just created) must be reachable to grant its first role.
-    without_role = User.objects.filter(memberships__isnull=True).values("pk")
-    return User.objects.filter(Q(pk__in=in_zone) | Q(pk__in=without_role)).exclude(pk__in=privileged)
+    # An account the zone admin created has no role yet: reachable through its home zone to grant the first one.
+    created_here = User.objects.filter(home_zone__in=zones, memberships__isnull=True).values("pk")
+    return User.objects.filter(Q(pk__in=in_zone) | Q(pk__in=created_here)).exclude(pk__in=privileged)
 
 
 def grantable_roles(actor):

@@ -18,9 +18,18 @@ def password_expired(user):
 
 
 @transaction.atomic
-def create_user(*, actor, request=None, username, password, display_name="", email="", phone="", memberships=()):
+def create_user(
+    *, actor, request=None, username, password, display_name="", email="", phone="", home_zone_id=None, memberships=()
+):
     """Create an account; a password set by an administrator must be changed at first login."""
-    user = User(username=username, display_name=display_name, email=email, phone=phone, must_change_password=True)
+    user = User(
+        username=username,
+        display_name=display_name,
+        email=email,
+        phone=phone,
+        home_zone_id=home_zone_id,
+        must_change_password=True,
+    )
     user.set_password(password)
     user.password_changed_at = timezone.now()
     user.full_clean()

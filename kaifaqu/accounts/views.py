@@ -129,6 +129,7 @@ class UserAddView(UserAdminMixin, FormView):
             display_name=data["display_name"],
             email=data["email"],
             phone=data["phone"],
+            home_zone_id=min(self.request.user.zone_ids(RoleChoices.ZONE_ADMIN), default=None),
         )
         messages.success(self.request, _("用户已创建，请为其授予角色。"))
         return redirect("accounts:user", pk=user.pk)

@@ -759,12 +759,13 @@ def error_workbook(table, errors):
 # Jobs: start, validate (dry run), commit
 
 
-def start_import(*, actor, kind, uploaded_file, mode, zone=None):
+def start_import(*, actor, kind, uploaded_file, mode, zone=None, options=None):
     """Store the upload as a job and queue its validation (inline with the immediate backend)."""
     from .tasks import validate_import  # tasks import this module
 
     job = ImportJob(
         kind=kind,
+        options=options or {},
         original_name=PurePath(uploaded_file.name).name[:255],
         mode=mode,
         zone=zone,

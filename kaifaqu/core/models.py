@@ -80,6 +80,8 @@ class ImportJob(TimestampedModel):
     )
     error_file = models.FileField(_("错误说明工作簿"), upload_to=import_errors_upload_to, max_length=200, blank=True)
     message = models.TextField(_("说明"), blank=True)
+    # Parameters chosen on the upload page (e.g. a data set, period or firm) and notes the importer keeps.
+    options = models.JSONField(_("导入参数"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
     )

@@ -14,7 +14,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
+from kaifaqu.accounts.audit import record_event
+from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.periods import format_period, month_of, previous_month
 
 from .calendar import deadline, is_due_period
@@ -197,3 +200,73 @@ def flag_soft_breaches(submissions, soft):
         if (sub.enterprise.pk, sub.period, breach.rule.rule_id) not in already
     ]
     return ValidationFlag.objects.bulk_create(flags)
+
+
+# -- period reopening and data-set assignments (entry pages) ----------------------------------------------------
+
+
+@transaction.atomic
+def reopen_period(*, actor, data_set, zone, period, reason, closes_at, request=None):
+    """A zone admin opens a locked period of a data set again until `closes_at`; recorded and audited."""
+    reopening = PeriodReopening.objects.create(
+        data_set=data_set, zone=zone, period=period, reason=reason, reopened_by=actor, closes_at=closes_at
+    )
+    record_event(
+        AuditEventChoices.CONFIG_CHANGE,
+        request=request,
+        user=actor,
+        obj=reopening,
+        detail={
+            "action": "reopen_period",
+            "data_set": data_set.code,
+            "zone": zone.pk,
+            "period": format_period(period),
+            "closes_at": closes_at.isoformat(),
+            "reason": reason,
+        },
+    )
+    return reopening
+
+
+def overlapping_assignments(data_set, enterprise_ids, from_period, to_period=None):
+    """Assignments of the data set to these firms whose span meets [from_period, to_period] (open when None)."""
+    overlapping = DataSetAssignment.objects.filter(data_set=data_set, enterprise_id__in=enterprise_ids).filter(
+        Q(to_period__isnull=True) | Q(to_period__gte=from_period)
+    )
+    if to_period is not None:
+        overlapping = overlapping.filter(from_period__lte=to_period)
+    return overlapping
+
+
+@transaction.atomic
+def assign_data_set(*, actor, data_set, enterprises, from_period, to_period=None):
+    """Assign a data set to several firms from a period; firms already assigned over that span are skipped.
+
+    Returns (created assignments, number skipped). History rows name the actor.
+    """
+    firms = list(enterprises)
+    taken = set(
+        overlapping_assignments(data_set, [f.pk for f in firms], from_period, to_period).values_list(
+            "enterprise_id", flat=True
+        )
+    )
+    rows = [
+        DataSetAssignment(
+            data_set=data_set, enterprise=firm, from_period=from_period, to_period=to_period, created_by=actor
+        )
+        for firm in firms
+        if firm.pk not in taken
+    ]
+    created = bulk_create_with_history(rows, DataSetAssignment, default_user=actor) if rows else []
+    return created, len(firms) - len(rows)
+
+
+@transaction.atomic
+def end_assignment(*, actor, assignment, to_period):
+    """The firm reports the data set up to and including `to_period`."""
+    if to_period < assignment.from_period:
+        raise ValidationError({"to_period": _("截止报告期不能早于起始报告期")})
+    assignment.to_period = to_period
+    assignment._history_user = actor
+    assignment.save(update_fields=["to_period"])
+    return assignment

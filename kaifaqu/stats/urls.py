@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("kaifaqu.stats.urls_entry")),
     path("", include("kaifaqu.stats.urls_dashboard")),
     path("", include("kaifaqu.stats.urls_quality")),
+    path("", include("kaifaqu.stats.urls_imports")),
 ]

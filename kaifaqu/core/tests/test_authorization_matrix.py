@@ -228,12 +228,16 @@ def user_markers(w):
     return {key: f'href="{reverse("accounts:user", args=[w[key].pk])}"'.encode() for key in ("u_staff_a", "u_staff_b")}
 
 
-def export_names(response):
-    """Every cell of the exported workbook, as one text to search firm names in."""
+def workbook_text(response):
+    """Every cell of an exported workbook, as one text to search names in."""
     body = b"".join(response.streaming_content) if response.streaming else response.content
     book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
     cells = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v]
     return "\n".join(cells).encode()
+
+
+def zone_name_markers(w):
+    return {key: w[key].name.encode() for key in ("zone_a", "zone_b")}
 
 
 def firm_name_markers(w):
@@ -408,6 +412,11 @@ MATRIX = [
     # ---- zones
     Probe("zones:zone_list", get=allow(*LOGGED_IN), visible=Visibility(zone_markers, ZONES_SEEN)),
     Probe(
+        "zones:zone_export",
+        get=allow(*LOGGED_IN),
+        visible=Visibility(zone_name_markers, ZONES_SEEN, content=workbook_text),
+    ),
+    Probe(
         "zones:zone_add",
         get=allow("system_admin"),
         posts={
@@ -547,7 +556,7 @@ MATRIX = [
     Probe(
         "enterprises:enterprise_export",
         get=allow(*LOGGED_IN),
-        visible=Visibility(firm_name_markers, FIRMS_SEEN, content=export_names),
+        visible=Visibility(firm_name_markers, FIRMS_SEEN, content=workbook_text),
     ),
     Probe("enterprises:enterprise_import", get=allow(*ENTERPRISE_WRITERS)),
     Probe("enterprises:import_template", get=allow(*ENTERPRISE_WRITERS)),

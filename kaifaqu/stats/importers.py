@@ -1,0 +1,996 @@
+"""Statistics figures import (统计数据导入) on the core import engine, in three layouts:
+
+- 长表 (`stats_long`): one figure per row (统一社会信用代码, 报告期, 指标, 数值, 单位), the layout any office
+  can produce;
+- 系统模板 (`stats_wide`): the system's own template of one data set and period, one row per firm and one column per
+  indicator (the data set and period are on the template's first row, or chosen on the upload page);
+- 联网直报表 (`stats_form`): a firm's own copy of its 联网直报 form; rows are indicators, columns 本年本月 /
+  本年1—本月 / 上年同期本月 / 上年同期1—本月, money in 千元; the firm and period are chosen on the upload page or
+  read from a cell above the header.
+
+Every layout is turned into `Submission`s and checked with `services.check_submissions` (the hard rules, locks and
+assignments of the form and the API); the commit writes through `services.record_values`, once per data set.
+Problems come back as (submission, indicator, message) and are mapped to the file's rows and columns here.
+"""
+
+import re
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kaifaqu.accounts.audit import record_event
+from kaifaqu.accounts.choices import AuditEventChoices
+from kaifaqu.core.exports import HEADER_FILL, HEADER_FONT, REQUIRED_FILL, WRAP, escape_cell
+from kaifaqu.core.imports import (
+    EXCEL_EPOCH,
+    EXCEL_MAX_SERIAL,
+    HEADER_SEARCH_ROWS,
+    CellError,
+    Column,
+    Date,
+    Importer,
+    ImportFileError,
+    Lookup,
+    Number,
+    Parser,
+    Text,
+    cell_text,
+    chunks,
+    is_blank,
+    normalize_label,
+    read_rows,
+    register,
+)
+from kaifaqu.core.money import UNIT_FACTORS, WAN, to_wan
+from kaifaqu.core.periods import format_period, make_period, month_of, parse_period, previous_month
+from kaifaqu.enterprises.models import Enterprise
+
+from .models import DataSet, DataSetAssignment, Indicator, Value
+from .rules import check_rule
+from .services import (
+    Submission,
+    active_rules,
+    assigned_enterprise_ids,
+    check_submissions,
+    current_figures,
+    record_values,
+)
+
+KIND_LONG = "stats_long"
+KIND_WIDE = "stats_wide"
+KIND_FORM = "stats_form"
+KINDS = (KIND_LONG, KIND_WIDE, KIND_FORM)
+FORM_UNIT = "千元"  # money on every 联网直报 form
+MAX_VALUE = Decimal(10) ** 16  # Value.value: 20 digits, 4 decimals
+STORED_WARNINGS = 200
+CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+# A period written above a header: 2025年3月, 2025年1—3月, 报告期：2025-03 (not a date such as 2025年4月8日).
+TITLE_PERIOD = re.compile(
+    r"(\d{4})\s*年\s*(?:1\s*[-—–~～－至]\s*)?(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)"
+    r"|报告期\s*[:：]?\s*(\d{4})\s*[-/.]\s*(\d{1,2})(?!\d)"
+)
+DASHES = ("—", "-", "–", "~", "至", "―", "─", "一")
+# 联网直报 row names that differ from the catalogue's names (the form's own wording).
+FORM_ALIASES = {
+    "工业总产值当年价格": "output_value",
+    "工业总产值现价": "output_value",
+    "其中出口交货值": "export_delivery",
+    "企业用电量": "electricity",
+    "用电量": "electricity",
+    "工业用电量": "electricity",
+    "期末从业人员": "employees",
+    "从业人员期末人数": "employees",
+    "资产合计": "total_assets",
+}
+# 联网直报 row codes (B203 / B204-1, indicative: see docs/forms.md) → catalogue codes.
+FORM_CODES = {
+    "301": "revenue",
+    "327": "total_profit",
+    "331": "rd_expense",
+    "01": "output_value",
+    "04": "export_delivery",
+    "05": "electricity",
+}
+
+
+def stats_zone_ids(user):
+    """Zones the user may write statistics in; None means every zone (system administration)."""
+    if user.is_system_admin:
+        return None
+    return user.writable_zone_ids(Value.scope)
+
+
+def can_import_stats(user):
+    return bool(user.is_authenticated and (user.is_system_admin or user.writable_zone_ids(Value.scope)))
+
+
+def writable_firms(user):
+    zone_ids = stats_zone_ids(user)
+    firms = Enterprise.objects.all()
+    return firms if zone_ids is None else firms.filter(zone_id__in=zone_ids)
+
+
+def assigned_firms(user, data_set, period):
+    """The firms of the user's writable zones that must report `data_set` for `period` (the template's rows)."""
+    assignments = DataSetAssignment.objects.filter(data_set=data_set, from_period__lte=period).exclude(
+        to_period__lt=period
+    )
+    return (
+        writable_firms(user)
+        .filter(pk__in=assignments.values("enterprise_id"))
+        .order_by("zone__name", "name")
+        .only("pk", "credit_code", "name")
+    )
+
+
+def unit_options(importer):
+    """The 单位 drop-down: the money units, then the units of the data set's other indicators."""
+    units = dict.fromkeys(UNIT_FACTORS, "")
+    for indicator in importer.indicators:
+        if not indicator.is_money:
+            units.setdefault(indicator.unit, indicator.name)
+    return list(units.items())
+
+
+def dash_variants(*patterns):
+    """Header spellings of 1—本月: every dash office software produces."""
+    return tuple(pattern.format(dash=dash) for pattern in patterns for dash in DASHES)
+
+
+def to_period(value):
+    """A report period (yyyymm) from a cell: 2025-03, 2025/3, 2025年3月, 202503, an Excel date or serial; or None."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return make_period(value.year, value.month)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not float(value).is_integer():
+            return None
+        number = int(value)
+        if 190001 <= number <= 299912 and 1 <= number % 100 <= 12:
+            return number
+        if 10000101 <= number <= 99991231:
+            found = Date.to_date(number)
+            return make_period(found.year, found.month) if found else None
+        if 1 <= number < 190001 and number <= EXCEL_MAX_SERIAL:
+            found = EXCEL_EPOCH + timedelta(days=number)
+            return make_period(found.year, found.month)
+        return None
+    text = cell_text(value)
+    try:
+        period = parse_period(text)
+    except ValueError:
+        found = Date.to_date(text)
+        return make_period(found.year, found.month) if found else None
+    return period if 1900 <= period // 100 <= 2999 else None
+
+
+def title_period(text):
+    match = TITLE_PERIOD.search(text)
+    if not match:
+        return None
+    year, month = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    try:
+        return make_period(int(year), int(month))
+    except ValueError:
+        return None
+
+
+class Period(Parser):
+    """报告期: YYYY-MM, 2025年3月, 202503, or an Excel date (→ its month). Cached: a file repeats a few periods."""
+
+    number_format = "@"
+
+    def __init__(self):
+        self.cache = {}
+
+    def parse(self, value, row):
+        key = (type(value), value)
+        try:
+            period = self.cache[key]
+        except (KeyError, TypeError):
+            period = to_period(value)
+            if isinstance(key[1], str | int | float | date):
+                self.cache[key] = period
+        if period is None:
+            raise CellError(
+                _("报告期格式不正确：“%(value)s”，应为 2025-03、2025年3月 或 202503") % {"value": cell_text(value)}
+            )
+        return period
+
+    def hint(self):
+        return _("报告期，如 2025-03、2025年3月 或 202503")
+
+
+class Figure(Parser):
+    """A figure as typed (Decimal, any sign, any decimals): units, rounding and bounds are applied per indicator."""
+
+    number_format = "0.####"
+    _number = Number()
+
+    def parse(self, value, row):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return Decimal(value)
+        return self._number.to_decimal(value)
+
+    def hint(self):
+        return _("数字")
+
+
+def in_unit(amount, indicator, unit):
+    """`amount` in the indicator's canonical unit (money: 万元 from `unit`), 4 decimals. Raises CellError."""
+    if indicator.is_money:
+        try:
+            amount = to_wan(amount, unit or "万元")
+        except ValueError as bad:
+            raise CellError(str(bad)) from bad
+    else:
+        amount = amount.quantize(WAN)
+    if abs(amount) >= MAX_VALUE:
+        raise CellError(_("数值过大"))
+    return amount
+
+
+def header_unit(text):
+    """The money unit named in a header such as 营业收入（千元）, or None."""
+    found = re.search(r"[(（]\s*(元|千元|万元|亿元)\s*[)）]\s*$", text or "")
+    return found.group(1) if found else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class StatsImporter(Importer):
+    """What the three layouts share: parameters, firms and scope, submissions, problem mapping, commit."""
+
+    verbose_name = gettext_lazy("统计数据")
+    layout_name = ""
+    key = "_key"
+    key_column = ""  # the column a duplicate is reported in
+    firm_column = "credit_code"  # where firm problems go ("" for the form layout: the firm is the file's)
+    period_column = ""  # where period problems go ("" when the period is the file's)
+
+    def __init__(self, *, user, mode="create", zone=None, job=None, data_set=None, period=None, enterprise=None):
+        self.user = user
+        self.job = job
+        self.options = dict(job.options) if job is not None else {}
+        self.data_set = data_set or self.load_data_set(self.options.get("data_set"))
+        self.period = period or self.options.get("period")
+        self.enterprise = enterprise
+        self.rows = []
+        self.actions = {}  # row number → create / update / unchanged
+        self.warnings = []
+        self.ignored = 0
+        self.submissions = []
+        self.origin = {}  # id(submission) → {indicator code: (row, column key)}
+        self.sub_rows = {}  # id(submission) → rows
+        self.prepare()
+        super().__init__(user=user, mode=mode, zone=zone, job=job)
+
+    @staticmethod
+    def load_data_set(code):
+        if not code:
+            return None
+        return DataSet.objects.filter(code=code).first()
+
+    def prepare(self):
+        """Settle the parameters the columns depend on (may read the job's file). Raise ImportFileError."""
+
+    def file_rows(self):
+        with self.job.file.open("rb") as handle:
+            data = handle.read()
+        return read_rows(data, self.job.original_name, self.sheet_title)
+
+    def remember(self, **options):
+        self.options.update(options)
+        if self.job is not None:
+            self.job.options = {**self.job.options, **options}
+
+    @property
+    def indicators(self):
+        """The data set's indicators in form order."""
+        if not hasattr(self, "_indicators"):
+            items = self.data_set.items.select_related("indicator").order_by("order") if self.data_set else []
+            self._indicators = [item.indicator for item in items]
+        return self._indicators
+
+    def header(self, key):
+        if key == "_key":
+            key = self.key_column
+        return super().header(key)
+
+    # -- the batch: firms, scope, assignments, the service's checks ----------------------------------------------
+
+    def clean_row(self, row):
+        self.rows.append(row)
+
+    def figures_of(self, row):
+        """{indicator code: (Decimal, column key)} of a clean row; empty when the row carries no figure."""
+        raise NotImplementedError
+
+    def firm_and_period(self, row):
+        raise NotImplementedError
+
+    def load_existing(self, keys):
+        """All rows are in: check them as one batch (no per-row queries) and leave each row's errors and action."""
+        if self.data_set is None:
+            raise ImportFileError(_("请选择报表"))
+        firms = self.load_firms()
+        zone_ids = stats_zone_ids(self.user)
+        groups = {}
+        for row in self.rows:
+            if not row.ok:
+                continue
+            figures = self.figures_of(row)
+            if not figures:
+                continue
+            code, period = self.firm_and_period(row)
+            firm = firms.get(code)
+            if firm is None:
+                row.error(self.firm_column, _("未找到统一社会信用代码为“%(code)s”的企业") % {"code": code})
+                continue
+            if zone_ids is not None and firm.zone_id not in zone_ids:
+                row.error(
+                    self.firm_column,
+                    _("您无权录入“%(firm)s”的统计数据（该企业不在您负责统计工作的开发区）") % {"firm": firm.name},
+                )
+                continue
+            sub = groups.get((firm.pk, period))
+            if sub is None:
+                sub = groups[(firm.pk, period)] = Submission(firm, period, {}, row=row.number)
+                self.origin[id(sub)] = {}
+                self.sub_rows[id(sub)] = []
+            self.sub_rows[id(sub)].append(row)
+            for indicator_code, (amount, column) in figures.items():
+                sub.figures[indicator_code] = amount
+                self.origin[id(sub)][indicator_code] = (row, column)
+        if not groups and all(row.ok for row in self.rows):
+            raise ImportFileError(_("文件中没有可导入的数据：请核对表头（指标名称、数值列）和所选报表"))
+        submissions = self.check_assigned(list(groups.values()))
+        problems, soft = check_submissions(data_set=self.data_set, submissions=submissions)
+        for sub, indicator_code, message in problems:
+            self.report(sub, indicator_code, message)
+        self.check_cumulative_in_file(submissions)
+        self.note_soft(submissions, soft)
+        self.set_actions(submissions)
+        self.submissions = submissions
+        self.after_check(submissions)
+        self.store_notes()
+        return {}
+
+    def load_firms(self):
+        codes = {self.firm_and_period(row)[0] for row in self.rows if row.ok and self.firm_column in row.values}
+        found = {}
+        for chunk in chunks(codes):
+            for firm in Enterprise.objects.filter(credit_code__in=chunk).only("pk", "zone_id", "credit_code", "name"):
+                found[firm.credit_code] = firm
+        return found
+
+    def check_assigned(self, submissions):
+        by_period = defaultdict(set)
+        for sub in submissions:
+            by_period[sub.period].add(sub.enterprise.pk)
+        assigned = {period: assigned_enterprise_ids(self.data_set, period, ids) for period, ids in by_period.items()}
+        kept = []
+        for sub in submissions:
+            if sub.enterprise.pk in assigned[sub.period]:
+                kept.append(sub)
+                continue
+            message = _("“%(firm)s”未被指定报送“%(form)s”（%(period)s）") % {
+                "firm": sub.enterprise.name,
+                "form": self.data_set.name,
+                "period": format_period(sub.period),
+            }
+            for row in self.problem_rows(sub):
+                row.error(self.firm_column, message)
+        return kept
+
+    def problem_rows(self, sub):
+        """The rows a problem of the whole submission (firm, period) is reported on."""
+        return self.sub_rows[id(sub)]
+
+    def report(self, sub, indicator_code, message):
+        origin = self.origin[id(sub)].get(indicator_code) if indicator_code else None
+        if origin is not None:
+            row, column = origin
+            if (column, message) not in row.errors:
+                row.error(column, message)
+            return
+        column = self.period_column if indicator_code is None else ""
+        for row in self.problem_rows(sub):
+            if (column, message) not in row.errors:
+                row.error(column, message)
+
+    def check_cumulative_in_file(self, submissions):
+        """Cumulative flows not below last month's figure when last month is in the same file (the service compares
+        with stored figures only)."""
+        rules = [r for r in active_rules(self.data_set) if r.kind == "cumulative" and r.severity == "hard"]
+        if not rules:
+            return
+        by_key = {(sub.enterprise.pk, sub.period): sub for sub in submissions}
+        for sub in submissions:
+            if month_of(sub.period) == 1:
+                continue
+            before = by_key.get((sub.enterprise.pk, previous_month(sub.period)))
+            if before is None:
+                continue
+            for rule in rules:
+                breach = check_rule(rule, sub.figures, before.figures)
+                if breach is not None:
+                    self.report(sub, breach.indicator, breach.message)
+
+    def note_soft(self, submissions, soft):
+        for sub in submissions:
+            for breach in soft.get(id(sub), []):
+                origin = self.origin[id(sub)].get(breach.indicator)
+                row, column = origin if origin else (self.sub_rows[id(sub)][0], "")
+                self.warn(
+                    row.number,
+                    column,
+                    _("提示：%(message)s（可以导入，导入后列为待核实）") % {"message": breach.message},
+                )
+
+    def warn(self, row_number, column, message):
+        self.warnings.append({"row": row_number, "column": self.header(column) if column else "", "message": message})
+
+    def set_actions(self, submissions):
+        """create: every figure of the row is new; update: a stored figure changes (a new revision); else unchanged."""
+        stored = current_figures({s.enterprise.pk for s in submissions}, {s.period for s in submissions})
+        self.actions = {}
+        for sub in submissions:
+            before = stored.get((sub.enterprise.pk, sub.period), {})
+            for indicator_code, amount in sub.figures.items():
+                row, _column = self.origin[id(sub)][indicator_code]
+                old = before.get(indicator_code)
+                action = "create" if old is None else "unchanged" if old == amount else "update"
+                current = self.actions.get(row.number)
+                if current is None or (action == "update") or (current == "unchanged" and action == "create"):
+                    self.actions[row.number] = action
+
+    def after_check(self, submissions):
+        """Layout-specific checks after the service's (the form layout's 上年 comparison)."""
+
+    def store_notes(self):
+        self.remember(
+            warnings=self.warnings[:STORED_WARNINGS],
+            warning_count=len(self.warnings),
+            ignored_rows=self.ignored,
+            figure_count=sum(len(s.figures) for s in self.submissions),
+        )
+
+    def check_new(self, row):
+        row.action = self.actions.get(row.number, "")
+
+    # -- commit ----------------------------------------------------------------------------------------------------
+
+    def commit(self, rows):
+        reason = _("导入：%(file)s") % {"file": self.job.original_name if self.job else ""}
+        result = record_values(
+            actor=self.user, data_set=self.data_set, submissions=self.submissions, source="import", reason=reason
+        )
+        return {
+            "created": sum(1 for row in rows if row.action == "create"),
+            "updated": sum(1 for row in rows if row.action == "update"),
+            "values": result.created,
+            "unchanged_values": result.unchanged,
+            "flags": len(result.flags),
+        }
+
+    def record_commit(self, job, summary):
+        self.remember(values_written=summary["values"], flags_raised=summary["flags"])
+        job.save(update_fields=["options", "updated_at"])
+        record_event(
+            AuditEventChoices.IMPORT,
+            user=self.user,
+            obj=job,
+            detail={
+                "kind": self.kind,
+                "job": job.pk,
+                "file": job.original_name,
+                "data_set": self.data_set.code,
+                "rows": job.row_count,
+                "values": summary["values"],
+                "unchanged_values": summary["unchanged_values"],
+                "flags": summary["flags"],
+            },
+        )
+
+
+def indicator_table(data_set):
+    """Lookup table of a data set's indicators by code, name, and name with unit; other catalogue indicators map to
+    a CellError naming the data set."""
+    table = {}
+    in_set = {item.indicator_id for item in data_set.items.all()}
+    for indicator in Indicator.objects.filter(is_active=True):
+        if indicator.pk in in_set:
+            found = indicator
+        else:
+            found = CellError(_("报表“%(form)s”不含指标“%(name)s”") % {"form": data_set.name, "name": indicator.name})
+        names = [
+            indicator.code,
+            indicator.name,
+            f"{indicator.name}({indicator.unit})",
+            f"{indicator.name}（{indicator.unit}）",
+        ]
+        for name in names:
+            table.setdefault(normalize_label(name), found)
+    return table
+
+
+@register
+class StatsLongImporter(StatsImporter):
+    """长表: one figure per row."""
+
+    kind = KIND_LONG
+    layout_name = gettext_lazy("长表（每行一个数据）")
+    sheet_title = gettext_lazy("统计数据")
+    key_column = "indicator"
+    period_column = "period"
+    template_filename = "stats-long.xlsx"
+
+    @property
+    def instructions(self):
+        return (
+            _("每行填写一家企业一个报告期的一个指标；同一企业、报告期、指标在文件中只能出现一次。"),
+            _("报告期填写 2025-03、2025年3月 或 202503；1—N月累计数填在 N 月。"),
+            _("金额指标的“单位”可填元、千元、万元、亿元，不填为万元，系统换算为万元；非金额指标不能填写金额单位。"),
+            _("报表“%(form)s”包含的指标见“指标”列的下拉列表。") % {"form": self.data_set.name if self.data_set else ""},
+        )
+
+    def prepare(self):
+        if self.data_set is None:
+            raise ImportFileError(_("请选择报表"))
+
+    def get_columns(self):
+        return [
+            Column(
+                "credit_code",
+                gettext_lazy("统一社会信用代码"),
+                Text(18, upper=True),
+                required=True,
+                width=22,
+                example="91140581MA0K2A3B5N",
+                aliases=("信用代码", "社会信用代码"),
+            ),
+            Column("name", gettext_lazy("企业名称"), Text(), width=30, help_text=gettext_lazy("仅供核对，不导入")),
+            Column(
+                "period",
+                gettext_lazy("报告期"),
+                Period(),
+                required=True,
+                width=12,
+                example="2025-03",
+                help_text=gettext_lazy("2025-03、2025年3月 或 202503"),
+                aliases=("期别", "统计期"),
+            ),
+            Column(
+                "indicator",
+                gettext_lazy("指标"),
+                Lookup(
+                    lambda importer: indicator_table(importer.data_set),
+                    unknown=gettext_lazy("未知指标“%(value)s”，请填写指标代码或中文名称"),
+                    hint=gettext_lazy("指标代码或中文名称"),
+                    options=lambda importer: [(i.name, i.unit) for i in importer.indicators],
+                ),
+                required=True,
+                width=22,
+                example=gettext_lazy("营业收入"),
+                aliases=("指标名称", "指标代码"),
+            ),
+            Column(
+                "value",
+                gettext_lazy("数值"),
+                Figure(),
+                required=True,
+                width=16,
+                example="1234.5",
+                help_text=gettext_lazy("1—N月累计数（存量指标填期末数）"),
+                aliases=("本期数", "数据"),
+            ),
+            Column(
+                "unit",
+                gettext_lazy("单位"),
+                Text(20),
+                width=10,
+                example="万元",
+                help_text=gettext_lazy("金额指标：元/千元/万元/亿元，不填为万元"),
+                aliases=("计量单位", "金额单位"),
+                options=unit_options,
+            ),
+        ]
+
+    def clean_row(self, row):
+        super().clean_row(row)
+        indicator = row.values.get("indicator")
+        amount = row.values.get("value")
+        if indicator is None or amount is None or "value" in row.failed or "indicator" in row.failed:
+            return
+        unit = row.values.get("unit") or ""
+        if unit in UNIT_FACTORS and not indicator.is_money:
+            row.error(
+                "unit", _("“%(name)s”不是金额指标，不能填写金额单位“%(unit)s”") % {"name": indicator.name, "unit": unit}
+            )
+            return
+        if unit and unit not in UNIT_FACTORS and normalize_label(unit) != normalize_label(indicator.unit):
+            if indicator.is_money:
+                message = _("金额单位应为元、千元、万元或亿元，不能为“%(unit)s”") % {"unit": unit}
+            else:
+                message = _("“%(name)s”的单位是“%(expected)s”，不能为“%(unit)s”") % {
+                    "name": indicator.name,
+                    "expected": indicator.unit,
+                    "unit": unit,
+                }
+            row.error("unit", message)
+            return
+        try:
+            row.values["value"] = in_unit(amount, indicator, unit if indicator.is_money else None)
+        except CellError as bad:
+            row.error("value", bad.message)
+            return
+        if "credit_code" not in row.failed and "period" not in row.failed:
+            row.values["_key"] = (row.values["credit_code"], row.values["period"], indicator.code)
+
+    def figures_of(self, row):
+        return {row.values["indicator"].code: (row.values["value"], "value")}
+
+    def firm_and_period(self, row):
+        return row.values["credit_code"], row.values["period"]
+
+
+@register
+class StatsWideImporter(StatsImporter):
+    """系统模板: one row per firm, one column per indicator of the data set; the period is the file's."""
+
+    kind = KIND_WIDE
+    layout_name = gettext_lazy("系统模板（每行一家企业）")
+    sheet_title = gettext_lazy("数据")
+    key = "credit_code"
+    key_column = "credit_code"
+
+    def prepare(self):
+        if self.job is None or (self.data_set is not None and self.period):
+            return
+        for cells in self.file_rows()[:HEADER_SEARCH_ROWS]:
+            for cell in cells:
+                text = cell_text(cell)
+                if not text or len(text) > 200:
+                    continue
+                if self.data_set is None:
+                    self.data_set = next(
+                        (ds for ds in DataSet.objects.all() if normalize_label(ds.name) in normalize_label(text)), None
+                    )
+                    if self.data_set is not None:
+                        self.remember(data_set=self.data_set.code)
+                if not self.period:
+                    self.period = title_period(text)
+                    if self.period:
+                        self.remember(period=self.period)
+        if self.data_set is None:
+            raise ImportFileError(_("未能确定报表：请在上传页选择报表，或使用系统下载的模板"))
+        if not self.period:
+            raise ImportFileError(_("未能确定报告期：请在上传页选择报告期，或使用系统下载的模板（第一行注明报告期）"))
+
+    def get_columns(self):
+        columns = [
+            Column(
+                "credit_code",
+                gettext_lazy("统一社会信用代码"),
+                Text(18, upper=True),
+                required=True,
+                width=22,
+                aliases=("信用代码", "社会信用代码"),
+            ),
+            Column("name", gettext_lazy("企业名称"), Text(), width=30, help_text=gettext_lazy("仅供核对，不导入")),
+        ]
+        for indicator in self.indicators:
+            aliases = [indicator.code, indicator.name, f"{indicator.name}({indicator.unit})"]
+            if indicator.is_money:
+                aliases += [f"{indicator.name}（{unit}）" for unit in UNIT_FACTORS]
+            columns.append(
+                Column(
+                    f"ind:{indicator.code}",
+                    f"{indicator.name}（{indicator.unit}）",
+                    Figure(),
+                    width=max(14, len(indicator.name) * 2 + 8),
+                    help_text=indicator.get_kind_display(),
+                    aliases=tuple(aliases),
+                )
+            )
+        return columns
+
+    def clean_row(self, row):
+        super().clean_row(row)
+        figures = {}
+        by_code = {i.code: i for i in self.indicators}
+        for key in self.present:
+            if not key.startswith("ind:") or key in row.failed or row.values.get(key) is None:
+                continue
+            indicator = by_code[key[4:]]
+            unit = header_unit(self.file_headers.get(key)) if indicator.is_money else None
+            try:
+                figures[indicator.code] = (in_unit(row.values[key], indicator, unit), key)
+            except CellError as bad:
+                row.error(key, bad.message)
+        row.figures = figures
+
+    def figures_of(self, row):
+        return row.figures
+
+    def firm_and_period(self, row):
+        return row.values["credit_code"], self.period
+
+
+FORM_COLUMN_ALIASES = {
+    "month": ("本月", "本月数", "本年本月数"),
+    "cumulative": dash_variants("本年1{dash}本月", "1{dash}本月", "本年1{dash}本月累计", "1{dash}本月累计")
+    + ("本年累计", "累计"),
+    "last_month": ("上年同期本月数", "上年本月"),
+    "last_cumulative": dash_variants("上年同期1{dash}本月", "上年1{dash}本月", "上年同期1{dash}本月累计")
+    + ("上年同期累计", "上年累计"),
+}
+
+
+def form_name_key(text):
+    """联网直报 row names: drop numbering (一、 1. （一）), 其中：, and a trailing unit or price note in brackets."""
+    text = cell_text(text)
+    text = re.sub(r"^\s*(?:[一二三四五六七八九十]+、|\d+[.、]|[(（][一二三四五六七八九十\d]+[)）])\s*", "", text)
+    text = re.sub(r"^\s*其中\s*[:：]?\s*", "", text)
+    plain = normalize_label(text)
+    bare = re.sub(r"[(（][^()（）]*[)）]$", "", plain)
+    return plain, bare
+
+
+@register
+class StatsFormImporter(StatsImporter):
+    """联网直报表: rows are indicators; 本年1—本月 is the cumulative figure, money in 千元."""
+
+    kind = KIND_FORM
+    layout_name = gettext_lazy("联网直报表（企业的报表副本）")
+    sheet_title = gettext_lazy("数据")
+    key_column = "name"
+    firm_column = ""
+
+    def prepare(self):
+        firm_id = self.options.get("enterprise")
+        if self.enterprise is None and firm_id:
+            self.enterprise = Enterprise.objects.filter(pk=firm_id).first()
+        if self.job is not None and (self.enterprise is None or not self.period):
+            self.read_title_cells()
+        if self.data_set is None:
+            raise ImportFileError(_("请选择报表"))
+        if self.enterprise is None:
+            raise ImportFileError(_("未能确定企业：请在上传页填写企业的统一社会信用代码"))
+        if not self.period:
+            raise ImportFileError(_("未能确定报告期：请在上传页选择报告期，或在表头上方注明（如“2025年1—3月”）"))
+        zone_ids = stats_zone_ids(self.user)
+        if zone_ids is not None and self.enterprise.zone_id not in zone_ids:
+            raise ImportFileError(
+                _("您无权录入“%(firm)s”的统计数据（该企业不在您负责统计工作的开发区）") % {"firm": self.enterprise.name}
+            )
+
+    def read_title_cells(self):
+        for cells in self.file_rows()[:HEADER_SEARCH_ROWS]:
+            for cell in cells:
+                text = cell_text(cell)
+                if not text or len(text) > 200:
+                    continue
+                if self.enterprise is None:
+                    found = CREDIT_CODE.search(text.upper())
+                    if found:
+                        self.enterprise = Enterprise.objects.filter(credit_code=found.group(0)).first()
+                        if self.enterprise is not None:
+                            self.remember(enterprise=self.enterprise.pk)
+                if not self.period and not CREDIT_CODE.search(text.upper()):
+                    self.period = title_period(text)
+                    if self.period:
+                        self.remember(period=self.period)
+
+    def get_columns(self):
+        return [
+            Column("name", gettext_lazy("指标名称"), Text(), width=30, aliases=("指标", "项目", "指标名称(项目)")),
+            Column("code", gettext_lazy("代码"), Text(40), width=10, aliases=("编码", "指标代码", "代号")),
+            Column("unit", gettext_lazy("计量单位"), Text(20), width=10, aliases=("单位",)),
+            Column("month", gettext_lazy("本年本月"), Figure(), aliases=FORM_COLUMN_ALIASES["month"]),
+            Column("cumulative", gettext_lazy("本年1—本月"), Figure(), aliases=FORM_COLUMN_ALIASES["cumulative"]),
+            Column("last_month", gettext_lazy("上年同期本月"), Figure(), aliases=FORM_COLUMN_ALIASES["last_month"]),
+            Column(
+                "last_cumulative",
+                gettext_lazy("上年同期1—本月"),
+                Figure(),
+                aliases=FORM_COLUMN_ALIASES["last_cumulative"],
+            ),
+        ]
+
+    @property
+    def form_table(self):
+        if not hasattr(self, "_form_table"):
+            catalogue = {i.code: i for i in Indicator.objects.filter(is_active=True)}
+            table = {}
+            for indicator in catalogue.values():
+                table.setdefault(normalize_label(indicator.name), indicator)
+            for name, code in FORM_ALIASES.items():
+                table.setdefault(normalize_label(name), catalogue.get(code))
+            codes = {normalize_label(code): indicator for code, indicator in catalogue.items()}
+            for form_code, code in FORM_CODES.items():
+                codes.setdefault(form_code, catalogue.get(code))
+            self._form_table = (table, codes)
+        return self._form_table
+
+    def find_indicator(self, row):
+        names, codes = self.form_table
+        if row.values.get("name"):
+            for key in form_name_key(row.values["name"]):
+                if names.get(key) is not None:
+                    return names[key]
+        code = normalize_label(row.values.get("code") or "")
+        return codes.get(code) or codes.get(code.zfill(2))
+
+    def clean_row(self, row):
+        super().clean_row(row)
+        if "cumulative" not in self.present:
+            raise ImportFileError(_("未找到“本年1—本月”列：请上传联网直报表的副本"))
+        row.figures = {}
+        row.values["_key"] = ("ignored", row.number)  # replaced by the indicator's code below
+        indicator = self.find_indicator(row)
+        in_set = {i.code for i in self.indicators}
+        if indicator is None or indicator.code not in in_set:
+            self.ignored += 1  # rows of the form this data set does not carry (营业成本, 销售费用 …)
+            return
+        key = "cumulative"
+        if indicator.kind == "stock" and row.values.get("month") is not None:
+            key = "month"  # a stock's figure is the period-end one
+        if key in row.failed or row.values.get(key) is None:
+            self.ignored += 1
+            return
+        unit = row.values.get("unit") or ""
+        if unit in UNIT_FACTORS and not indicator.is_money:
+            row.error(
+                "unit", _("“%(name)s”不是金额指标，不能填写金额单位“%(unit)s”") % {"name": indicator.name, "unit": unit}
+            )
+            return
+        unit = unit if unit in UNIT_FACTORS else FORM_UNIT
+        row.indicator, row.unit = indicator, unit
+        try:
+            row.figures[indicator.code] = (in_unit(row.values[key], indicator, unit), key)
+        except CellError as bad:
+            row.error(key, bad.message)
+            return
+        row.values["_key"] = indicator.code
+
+    def figures_of(self, row):
+        return row.figures
+
+    def firm_and_period(self, row):
+        return self.enterprise.credit_code, self.period
+
+    def load_firms(self):
+        return {self.enterprise.credit_code: self.enterprise}
+
+    def problem_rows(self, sub):
+        return self.sub_rows[id(sub)][:1]
+
+    def after_check(self, submissions):
+        """上年 columns come from last year's stored data: a difference is a warning, never an error."""
+        last_year = self.period - 100
+        stored = current_figures([self.enterprise.pk], [last_year]).get((self.enterprise.pk, last_year), {})
+        for row in self.rows:
+            indicator = getattr(row, "indicator", None)
+            if indicator is None or not row.ok or indicator.code not in stored:
+                continue
+            key = "last_month" if indicator.kind == "stock" else "last_cumulative"
+            if key in row.failed or row.values.get(key) is None:
+                continue
+            try:
+                amount = in_unit(row.values[key], indicator, row.unit)
+            except CellError:
+                continue
+            if amount != stored[indicator.code]:
+                self.warn(
+                    row.number,
+                    key,
+                    _("与系统中上年同期数不一致：表中 %(file)s，系统 %(stored)s（%(unit)s）；以系统为准，不导入此列")
+                    % {"file": amount, "stored": stored[indicator.code], "unit": indicator.unit},
+                )
+
+
+LAYOUTS = {KIND_LONG: StatsLongImporter, KIND_WIDE: StatsWideImporter, KIND_FORM: StatsFormImporter}
+
+
+def detect_layout(rows):
+    """The layout of a file from its first rows' headers: 长表, 联网直报表, else the system template."""
+    long_labels = {normalize_label(text) for text in ("报告期", "指标", "指标名称", "指标代码", "数值")}
+    form_labels = {normalize_label(text) for text in FORM_COLUMN_ALIASES["cumulative"]} | {
+        normalize_label("本年1—本月")
+    }
+    for cells in rows[:HEADER_SEARCH_ROWS]:
+        labels = {normalize_label(cell_text(cell)) for cell in cells if not is_blank(cell)}
+        if labels & form_labels:
+            return KIND_FORM
+        if normalize_label("报告期") in labels and len(labels & long_labels) >= 3:
+            return KIND_LONG
+    return KIND_WIDE
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The system template of a data set and period: a title row naming both, the header, the assigned firms.
+
+
+def wide_template(user, data_set, period):
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    importer = StatsWideImporter(user=user, data_set=data_set, period=period)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(importer.sheet_title)
+    title = _("%(form)s　报告期：%(period)s（1—N月累计；请勿修改本行和表头）") % {
+        "form": data_set.name,
+        "period": format_period(period),
+    }
+    sheet.append([title])
+    sheet["A1"].font = HEADER_FONT
+    sheet.append([str(column.header) for column in importer.columns])
+    by_code = {i.code: i for i in importer.indicators}
+    for index, column in enumerate(importer.columns, start=1):
+        letter = get_column_letter(index)
+        cell = sheet.cell(row=2, column=index)
+        cell.font = HEADER_FONT
+        cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
+        cell.alignment = WRAP
+        sheet.column_dimensions[letter].width = column.width
+        if column.help_text:
+            cell.comment = Comment(str(column.help_text), "Kaifaqu", width=200, height=60)
+        indicator = by_code.get(column.key[4:]) if column.key.startswith("ind:") else None
+        if indicator is not None:
+            sheet.column_dimensions[letter].number_format = "0.####"
+            if not indicator.allow_negative:
+                validation = DataValidation(
+                    type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True
+                )
+                validation.error = _("请填写不小于 0 的数字")
+                validation.showErrorMessage = True
+                sheet.add_data_validation(validation)
+                validation.add(f"{letter}3:{letter}{2 + 50000}")
+        else:
+            sheet.column_dimensions[letter].number_format = "@"
+    for firm in assigned_firms(user, data_set, period):
+        sheet.append([escape_cell(firm.credit_code), escape_cell(firm.name)])
+    sheet.freeze_panes = "C3"
+    notes = workbook.create_sheet(title=str(_("说明")))
+    notes.column_dimensions["A"].width = 28
+    notes.column_dimensions["B"].width = 12
+    notes.column_dimensions["C"].width = 22
+    notes.column_dimensions["D"].width = 60
+    lines = [
+        _("填写说明"),
+        _("报表：%(form)s；报告期：%(period)s。") % {"form": data_set.name, "period": format_period(period)},
+        _("1. 在“%(sheet)s”工作表第 3 行起填写，每行一家企业；请勿修改第 1 行和第 2 行（表头）。")
+        % {"sheet": importer.sheet_title},
+        _("2. 已列出您负责的开发区中须报送本报表的企业；“企业名称”仅供核对，不导入。"),
+        _("3. 流量指标填 1—N月累计数，存量指标填期末数；金额以万元填写（表头可改为“（千元）”等，系统按表头换算）。"),
+        _("4. 空白单元格表示不报该指标；已报的数据再次导入不同数值时，系统保存为新版本并保留原值。"),
+        _("5. 上传后系统先校验全部数据并列出每个错误（行号、列、原因），全部无误后才能确认导入，否则不写入任何数据。"),
+    ]
+    for line in lines:
+        notes.append([escape_cell(str(line))])
+    notes["A1"].font = HEADER_FONT
+    notes.append([])
+    notes.append([str(_("列名")), str(_("单位")), str(_("类型")), str(_("定义"))])
+    for cell in notes[notes.max_row]:
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+    for indicator in importer.indicators:
+        notes.append(
+            [
+                f"{indicator.name}（{indicator.unit}）",
+                indicator.unit,
+                str(indicator.get_kind_display()),
+                escape_cell(indicator.definition),
+            ]
+        )
+    return workbook

@@ -1,0 +1,620 @@
+"""Leaders' pages: the zone dashboard, the firm rows behind a figure, the region ranking, targets, 规上/四上 status.
+
+Every page reads through kaifaqu.stats.aggregation (bounded queries, suppression for viewers not entitled to
+individual figures). A zone outside the viewer's scope is a 404.
+"""
+
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from kaifaqu.accounts.audit import record_event
+from kaifaqu.accounts.choices import AuditEventChoices
+from kaifaqu.core.forms import BootstrapFormMixin
+from kaifaqu.core.periods import (
+    cumulative_label,
+    format_period,
+    growth_pct,
+    make_period,
+    parse_period,
+    previous_month,
+    year_of,
+)
+from kaifaqu.enterprises.choices import IndustryLevelChoices
+from kaifaqu.enterprises.models import Enterprise, IndustryClass, Tag
+from kaifaqu.zones.models import Zone
+
+from .. import exports
+from ..aggregation import (
+    CARD_INDICATORS,
+    Narrowing,
+    StatsViewer,
+    Totals,
+    completeness_counts,
+    departed_firm_rows,
+    firm_rows,
+    headline_table,
+    indicator_cards,
+    latest_period,
+    monthly_trend,
+    rank_zones,
+    schedule_pct,
+    summarize,
+)
+from ..choices import StatsCategoryChoices
+from ..models import EnterpriseYearStatus, Indicator, Target, Value
+from ..services_dashboard import record_year_status, set_target
+from ..thresholds import check_status
+
+TOP_CONTRIBUTORS = 10
+ROWS_PER_PAGE = 100
+
+
+# -- shared -----------------------------------------------------------------------------------------------------------
+
+
+def default_indicator():
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=CARD_INDICATORS, is_active=True)}
+    for code in CARD_INDICATORS:
+        if code in indicators:
+            return indicators[code]
+    return Indicator.objects.filter(is_active=True).first()
+
+
+def chosen_indicator(params):
+    code = (params.get("indicator") or "").strip()
+    if code:
+        indicator = Indicator.objects.filter(code=code, is_active=True).first()
+        if indicator is None:
+            raise Http404
+        return indicator
+    indicator = default_indicator()
+    if indicator is None:
+        raise Http404
+    return indicator
+
+
+def chosen_period(params, viewer, zone_ids, indicator):
+    text = (params.get("period") or "").strip()
+    if text:
+        try:
+            return parse_period(text)
+        except ValueError:
+            pass
+    latest = latest_period(viewer, zone_ids, indicator)
+    if latest:
+        return latest
+    today = timezone.localdate()
+    return previous_month(make_period(today.year, today.month))
+
+
+def completeness_url(zone, period):
+    """The full completeness page, when the statistics app provides one."""
+    try:
+        base = reverse("stats:completeness")
+    except NoReverseMatch:
+        return ""
+    return f"{base}?{urlencode({'zone': zone.pk, 'period': format_period(period)})}"
+
+
+class DashboardFilterForm(BootstrapFormMixin, forms.Form):
+    """The filter panel of the dashboard and its firm rows (GET); narrowing is read by Narrowing.from_params."""
+
+    period = forms.CharField(label=gettext_lazy("报告期"), required=False, help_text=gettext_lazy("如 2025-03"))
+    indicator = forms.ChoiceField(label=gettext_lazy("指标"), required=False)
+    park = forms.ChoiceField(label=gettext_lazy("园区"), required=False)
+    section = forms.ChoiceField(label=gettext_lazy("行业门类"), required=False)
+    division = forms.ChoiceField(label=gettext_lazy("行业大类"), required=False)
+    chain = forms.ChoiceField(label=gettext_lazy("产业链"), required=False)
+    tag = forms.ChoiceField(label=gettext_lazy("标签"), required=False)
+
+    def __init__(self, *args, zone, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("全部"))]
+        self.fields["indicator"].choices = [(i.code, i.name) for i in Indicator.objects.filter(is_active=True)]
+        self.fields["park"].choices = everything + [(p.pk, p.name) for p in zone.parks.all()]
+        self.fields["chain"].choices = everything + [(c.pk, c.name) for c in zone.chains.all()]
+        levels = IndustryClass.objects.filter(level__in=[IndustryLevelChoices.SECTION, IndustryLevelChoices.DIVISION])
+        sections, divisions = [], []
+        for code, name, level in levels.values_list("code", "name", "level").order_by("code"):
+            (sections if level == IndustryLevelChoices.SECTION else divisions).append((code, f"{code} {name}"))
+        self.fields["section"].choices = everything + sections
+        self.fields["division"].choices = everything + divisions
+        self.fields["tag"].choices = everything + [(t, t) for t in Tag.objects.values_list("name", flat=True)]
+
+
+class ZoneStatsMixin(LoginRequiredMixin):
+    """The zone in the URL, if the viewer may see its figures (404 otherwise); period, indicator, narrowing."""
+
+    entitled_only = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.viewer = StatsViewer(request.user)
+        allowed = self.viewer.entitled_zone_ids if self.entitled_only else self.viewer.zone_ids
+        if kwargs["zone_pk"] not in allowed:
+            raise Http404
+        self.zone = Zone.objects.get(pk=kwargs["zone_pk"])
+        self.zone_ids = [self.zone.pk]
+        return super().dispatch(request, *args, **kwargs)
+
+    def read_choices(self):
+        params = self.request.GET
+        self.indicator = chosen_indicator(params)
+        self.period = chosen_period(params, self.viewer, self.zone_ids, self.indicator)
+        self.narrowing = Narrowing.from_params(params)
+
+    def query(self, **extra):
+        """The current choices as a query string, with `extra` added (for drill-down links and exports)."""
+        params = {"period": format_period(self.period), "indicator": self.indicator.code, **self.narrowing.params()}
+        params.update({k: v for k, v in extra.items() if v is not None})
+        return urlencode(params)
+
+
+# -- dashboard ------------------------------------------------------------------------------------------------------
+
+
+def dashboard_data(viewer, zone, period, indicator, narrowing):
+    """Everything the dashboard shows (and exports) for one zone, period, indicator and narrowing."""
+    zone_ids = [zone.pk]
+    entitled = viewer.entitled(zone_ids)
+    common = {"zone_ids": zone_ids, "period": period, "narrowing": narrowing}
+    by_park = summarize(viewer, indicator=indicator, group_by="park", **common)
+    by_industry = summarize(viewer, indicator=indicator, group_by="division", **common)
+    data = {
+        "entitled": entitled,
+        "cards": indicator_cards(viewer, **common),
+        "summary": by_park,
+        "by_park": by_park.groups,
+        "by_industry": by_industry.groups,
+        "trend": monthly_trend(viewer, indicator=indicator, **common),
+        "completeness": completeness_counts(viewer, **common),
+        "top": [],
+    }
+    if entitled:
+        total = Totals(current=by_park.total.current, comparable=by_park.total.previous)
+        data["top"] = firm_rows(viewer, indicator=indicator, total=total, limit=TOP_CONTRIBUTORS, **common)
+    return data
+
+
+class DashboardHomeView(LoginRequiredMixin, TemplateView):
+    """统计看板: the zones whose figures the user may read, and the region ranking for region viewers."""
+
+    template_name = "stats/dashboard_home.html"
+
+    def get(self, request, *args, **kwargs):
+        viewer = StatsViewer(request.user)
+        zones = list(viewer.zones())
+        if len(zones) == 1 and not viewer.is_region_viewer:
+            return redirect("stats:dashboard", zone_pk=zones[0].pk)
+        return self.render_to_response({"zones": zones, "may_rank": viewer.is_region_viewer and bool(zones)})
+
+
+class DashboardView(ZoneStatsMixin, TemplateView):
+    template_name = "stats/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        self.read_choices()
+        data = dashboard_data(self.viewer, self.zone, self.period, self.indicator, self.narrowing)
+        rows_url = reverse("stats:dashboard_rows", args=[self.zone.pk]) if data["entitled"] else ""
+        chart = {
+            "indicator": self.indicator.name,
+            "unit": self.indicator.unit,
+            "months": [_("%(month)s月") % {"month": m} for m in data["trend"]["months"]],
+            "this_year": data["trend"]["this"],
+            "last_year": data["trend"]["last"],
+            "this_label": _("%(year)s年") % {"year": year_of(self.period)},
+            "last_label": _("%(year)s年") % {"year": year_of(self.period) - 1},
+            "parks": [
+                {"name": c.label, "value": c.current, "url": self.drill(rows_url, park=c.key)} for c in data["by_park"]
+            ],
+            "industries": [
+                {"name": c.label, "value": c.current, "url": self.drill(rows_url, division=c.key)}
+                for c in data["by_industry"]
+            ],
+        }
+        for card in data["cards"]:
+            card["url"] = self.drill(rows_url, indicator=card["indicator"].code)
+        for cell in data["by_park"]:
+            cell.url = self.drill(rows_url, park=cell.key)
+        for cell in data["by_industry"]:
+            cell.url = self.drill(rows_url, division=cell.key)
+        context = super().get_context_data(**kwargs)
+        context.update(
+            data,
+            zone=self.zone,
+            indicator=self.indicator,
+            period=self.period,
+            period_label=cumulative_label(self.period),
+            year=year_of(self.period),
+            form=DashboardFilterForm(self.request.GET or None, zone=self.zone, initial=self.initial()),
+            chart=chart,
+            rows_url=f"{rows_url}?{self.query()}" if rows_url else "",
+            export_url=f"{reverse('stats:dashboard_export', args=[self.zone.pk])}?{self.query()}",
+            completeness_url=completeness_url(self.zone, self.period),
+            targets_url=reverse("stats:target_list", args=[self.zone.pk]) if data["entitled"] else "",
+            status_url=reverse("stats:status_list", args=[self.zone.pk]) if data["entitled"] else "",
+            may_rank=self.viewer.is_region_viewer,
+            narrowed=bool(self.narrowing),
+        )
+        return context
+
+    def initial(self):
+        return {"period": format_period(self.period), "indicator": self.indicator.code}
+
+    def drill(self, rows_url, **extra):
+        """The firm rows behind one figure (empty for viewers who may not see firm rows)."""
+        if not rows_url:
+            return ""
+        if "park" in extra and extra["park"] is None:
+            extra["park"] = "none"
+        if "division" in extra and extra["division"] is None:
+            return ""
+        return f"{rows_url}?{self.query(**extra)}"
+
+
+class DashboardRowsView(ZoneStatsMixin, TemplateView):
+    """The firm rows behind a dashboard figure: same zone, period, indicator and narrowing (entitled viewers)."""
+
+    template_name = "stats/dashboard_rows.html"
+    entitled_only = True
+
+    def get_context_data(self, **kwargs):
+        self.read_choices()
+        common = {"zone_ids": self.zone_ids, "period": self.period, "indicator": self.indicator}
+        narrowing = self.narrowing
+        summary = summarize(self.viewer, narrowing=narrowing, **common)
+        total = Totals(current=summary.total.current, comparable=summary.total.previous)
+        rows = firm_rows(self.viewer, narrowing=narrowing, total=total, **common)
+        departed = departed_firm_rows(self.viewer, narrowing=narrowing, **common)
+        page = Paginator(rows, ROWS_PER_PAGE).get_page(self.request.GET.get("page"))
+        context = super().get_context_data(**kwargs)
+        context.update(
+            zone=self.zone,
+            indicator=self.indicator,
+            period=self.period,
+            period_label=cumulative_label(self.period),
+            summary=summary,
+            page=page,
+            row_count=len(rows),
+            departed=departed,
+            form=DashboardFilterForm(self.request.GET or None, zone=self.zone, initial=self.initial()),
+            query=self.query(),
+            dashboard_url=f"{reverse('stats:dashboard', args=[self.zone.pk])}?{self.query()}",
+            export_url=f"{reverse('stats:dashboard_export', args=[self.zone.pk])}?{self.query()}",
+        )
+        return context
+
+    def initial(self):
+        return {"period": format_period(self.period), "indicator": self.indicator.code}
+
+
+class DashboardExportView(ZoneStatsMixin, TemplateView):
+    """Everything on the dashboard, as .xlsx (firm rows only for entitled viewers)."""
+
+    def get(self, request, *args, **kwargs):
+        self.read_choices()
+        data = dashboard_data(self.viewer, self.zone, self.period, self.indicator, self.narrowing)
+        rows = []
+        if data["entitled"]:
+            rows = firm_rows(
+                self.viewer,
+                zone_ids=self.zone_ids,
+                period=self.period,
+                indicator=self.indicator,
+                narrowing=self.narrowing,
+            )
+        headline = headline_table(self.viewer, zone_id=self.zone.pk, period=self.period, codes=CARD_INDICATORS)
+        record_event(
+            AuditEventChoices.EXPORT,
+            request=request,
+            obj=self.zone,
+            detail={"export": "stats_dashboard", "period": self.period, "indicator": self.indicator.code},
+        )
+        return exports.dashboard_workbook(
+            zone=self.zone, period=self.period, indicator=self.indicator, data=data, rows=rows, headline=headline
+        )
+
+
+# -- region ranking -------------------------------------------------------------------------------------------------
+
+
+class RankingFilterForm(BootstrapFormMixin, forms.Form):
+    period = forms.CharField(label=gettext_lazy("报告期"), required=False, help_text=gettext_lazy("如 2025-03"))
+    indicator = forms.ChoiceField(label=gettext_lazy("指标"), required=False)
+    order = forms.ChoiceField(
+        label=gettext_lazy("排序"),
+        required=False,
+        choices=[("value", gettext_lazy("按1—N月数值")), ("growth", gettext_lazy("按同比增速"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [(i.code, i.name) for i in Indicator.objects.filter(is_active=True)]
+
+
+class RankingMixin(LoginRequiredMixin):
+    """Zones of a region viewer's region (or every zone for the system administrator), ranked."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.viewer = StatsViewer(request.user)
+        if not self.viewer.is_region_viewer or not self.viewer.entitled_zone_ids:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def ranking(self):
+        params = self.request.GET
+        zone_ids = sorted(self.viewer.entitled_zone_ids)
+        self.indicator = chosen_indicator(params)
+        self.period = chosen_period(params, self.viewer, zone_ids, self.indicator)
+        self.order = "growth" if params.get("order") == "growth" else "value"
+        return rank_zones(self.viewer, zone_ids=zone_ids, period=self.period, indicator=self.indicator, order=self.order)
+
+    def query(self):
+        return urlencode({"period": format_period(self.period), "indicator": self.indicator.code, "order": self.order})
+
+
+class RankingView(RankingMixin, TemplateView):
+    template_name = "stats/ranking.html"
+
+    def get_context_data(self, **kwargs):
+        rows = self.ranking()
+        for row in rows:
+            row.url = f"{reverse('stats:dashboard', args=[row.zone.pk])}?{self.query()}"
+        context = super().get_context_data(**kwargs)
+        context.update(
+            rows=rows,
+            indicator=self.indicator,
+            period=self.period,
+            period_label=cumulative_label(self.period),
+            order=self.order,
+            form=RankingFilterForm(
+                self.request.GET or None,
+                initial={"period": format_period(self.period), "indicator": self.indicator.code},
+            ),
+            export_url=f"{reverse('stats:ranking_export')}?{self.query()}",
+        )
+        return context
+
+
+class RankingExportView(RankingMixin, TemplateView):
+    def get(self, request, *args, **kwargs):
+        rows = self.ranking()
+        record_event(
+            AuditEventChoices.EXPORT,
+            request=request,
+            detail={"export": "stats_ranking", "period": self.period, "indicator": self.indicator.code},
+        )
+        return exports.ranking_workbook(rows=rows, period=self.period, indicator=self.indicator, order=self.order)
+
+
+# -- targets --------------------------------------------------------------------------------------------------------
+
+
+class TargetForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Target
+        fields = ["year", "indicator", "value", "growth_target_pct", "source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = Indicator.objects.filter(is_active=True)
+
+    def validate_unique(self):
+        """Setting a target again for the same year and indicator changes it (set_target), it is not a duplicate."""
+
+
+class ZoneWriteMixin:
+    """POST needs write rights in the zone for the model's domain (statistics); otherwise 404, nothing written."""
+
+    write_model = None
+
+    def may_write(self):
+        return self.request.user.can_add_in_zone(self.write_model.scope, self.zone.pk)
+
+    def post(self, request, *args, **kwargs):
+        if not self.may_write():
+            raise Http404
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            self.save(form)
+            messages.success(request, _("已保存。"))
+            return redirect(f"{request.path}?{urlencode({'year': form.cleaned_data['year']})}")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+def chosen_year(params):
+    text = (params.get("year") or "").strip()
+    if text.isdigit() and 2000 <= int(text) <= 2100:
+        return int(text)
+    return timezone.localdate().year
+
+
+class TargetListView(ZoneStatsMixin, ZoneWriteMixin, TemplateView):
+    """全年目标 of a zone for a year, and the headline table as in the monthly report."""
+
+    template_name = "stats/target_list.html"
+    entitled_only = True
+    write_model = Target
+
+    def get_form(self, data=None):
+        return TargetForm(data, initial={"year": chosen_year(self.request.GET), "source": "zone"})
+
+    def save(self, form):
+        data = form.cleaned_data
+        set_target(
+            actor=self.request.user,
+            zone=self.zone,
+            year=data["year"],
+            indicator=data["indicator"],
+            value=data["value"],
+            growth_target_pct=data["growth_target_pct"],
+            source=data["source"],
+        )
+
+    def get_context_data(self, **kwargs):
+        year = chosen_year(self.request.GET)
+        text = (self.request.GET.get("period") or "").strip()
+        try:
+            period = parse_period(text) if text else None
+        except ValueError:
+            period = None
+        if period is None or year_of(period) != year:
+            latest = latest_period(self.viewer, self.zone_ids)
+            period = latest if latest and year_of(latest) == year else make_period(year, 12)
+        targets = Target.objects.restrict(self.request.user, "view").filter(zone=self.zone, year=year)
+        context = super().get_context_data(**kwargs)
+        context.update(
+            zone=self.zone,
+            year=year,
+            period=period,
+            period_label=cumulative_label(period),
+            schedule=schedule_pct(period),
+            headline=headline_table(self.viewer, zone_id=self.zone.pk, period=period, codes=CARD_INDICATORS),
+            targets=targets.select_related("indicator").order_by("indicator__sort_order"),
+            may_write=self.may_write(),
+            form=kwargs.get("form") or self.get_form(),
+            dashboard_url=reverse("stats:dashboard", args=[self.zone.pk]),
+        )
+        return context
+
+
+# -- 规上/四上 status -----------------------------------------------------------------------------------------------
+
+
+class YearStatusForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = EnterpriseYearStatus
+        fields = ["enterprise", "year", "category", "entered_on", "note"]
+        widgets = {"entered_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, enterprises, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = enterprises
+
+    def validate_unique(self):
+        """Entering a status again for the same firm and year changes it (record_year_status)."""
+
+
+def status_overview(zone, year, firms):
+    """Counts per category this year and last, entries and exits, and figure checks (three queries)."""
+    statuses = defaultdict(dict)
+    for enterprise_id, status_year, category in EnterpriseYearStatus.objects.filter(
+        enterprise__zone=zone, year__in=(year, year - 1)
+    ).values_list("enterprise_id", "year", "category"):
+        statuses[status_year][enterprise_id] = category
+    figures = defaultdict(dict)
+    for enterprise_id, code, value in Value.objects.filter(
+        zone=zone, period=make_period(year, 12), is_current=True, indicator__code__in=("main_revenue", "revenue")
+    ).values_list("enterprise_id", "indicator__code", "value"):
+        figures[enterprise_id][code] = value
+    this_year, last_year = statuses[year], statuses[year - 1]
+    labels = dict(StatsCategoryChoices.choices)
+    counts = []
+    now_counter, then_counter = Counter(this_year.values()), Counter(last_year.values())
+    for category, label in StatsCategoryChoices.choices:
+        entries = sum(1 for f, c in this_year.items() if c == category and last_year.get(f) != category)
+        exits = sum(1 for f, c in last_year.items() if c == category and this_year.get(f) != category)
+        counts.append(
+            {
+                "category": category,
+                "label": label,
+                "count": now_counter[category],
+                "previous": then_counter[category],
+                "entries": entries,
+                "exits": exits,
+                "growth_pct": growth_pct(now_counter[category], then_counter[category]),
+            }
+        )
+    total_now, total_then = len(this_year), len(last_year)
+    rows = []
+    for firm in firms:
+        category = this_year.get(firm.pk, "")
+        check = check_status(
+            category=category,
+            industry_code=firm.industry_id,
+            section=firm.industry.section,
+            figures=figures.get(firm.pk, {}),
+        )
+        if not category and not check.problem:
+            continue  # below-threshold firms without status and without a flag are not listed
+        rows.append(
+            {
+                "firm": firm,
+                "category": labels.get(category, ""),
+                "was": labels.get(last_year.get(firm.pk, ""), ""),
+                "figure": check.figure,
+                "threshold": check.rule.amount if check.rule else None,
+                "problem": check.problem,
+            }
+        )
+    industry = next(c for c in counts if c["category"] == StatsCategoryChoices.INDUSTRY)
+    return {
+        "counts": counts,
+        "industry": industry,
+        "total": total_now,
+        "total_previous": total_then,
+        "total_entries": sum(1 for f in this_year if f not in last_year),
+        "total_exits": sum(1 for f in last_year if f not in this_year),
+        "total_growth_pct": growth_pct(total_now, total_then),
+        "rows": rows,
+        "flagged": sum(1 for r in rows if r["problem"]),
+    }
+
+
+class StatusListView(ZoneStatsMixin, ZoneWriteMixin, TemplateView):
+    """规上/四上 firms of a zone in a year: counts, entries and exits, and figures that disagree with the status."""
+
+    template_name = "stats/status_list.html"
+    entitled_only = True
+    write_model = EnterpriseYearStatus
+
+    def enterprises(self):
+        return Enterprise.objects.restrict(self.request.user, "view").filter(zone=self.zone)
+
+    def get_form(self, data=None):
+        return YearStatusForm(
+            data,
+            enterprises=self.enterprises().order_by("name"),
+            initial={"year": chosen_year(self.request.GET)},
+        )
+
+    def save(self, form):
+        data = form.cleaned_data
+        record_year_status(
+            actor=self.request.user,
+            enterprise=data["enterprise"],
+            year=data["year"],
+            category=data["category"],
+            entered_on=data["entered_on"],
+            note=data["note"],
+        )
+
+    def get_context_data(self, **kwargs):
+        year = chosen_year(self.request.GET)
+        firms = self.enterprises().select_related("industry").order_by("name")
+        context = super().get_context_data(**kwargs)
+        context.update(
+            zone=self.zone,
+            year=year,
+            overview=status_overview(self.zone, year, firms),
+            may_write=self.may_write(),
+            form=kwargs.get("form") or self.get_form(),
+            years=[year - 1, year + 1],
+        )
+        return context

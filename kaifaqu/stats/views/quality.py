@@ -1,0 +1,460 @@
+"""Data-quality pages: completeness and timeliness with the 催报 export and the outlier scan, the flag list and
+flag follow-up, and the validation rules (edited by the system admin)."""
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Max
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+
+from kaifaqu.accounts.audit import record_event
+from kaifaqu.accounts.choices import AuditEventChoices
+from kaifaqu.core.exports import add_table_sheet, workbook_response, write_only_workbook
+from kaifaqu.core.filtersets import StyledFilterSet
+from kaifaqu.core.forms import BootstrapFormMixin, FilterForm
+from kaifaqu.core.history import history_entries
+from kaifaqu.core.periods import format_period, parse_period
+from kaifaqu.zones.models import Park, Zone
+
+from ..choices import FlagKindChoices, FlagStatusChoices, IndicatorKindChoices
+from ..models import DataSet, DataSetAssignment, Indicator, ValidationFlag, ValidationRule, Value
+from ..quality import (
+    REMINDER_HEADERS,
+    REMINDER_STATUSES,
+    REMINDER_WIDTHS,
+    ReportStatusChoices,
+    attach_primary_contacts,
+    completeness,
+    explain_flag,
+    may_explain_flag,
+    may_resolve_flag,
+    may_scan_zone,
+    reminder_rows,
+    resolve_flag,
+    scan_outliers,
+    shows_phone_numbers,
+    statistics_departments,
+)
+from ..querysets import latest_due_period, parse_due_period, period_label
+
+DEFAULT_DATA_SET = "industry_monthly"
+PER_PAGE = 50
+
+
+def zones_in_view(user):
+    return Zone.objects.restrict(user, "view")
+
+
+class QualityAccessMixin(LoginRequiredMixin):
+    """Quality pages are for people who see zones (staff, leaders, region viewers, system admin): others get 404.
+
+    Enterprise users and the security and audit administrators see no zone, so the pages do not exist for them.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.zones = zones_in_view(request.user)
+            if not self.zones.exists():
+                raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+# -- completeness ----------------------------------------------------------------------------------------------
+
+
+class PeriodField(forms.CharField):
+    """A reporting period typed or picked as YYYY-MM (a month input)."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+
+
+class CompletenessForm(BootstrapFormMixin, forms.Form):
+    data_set = forms.ModelChoiceField(
+        label=gettext_lazy("报表"), queryset=DataSet.objects.all(), required=False, to_field_name="code"
+    )
+    period = PeriodField(label=gettext_lazy("报告期"), required=False)
+    zone = forms.ModelChoiceField(label=gettext_lazy("开发区"), queryset=Zone.objects.none(), required=False)
+    park = forms.ModelChoiceField(label=gettext_lazy("园区"), queryset=Park.objects.none(), required=False)
+    status = forms.ChoiceField(
+        label=gettext_lazy("报送状态"),
+        choices=[("", gettext_lazy("全部"))] + list(ReportStatusChoices.choices),
+        required=False,
+    )
+
+    def __init__(self, *args, user, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.zones = user, zones
+        self.fields["zone"].queryset = zones
+        self.fields["zone"].empty_label = _("全部")
+        self.fields["park"].queryset = Park.objects.restrict(user, "view").select_related("zone")
+        self.fields["park"].empty_label = _("全部")
+        self.fields["data_set"].empty_label = None
+
+    def clean_data_set(self):
+        return self.cleaned_data["data_set"] or DataSet.objects.filter(code=DEFAULT_DATA_SET).first()
+
+    def clean(self):
+        data = super().clean()
+        data_set = data.get("data_set")
+        if data_set is None:
+            raise ValidationError(_("请选择报表"))
+        text = (data.get("period") or "").strip()
+        if text:
+            data["period"] = parse_due_period(text, data_set)
+            if data["period"] is None:
+                self.add_error("period", _("不是该报表的报告期（格式 YYYY-MM；1月免报的报表没有1月）"))
+        else:
+            data["period"] = self.default_period(data_set)
+        return data
+
+    def default_period(self, data_set):
+        """The latest due period with figures in the zones in view (the month being chased), else the latest due."""
+        latest = latest_due_period(data_set)
+        found = Value.objects.filter(zone__in=self.zones, data_set=data_set, period__lte=latest).aggregate(
+            latest=Max("period")
+        )["latest"]
+        return parse_due_period(format_period(found), data_set) if found else latest
+
+    def assignments(self):
+        rows = DataSetAssignment.objects.restrict(self.user, "view")
+        if self.cleaned_data.get("zone"):
+            rows = rows.filter(enterprise__zone=self.cleaned_data["zone"])
+        if self.cleaned_data.get("park"):
+            rows = rows.filter(enterprise__park=self.cleaned_data["park"])
+        return rows
+
+
+def completeness_for(request, zones):
+    """(form, Completeness or None) for the GET parameters of `request`; the page and the export share it."""
+    form = CompletenessForm(request.GET, user=request.user, zones=zones)
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    return form, completeness(assignments=form.assignments(), data_set=data["data_set"], period=data["period"])
+
+
+class CompletenessView(QualityAccessMixin, TemplateView):
+    template_name = "stats/completeness.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        form, result = completeness_for(self.request, self.zones)
+        context.update(form=form, result=result, query=self.request.GET.urlencode())
+        if result is None:
+            return context
+        data = form.cleaned_data
+        status = data.get("status")
+        firms = result.with_status(status) if status else result.firms
+        page = Paginator(firms, PER_PAGE).get_page(self.request.GET.get("page"))
+        attach_primary_contacts(user, page.object_list)
+        zone_ids = [data["zone"].pk] if data.get("zone") else list(self.zones.values_list("pk", flat=True))
+        scan_zone = data.get("zone") or (self.zones.first() if len(zone_ids) == 1 else None)
+        context.update(
+            page=page,
+            period_text=format_period(result.period),
+            period_label=period_label(result.period, result.data_set),
+            departments=statistics_departments(zone_ids),
+            show_phones=shows_phone_numbers(user),
+            scan_zone=scan_zone if scan_zone is not None and may_scan_zone(user, scan_zone) else None,
+            statuses=ReportStatusChoices,
+            reminder_statuses=[str(s.label) for s in REMINDER_STATUSES],
+        )
+        return context
+
+
+class ReminderExportView(QualityAccessMixin, View):
+    """催报名单 as .xlsx: the firms late or missing for the page's data set, period, zone and park (or the chosen
+    status), with their primary contact and the deadline."""
+
+    def get(self, request):
+        form, result = completeness_for(request, self.zones)
+        if result is None:
+            raise Http404
+        status = form.cleaned_data.get("status")
+        statuses = (status,) if status else REMINDER_STATUSES
+        workbook = write_only_workbook()
+        count = add_table_sheet(
+            workbook,
+            _("催报名单"),
+            [str(h) for h in REMINDER_HEADERS],
+            reminder_rows(request.user, result, statuses),
+            widths=REMINDER_WIDTHS,
+        )
+        record_event(
+            AuditEventChoices.EXPORT,
+            request=request,
+            detail={
+                "kind": "stats_reminders",
+                "data_set": result.data_set.code,
+                "period": format_period(result.period),
+                "zone": form.cleaned_data["zone"].pk if form.cleaned_data.get("zone") else None,
+                "rows": count,
+            },
+        )
+        filename = _("催报名单-%(data_set)s-%(period)s.xlsx") % {
+            "data_set": result.data_set.name,
+            "period": format_period(result.period),
+        }
+        return workbook_response(workbook, filename)
+
+
+class OutlierScanForm(forms.Form):
+    data_set = forms.ModelChoiceField(queryset=DataSet.objects.all(), to_field_name="code")
+    period = forms.CharField()
+    zone = forms.ModelChoiceField(queryset=Zone.objects.none())
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = zones
+
+    def clean(self):
+        data = super().clean()
+        if data.get("data_set") and data.get("period"):
+            data["period"] = parse_due_period(data["period"], data["data_set"])
+            if data["period"] is None:
+                raise ValidationError(_("不是该报表的报告期"))
+        return data
+
+
+class OutlierScanView(QualityAccessMixin, View):
+    """检查异常波动: staff who write statistics in the zone scan it for the period and get the flags listed."""
+
+    def post(self, request):
+        form = OutlierScanForm(request.POST, zones=self.zones)
+        if not form.is_valid():
+            raise Http404
+        data = form.cleaned_data
+        try:
+            flags = scan_outliers(
+                actor=request.user, zone=data["zone"], data_set=data["data_set"], period=data["period"]
+            )
+        except PermissionDenied as denied:
+            raise Http404 from denied
+        messages.success(
+            request,
+            _("%(zone)s %(period)s 检查完成：新发现 %(count)s 条异常波动。")
+            % {"zone": data["zone"], "period": format_period(data["period"]), "count": len(flags)},
+        )
+        query = {"zone": data["zone"].pk, "period": format_period(data["period"]), "kind": FlagKindChoices.OUTLIER}
+        return redirect(f"{reverse('stats:flag_list')}?{urlencode(query)}")
+
+
+# -- flags ---------------------------------------------------------------------------------------------------------
+
+
+def flag_zones(request):
+    return Zone.objects.none() if request is None else zones_in_view(request.user)
+
+
+class FlagFilterSet(StyledFilterSet):
+    zone = django_filters.ModelChoiceFilter(label=gettext_lazy("开发区"), queryset=flag_zones)
+    period = django_filters.CharFilter(
+        label=gettext_lazy("报告期"), method="filter_period", widget=forms.TextInput(attrs={"type": "month"})
+    )
+    kind = django_filters.ChoiceFilter(label=gettext_lazy("类型"), choices=FlagKindChoices.choices)
+    status = django_filters.ChoiceFilter(label=gettext_lazy("状态"), choices=FlagStatusChoices.choices)
+    indicator = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("指标"), queryset=Indicator.objects.all(), to_field_name="code"
+    )
+
+    class Meta:
+        model = ValidationFlag
+        fields = ["zone", "period", "kind", "status", "indicator"]
+        form = FilterForm
+
+    def filter_period(self, queryset, name, value):
+        try:
+            return queryset.filter(period=parse_period(value))
+        except ValueError:
+            return queryset.none()
+
+
+class FlagListView(LoginRequiredMixin, FilterView):
+    """Open, explained and resolved flags in scope (an enterprise user sees its own firm's)."""
+
+    model = ValidationFlag
+    filterset_class = FlagFilterSet
+    template_name = "stats/flag_list.html"
+    paginate_by = PER_PAGE
+
+    def get_queryset(self):
+        return (
+            ValidationFlag.objects.restrict(self.request.user, "view")
+            .select_related("enterprise", "zone", "indicator", "rule")
+            .order_by("-period", "status", "enterprise__name", "pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for flag in context["object_list"]:
+            flag.period_text = format_period(flag.period)
+        return context
+
+
+class ExplainForm(BootstrapFormMixin, forms.Form):
+    explanation = forms.CharField(label=gettext_lazy("情况说明"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class FlagView(LoginRequiredMixin, TemplateView):
+    """One flag: the figure's problem, the firm's explanation and the staff's resolution, with history."""
+
+    template_name = "stats/flag.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.flag = get_object_or_404(
+                ValidationFlag.objects.restrict(request.user, "view").select_related(
+                    "enterprise", "zone", "indicator", "rule", "resolved_by"
+                ),
+                pk=kwargs["pk"],
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, flag = self.request.user, self.flag
+        may_explain = flag.status != FlagStatusChoices.RESOLVED and may_explain_flag(user, flag)
+        context.update(
+            flag=flag,
+            period_text=format_period(flag.period),
+            may_explain=may_explain,
+            may_resolve=flag.status != FlagStatusChoices.RESOLVED and may_resolve_flag(user, flag),
+            form=form or (ExplainForm(initial={"explanation": flag.explanation}) if may_explain else None),
+            history=history_entries(flag),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        flag, action = self.flag, request.POST.get("action")
+        if action == "explain":
+            if not may_explain_flag(request.user, flag):
+                raise Http404
+            form = ExplainForm(request.POST)
+            if not form.is_valid():
+                return self.render_to_response(self.get_context_data(form=form))
+            try:
+                explain_flag(actor=request.user, flag=flag, explanation=form.cleaned_data["explanation"])
+            except ValidationError as bad:
+                messages.error(request, "；".join(bad.messages))
+                return redirect("stats:flag", pk=flag.pk)
+            messages.success(request, _("说明已提交。"))
+        elif action == "resolve":
+            if not may_resolve_flag(request.user, flag):
+                raise Http404
+            try:
+                resolve_flag(actor=request.user, flag=flag)
+            except ValidationError as bad:
+                messages.error(request, "；".join(bad.messages))
+                return redirect("stats:flag", pk=flag.pk)
+            messages.success(request, _("已标记为已处理。"))
+        else:
+            raise Http404
+        return redirect("stats:flag", pk=flag.pk)
+
+
+# -- validation rules ----------------------------------------------------------------------------------------------
+
+
+class RuleListView(QualityAccessMixin, TemplateView):
+    template_name = "stats/rule_list.html"
+
+    def get_context_data(self, **kwargs):
+        rules = ValidationRule.objects.select_related("data_set", "left", "right", "when_indicator").order_by(
+            "-is_active", "severity", "name"
+        )
+        return {**super().get_context_data(**kwargs), "rules": rules, "may_edit": self.request.user.is_system_admin}
+
+
+class RuleForm(BootstrapFormMixin, forms.ModelForm):
+    right_constant = forms.DecimalField(label=gettext_lazy("右边常数"), max_digits=20, decimal_places=4, required=False)
+
+    class Meta:
+        model = ValidationRule
+        fields = [
+            "name",
+            "data_set",
+            "kind",
+            "left",
+            "operator",
+            "right",
+            "right_factor",
+            "right_constant",
+            "when_indicator",
+            "severity",
+            "message",
+            "is_active",
+        ]
+
+    def clean(self):
+        """A rule must be evaluable: compare rules need a right indicator or a constant (a factor only makes sense
+        with an indicator); the cumulative rule is for flow indicators only and has no right side."""
+        data = super().clean()
+        kind, left, right = data.get("kind"), data.get("left"), data.get("right")
+        constant, factor = data.get("right_constant"), data.get("right_factor")
+        if kind == "cumulative":
+            if left is not None and left.kind != IndicatorKindChoices.FLOW:
+                self.add_error("left", _("“累计值不低于上月”只适用于流量（1—N月累计）指标"))
+            if right is not None or data.get("when_indicator") is not None:
+                self.add_error("right", _("“累计值不低于上月”规则不设右边指标和前提指标"))
+            data["operator"], data["right_constant"], data["right_factor"] = "ge", 0, 1
+        elif kind == "compare":
+            if right is None and constant is None:
+                self.add_error("right", _("请选择右边指标或填写右边常数"))
+            if right is None and factor is not None and factor != 1:
+                self.add_error("right_factor", _("没有右边指标时系数无意义，请保持为 1"))
+            if right is not None and left is not None and right == left and factor == 1 and not constant:
+                self.add_error("right", _("左右两边相同，规则没有意义"))
+            if factor is not None and factor <= 0:
+                self.add_error("right_factor", _("系数必须大于 0"))
+            if data.get("right_constant") is None:
+                data["right_constant"] = 0
+        return data
+
+
+class RuleEditView(LoginRequiredMixin, TemplateView):
+    """Add or edit a validation rule (system admin only; others get 404). Disabling = unticking 启用."""
+
+    template_name = "stats/rule_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            if not request.user.is_system_admin:
+                raise Http404
+            self.rule = get_object_or_404(ValidationRule, pk=kwargs["pk"]) if "pk" in kwargs else None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(form=form or RuleForm(instance=self.rule), rule=self.rule)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = RuleForm(request.POST, instance=self.rule)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        rule = form.save(commit=False)
+        rule._history_user = request.user
+        rule.save()
+        record_event(
+            AuditEventChoices.CONFIG_CHANGE,
+            request=request,
+            obj=rule,
+            detail={
+                "action": "validation_rule_edit" if self.rule else "validation_rule_add",
+                "changed": form.changed_data,
+            },
+        )
+        messages.success(request, _("校验规则已保存。"))
+        return redirect("stats:rule_list")
