@@ -20,14 +20,18 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo_stats
 
 run: demo
 	$(BIN)/python manage.py print_demo_accounts
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# Two runs: the database tests on two workers, then the browser journeys on their own (a live server's
+# transactional flushes must not interleave with other tests).
 test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $${PYTEST_WORKERS:-2} -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

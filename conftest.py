@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.models import Membership, User
@@ -158,3 +159,39 @@ def login_page(page, live_server):
         return page
 
     return login
+
+
+@pytest.fixture(scope="module")
+def migrated_rows(playwright, django_db_setup, django_db_blocker):
+    """Keep the rows migrations load (GB/T 2260, GB/T 4754, catalogues) across these live_server tests.
+
+    Each transactional test ends with a flush. serialized_rollback restores the rows before the next test, but Django
+    keeps its snapshot on the connection object of the test-database setup, and once Playwright runs an event loop in
+    this thread the tests get other connection objects: give them the snapshot, and restore it after the module so the
+    tests that run next (pytest may interleave modules) find the tables full.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    with django_db_blocker.unblock():
+        snapshot = connection.creation.serialize_db_to_string()
+    connection._test_serialized_contents = snapshot
+    yield
+    with django_db_blocker.unblock():
+        connection.creation.deserialize_db_from_string(snapshot)
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A browser set up the way the zones' staff have it: Chinese locale, desktop screen."""
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture
+def browser_errors(page):
+    """Console errors (CSP violations, missing static files) and uncaught exceptions seen during the journey."""
+    errors = []
+    page.set_default_timeout(15_000)
+    page.on(
+        "console", lambda msg: errors.append(f"console: {msg.text} {msg.location}") if msg.type == "error" else None
+    )
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    return errors

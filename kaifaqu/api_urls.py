@@ -1,9 +1,11 @@
 """One router for the REST API under /api/; each app's api.py defines its viewsets and they are registered here."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from kaifaqu.enterprises.api import EnterpriseViewSet, IndustryClassViewSet
 from kaifaqu.stats.api import ValueViewSet
+from kaifaqu.stats.api_summary import SummaryView
 from kaifaqu.zones.api import DepartmentViewSet, IndustryChainViewSet, ParkViewSet, RegionViewSet, ZoneViewSet
 
 router = DefaultRouter()
@@ -17,3 +19,4 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("stats/values", ValueViewSet, basename="stats-value")
 
 urlpatterns = router.urls
+urlpatterns.append(path("stats/summary/", SummaryView.as_view(), name="stats-summary"))

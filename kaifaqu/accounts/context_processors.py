@@ -27,6 +27,9 @@ def nav_items_for(user):
         items += [("enterprises:enterprise_list", _("本企业"))]
     if roles & (BUSINESS_ROLES | {RoleChoices.ENTERPRISE_USER}):
         items.append(("stats:report", pgettext_lazy("navigation", "统计")))
+    if roles & BUSINESS_ROLES:
+        items.append(("stats:dashboard_home", _("统计看板")))
+        items.append(("stats:completeness", _("数据质量")))
     if roles & {RoleChoices.SYSTEM_ADMIN, RoleChoices.SECURITY_ADMIN, RoleChoices.ZONE_ADMIN}:
         items.append(("accounts:user_list", _("用户管理")))
     if roles & {RoleChoices.AUDIT_ADMIN}:
@@ -34,6 +37,23 @@ def nav_items_for(user):
     if roles - {RoleChoices.SECURITY_ADMIN, RoleChoices.AUDIT_ADMIN}:
         items.append(("api-docs", _("接口文档")))
     return items
+
+
+# Pages of one namespace shared by several menu items: each item claims its pages by view-name prefix.
+CLAIMS = {
+    "stats:dashboard_home": ("stats:dashboard", "stats:ranking", "stats:target", "stats:status"),
+    "stats:completeness": ("stats:completeness", "stats:outlier", "stats:flag", "stats:rule"),
+}
+
+
+def is_active(name, current):
+    if name in CLAIMS:
+        return current.startswith(CLAIMS[name])
+    if current == name:
+        return True
+    namespace = name.split(":")[0]
+    claimed_elsewhere = any(current.startswith(prefixes) for prefixes in CLAIMS.values())
+    return name != "home" and ":" in name and current.split(":")[0] == namespace and not claimed_elsewhere
 
 
 def navigation(request):
@@ -44,6 +64,5 @@ def navigation(request):
     items = []
     for name, label in nav_items_for(user):
         url = reverse(name)
-        active = current == name or (name != "home" and current.split(":")[0] == name.split(":")[0])
-        items.append({"url": url, "label": label, "active": active})
+        items.append({"url": url, "label": label, "active": is_active(name, current)})
     return {"nav_items": items}

@@ -1,9 +1,9 @@
 """The numbers leaders read: 1—N月 totals with comparable-scope growth (同口径), shares, contributions (拉动).
 
-Every read is one SQL GROUP BY through the ORM over current values (is_current=True), scoped by zone:
+Every read is SQL GROUP BY through the ORM over current values (is_current=True), scoped by zone:
 
 - 本期 (current): the sum of the period's values of the firms that have one, and their number;
-- 上年同期（同口径）(comparable previous): the sum of P-100 values of *those same firms* (a correlated lookup on the
+- 上年同期（同口径）(comparable previous): the sum of P-100 values of *those same firms* (a LEFT JOIN on the
   unique current-value index), so a firm that entered adds nothing to it and a firm that left is not in it;
 - 上年同期（公布口径）(published previous): the sum of P-100 values of every firm that reported in that zone then,
   shown beside the comparable figure when they differ.
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value as V
+from django.db.models import Count, DecimalField, Exists, F, FilteredRelation, Max, OuterRef, Q, Sum
+from django.db.models import Value as V
 from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -31,7 +32,6 @@ from kaifaqu.core.periods import (
     cumulative_label,
     growth_pct,
     make_period,
-    month_of,
     same_period_last_year,
     schedule_gap_points,
     schedule_share,
@@ -201,51 +201,65 @@ class Totals:
     published_firms: int = 0
 
 
-def prior_value(period):
-    """The same firm's current value of the same indicator a year before `period` (correlated subquery)."""
-    return Subquery(
-        Value.objects.filter(
-            enterprise_id=OuterRef("enterprise_id"),
-            indicator_id=OuterRef("indicator_id"),
-            period=same_period_last_year(period),
-            is_current=True,
-        ).values("value")[:1],
-        output_field=AMOUNT_FIELD,
+def with_prior(values, period):
+    """Annotate the LEFT JOIN `prior`: the same firm's current value of the same indicator a year before `period`.
+
+    The unique current-value constraint (firm, indicator, period) makes it at most one row, so sums stay exact.
+    """
+    related = "enterprise__stat_values"
+    return values.annotate(
+        prior=FilteredRelation(
+            related,
+            condition=Q(
+                **{
+                    f"{related}__period": same_period_last_year(period),
+                    f"{related}__is_current": True,
+                    f"{related}__indicator_id": F("indicator_id"),
+                }
+            ),
+        )
     )
 
 
 def totals(values, *, period, indicator_ids, group=None, narrowing=NO_NARROWING):
-    """{(indicator_id, group key): Totals} in one query. `values` is a scoped queryset of current values."""
+    """{(indicator_id, group key): Totals} in two GROUP BY queries. `values` is a scoped queryset of current values.
+
+    The first reads the period's rows with the same firms' values a year earlier (LEFT JOIN): current and
+    comparable figures. The second reads last year's rows of the zones: the published figure. (One query over both
+    periods would look up a "previous" row for last year's rows too, doubling the index probes.)
+    """
     previous = same_period_last_year(period)
-    rows = values.filter(indicator_id__in=list(indicator_ids), period__in=(period, previous))
+    rows = values.filter(indicator_id__in=list(indicator_ids))
     if narrowing:
         rows = rows.filter(narrowing.q())
     fields = ["indicator_id"] + ([GROUPS[group]] if group else [])
-    now, then = Q(period=period), Q(period=previous)
-    prior = prior_value(period)
+    result = {}
+
+    def key(row):
+        return (row["indicator_id"], row[GROUPS[group]] if group else None)
+
     grouped = (
-        rows.values(*fields)
+        with_prior(rows.filter(period=period), period)
+        .values(*fields)
         .annotate(
-            current=Sum("value", filter=now),
-            firms=Count("enterprise_id", filter=now),
-            comparable=Sum(prior, filter=now),
-            compared_firms=Count(prior, filter=now),
-            published=Sum("value", filter=then),
-            published_firms=Count("enterprise_id", filter=then),
+            current=Sum("value"),
+            firms=Count("enterprise_id"),
+            comparable=Sum("prior__value"),
+            compared_firms=Count("prior__value"),
         )
         .order_by()
     )
-    result = {}
     for row in grouped:
-        key = (row["indicator_id"], row[GROUPS[group]] if group else None)
-        result[key] = Totals(
+        result[key(row)] = Totals(
             current=row["current"],
             firms=row["firms"],
             comparable=row["comparable"],
             compared_firms=row["compared_firms"],
-            published=row["published"],
-            published_firms=row["published_firms"],
         )
+    published = rows.filter(period=previous).values(*fields).annotate(total=Sum("value"), firms=Count("enterprise_id"))
+    for row in published.order_by():
+        figures = result.setdefault(key(row), Totals())
+        figures.published, figures.published_firms = row["total"], row["firms"]
     return result
 
 
@@ -352,7 +366,10 @@ def group_labels(group, keys):
     elif group == "chain":
         names = dict(IndustryChain.objects.filter(pk__in=keys).values_list("pk", "name"))
     elif group in ("section", "division", "industry"):
-        names = {code: f"{code} {name}" for code, name in IndustryClass.objects.filter(code__in=keys).values_list("code", "name")}
+        names = {
+            code: f"{code} {name}"
+            for code, name in IndustryClass.objects.filter(code__in=keys).values_list("code", "name")
+        }
     elif group == "zone":
         names = {z.pk: str(z) for z in Zone.objects.filter(pk__in=keys)}
     else:
@@ -451,8 +468,9 @@ def firm_rows(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, to
     if narrowing:
         rows = rows.filter(narrowing.q())
     rows = (
-        rows.annotate(previous=prior_value(period))
-        .annotate(delta=F("value") - Coalesce("previous", V(0), output_field=AMOUNT_FIELD))
+        with_prior(rows, period)
+        .annotate(previous=F("prior__value"))
+        .annotate(delta=F("value") - Coalesce("prior__value", V(0), output_field=AMOUNT_FIELD))
         .order_by("-delta", "enterprise__name", "enterprise_id")
         .values(
             "enterprise_id",
@@ -593,15 +611,19 @@ def rank_zones(viewer, *, zone_ids, period, indicator, order="value", narrowing=
     index = price_index_for(indicator, period)
     whole = sum((t.current or 0 for t in grouped.values()), Decimal(0))
     rows = [
-        RankRow(zone, make_cell(zone.pk, str(zone), grouped.get((indicator.pk, zone.pk)), whole=whole, price_index=index))
+        RankRow(
+            zone, make_cell(zone.pk, str(zone), grouped.get((indicator.pk, zone.pk)), whole=whole, price_index=index)
+        )
         for zone in Zone.objects.filter(pk__in=zone_ids)
     ]
     values_rank = competition_ranks([r.cell.current for r in rows])
     growth_rank = competition_ranks([r.cell.growth_pct for r in rows])
     for row, by_value, by_growth in zip(rows, values_rank, growth_rank, strict=True):
         row.rank_value, row.rank_growth = by_value, by_growth
-    key = (lambda r: (r.rank_growth is None, r.rank_growth or 0, str(r.zone))) if order == "growth" else (
-        lambda r: (r.rank_value is None, r.rank_value or 0, str(r.zone))
+    key = (
+        (lambda r: (r.rank_growth is None, r.rank_growth or 0, str(r.zone)))
+        if order == "growth"
+        else (lambda r: (r.rank_value is None, r.rank_value or 0, str(r.zone)))
     )
     rows.sort(key=key)
     return rows
@@ -622,7 +644,8 @@ class HeadlineRow:
 def headline_table(viewer, *, zone_id, period, codes=None):
     """指标 | 单位 | 1—N月 | 同比增长% | 全年目标 | 完成目标% | 超/低于时序进度: three queries."""
     targets = {
-        t.indicator_id: t.value for t in Target.objects.filter(zone_id=zone_id, year=year_of(period)).only("indicator_id", "value")
+        t.indicator_id: t.value
+        for t in Target.objects.filter(zone_id=zone_id, year=year_of(period)).only("indicator_id", "value")
     }
     indicators = Indicator.objects.filter(is_active=True)
     if codes:
@@ -661,7 +684,3 @@ def headline_table(viewer, *, zone_id, period, codes=None):
 def schedule_pct(period):
     """时序进度 in percent, e.g. 1—2月 → 16.67."""
     return (schedule_share(period) * 100).quantize(Decimal("0.01"))
-
-
-def months_elapsed(period):
-    return month_of(period)

@@ -50,8 +50,15 @@ def dashboard_workbook(*, zone, period, indicator, data, rows, headline):
         _("目标完成"),
         [_("指标"), _("单位"), label, _("同比增长%"), _("全年目标"), _("完成目标%"), _("超/低于时序进度（百分点）")],
         (
-            [r.indicator.name, r.indicator.unit, r.cell.current, r.cell.growth_pct, r.target, r.completion_pct,
-             r.schedule_gap]
+            [
+                r.indicator.name,
+                r.indicator.unit,
+                r.cell.current,
+                r.cell.growth_pct,
+                r.target,
+                r.completion_pct,
+                r.schedule_gap,
+            ]
             for r in headline
         ),
         widths=(22, 10, 16, 12, 16, 12, 18),
@@ -77,7 +84,16 @@ def dashboard_workbook(*, zone, period, indicator, data, rows, headline):
         add_table_sheet(
             book,
             _("企业明细"),
-            [_("企业名称"), _("园区"), _("行业代码"), label, _("上年同期"), _("同比增长%"), _("拉动（百分点）"), _("占比%")],
+            [
+                _("企业名称"),
+                _("园区"),
+                _("行业代码"),
+                label,
+                _("上年同期"),
+                _("同比增长%"),
+                _("拉动（百分点）"),
+                _("占比%"),
+            ],
             (
                 [r.name, r.park, r.industry, r.current, r.previous, r.growth_pct, r.contribution_pct, r.share_pct]
                 for r in rows
@@ -116,8 +132,16 @@ def ranking_workbook(*, rows, period, indicator, order):
             _("增速排名"),
         ],
         (
-            [str(r.zone), r.cell.current, r.cell.previous, r.cell.growth_pct, r.cell.share_pct, r.cell.firms,
-             r.rank_value, r.rank_growth]
+            [
+                r.zone.name,
+                r.cell.current,
+                r.cell.previous,
+                r.cell.growth_pct,
+                r.cell.share_pct,
+                r.cell.firms,
+                r.rank_value,
+                r.rank_growth,
+            ]
             for r in rows
         ),
         widths=(30, 16, 18, 12, 10, 10, 10, 10),

@@ -25,9 +25,8 @@ class PeriodField(forms.CharField):
     default_error_messages = {"invalid": _("请按 YYYY-MM 格式填写报告期，例如 2025-03")}
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 10)
         super().__init__(*args, **kwargs)
-        self.widget.attrs.setdefault("placeholder", "YYYY-MM")
+        self.widget.attrs.update({"placeholder": "YYYY-MM", "maxlength": "10"})
 
     def prepare_value(self, value):
         return format_period(value) if isinstance(value, int) else value

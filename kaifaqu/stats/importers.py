@@ -205,6 +205,59 @@ class Period(Parser):
         return _("报告期，如 2025-03、2025年3月 或 202503")
 
 
+class Code(Parser):
+    """A code typed as text (统一社会信用代码, 单位): stripped, upper-cased; plain strings skip cell_text."""
+
+    empty = ""
+
+    def __init__(self, max_length, *, upper=True):
+        self.max_length = max_length
+        self.upper = upper
+
+    def parse(self, value, row):
+        text = value.strip() if type(value) is str and not value.startswith("'") else cell_text(value)
+        if self.upper:
+            text = text.upper()
+        if len(text) > self.max_length:
+            raise CellError(
+                _("长度不能超过 %(n)d 个字符（当前 %(len)d 个）") % {"n": self.max_length, "len": len(text)}
+            )
+        return text
+
+
+class ReadOnly(Parser):
+    """A column shown to the user for checking (企业名称) and not imported."""
+
+    empty = ""
+
+    def parse(self, value, row):
+        return ""
+
+    def hint(self):
+        return _("仅供核对，不导入")
+
+
+class CachedLookup(Lookup):
+    """A Lookup over a small table, remembering each raw cell's result (a file repeats the same dozen names)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cache = {}
+
+    def parse(self, value, row):
+        key = (type(value), value)
+        found = self.cache.get(key)
+        if found is None:
+            try:
+                found = super().parse(value, row)
+            except CellError as bad:
+                found = bad
+            self.cache[key] = found
+        if isinstance(found, CellError):
+            raise found
+        return found
+
+
 class Figure(Parser):
     """A figure as typed (Decimal, any sign, any decimals): units, rounding and bounds are applied per indicator."""
 
@@ -549,13 +602,13 @@ class StatsLongImporter(StatsImporter):
             Column(
                 "credit_code",
                 gettext_lazy("统一社会信用代码"),
-                Text(18, upper=True),
+                Code(18),
                 required=True,
                 width=22,
                 example="91140581MA0K2A3B5N",
                 aliases=("信用代码", "社会信用代码"),
             ),
-            Column("name", gettext_lazy("企业名称"), Text(), width=30, help_text=gettext_lazy("仅供核对，不导入")),
+            Column("name", gettext_lazy("企业名称"), ReadOnly(), width=30, help_text=gettext_lazy("仅供核对，不导入")),
             Column(
                 "period",
                 gettext_lazy("报告期"),
@@ -569,7 +622,7 @@ class StatsLongImporter(StatsImporter):
             Column(
                 "indicator",
                 gettext_lazy("指标"),
-                Lookup(
+                CachedLookup(
                     lambda importer: indicator_table(importer.data_set),
                     unknown=gettext_lazy("未知指标“%(value)s”，请填写指标代码或中文名称"),
                     hint=gettext_lazy("指标代码或中文名称"),
@@ -593,7 +646,7 @@ class StatsLongImporter(StatsImporter):
             Column(
                 "unit",
                 gettext_lazy("单位"),
-                Text(20),
+                Code(20, upper=False),
                 width=10,
                 example="万元",
                 help_text=gettext_lazy("金额指标：元/千元/万元/亿元，不填为万元"),
@@ -678,12 +731,12 @@ class StatsWideImporter(StatsImporter):
             Column(
                 "credit_code",
                 gettext_lazy("统一社会信用代码"),
-                Text(18, upper=True),
+                Code(18),
                 required=True,
                 width=22,
                 aliases=("信用代码", "社会信用代码"),
             ),
-            Column("name", gettext_lazy("企业名称"), Text(), width=30, help_text=gettext_lazy("仅供核对，不导入")),
+            Column("name", gettext_lazy("企业名称"), ReadOnly(), width=30, help_text=gettext_lazy("仅供核对，不导入")),
         ]
         for indicator in self.indicators:
             aliases = [indicator.code, indicator.name, f"{indicator.name}({indicator.unit})"]

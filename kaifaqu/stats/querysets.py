@@ -40,11 +40,12 @@ def latest_due_period(data_set, today=None):
 
 
 def due_periods(data_set, today=None, count=24):
-    """The most recent `count` due periods of a data set, newest first (January left out when exempt)."""
+    """The most recent `count` due periods of a data set, newest first, from the one being reported now (last month;
+    January left out when exempt)."""
     today = today or timezone.localdate()
     if data_set.period_type == "annual":
         return [make_period(today.year - 1 - n, 12) for n in range(max(count // 12, 3))]
-    periods, period = [], make_period(today.year, today.month)
+    periods, period = [], latest_due_period(data_set, today)
     while len(periods) < count:
         if is_due_period(period, january_exempt=data_set.january_exempt):
             periods.append(period)

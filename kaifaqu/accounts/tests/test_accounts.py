@@ -227,11 +227,11 @@ def test_weak_new_password_is_refused_on_the_change_page(personas, client_for):
 
 
 # ------------------------------------------------------------------------------------ forced password change
-@pytest.mark.parametrize("page", ["home", "zones:zone_list", "enterprises:enterprise_list", "accounts:profile"])
-def test_must_change_password_redirects_every_page(personas, client_for, page):
+@pytest.mark.parametrize("url_name", ["home", "zones:zone_list", "enterprises:enterprise_list", "accounts:profile"])
+def test_must_change_password_redirects_every_page(personas, client_for, url_name):
     user = personas["staff_a"]
     User.objects.filter(pk=user.pk).update(must_change_password=True)
-    response = client_for(user).get(reverse(page))
+    response = client_for(user).get(reverse(url_name))
     assert response.status_code == 302 and response["Location"] == reverse("accounts:password_change")
 
 

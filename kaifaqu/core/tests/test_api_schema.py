@@ -25,6 +25,8 @@ API_PATHS = {
     "/api/industry-classes/{code}/",
     "/api/regions/",
     "/api/regions/{code}/",
+    "/api/stats/summary/",
+    "/api/stats/values/",
 }
 URL = re.compile(r"""https?://[^\s"'<>)]+""")
 LOCAL_HOSTS = ("testserver",)

@@ -14,6 +14,7 @@ elsewhere and excluded here.
 
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import openpyxl
@@ -31,6 +32,7 @@ from kaifaqu.accounts.models import AuditEvent, Membership, User
 from kaifaqu.core.models import ImportJob, ImportStatusChoices
 from kaifaqu.enterprises.importers import EnterpriseImporter
 from kaifaqu.enterprises.models import Contact, Enterprise, Relocation
+from kaifaqu.stats.models import DataSet, DataSetAssignment, Indicator, ValidationFlag, ValidationRule, Value
 from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
 
 PERSONAS = (
@@ -566,6 +568,488 @@ MATRIX = [
 ]
 
 
+# ---- stats: data quality (completeness, 催报 export, outlier scan, flags, validation rules)
+# Completeness, the export and the rule list are for people who see zones; firms and the security/audit admins get 404.
+QUALITY_READERS = (*READ_A, "staff_b")
+STATS_WRITERS_A = ("system_admin", "zone_admin_a", "staff_a")
+STATS_WRITERS_B = ("system_admin", "staff_b")
+
+
+def flag_markers(w):
+    return {key: f'href="{reverse("stats:flag", args=[w[key].pk])}"'.encode() for key in ("flag_a", "flag_b")}
+
+
+FLAGS_SEEN = {p: set() for p in LOGGED_IN}
+FLAGS_SEEN.update({p: {"flag_a"} for p in (*READ_A, "firm_1_user")})
+FLAGS_SEEN.update(system_admin={"flag_a", "flag_b"}, staff_b={"flag_b"})
+
+
+def rule_payload(w, **changes):
+    codes = dict(Indicator.objects.values_list("code", "pk"))
+    data = {
+        "name": "矩阵规则",
+        "data_set": "",
+        "kind": "compare",
+        "left": codes["rd_expense"],
+        "operator": "le",
+        "right": codes["revenue"],
+        "right_factor": "1",
+        "right_constant": "0",
+        "when_indicator": "",
+        "severity": "soft",
+        "message": "矩阵提示",
+        "is_active": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def flag_status(key, status):
+    def effect(w, user, client):
+        return ValidationFlag.objects.get(pk=w[key].pk).status == status
+
+    return effect
+
+
+def outlier_flagged(firm_key):
+    def effect(w, user, client):
+        return ValidationFlag.objects.filter(kind="outlier", enterprise=w[firm_key], period=202510).exists()
+
+    return effect
+
+
+MATRIX += [
+    Probe("stats:completeness", get=allow(*QUALITY_READERS), visible=Visibility(firm_markers, FIRMS_SEEN)),
+    Probe(
+        "stats:completeness_export",
+        get=allow(*QUALITY_READERS),
+        visible=Visibility(firm_name_markers, FIRMS_SEEN, content=workbook_text),
+    ),
+    *[
+        Probe(
+            "stats:outlier_scan",
+            label,
+            get=allow(*QUALITY_READERS, allowed=405),
+            posts={
+                "scan": Post(
+                    lambda w, z=zone_key: {"data_set": "industry_monthly", "period": "2025-10", "zone": w[z].pk},
+                    write(*writers),
+                    outlier_flagged(firm),
+                )
+            },
+        )
+        for label, zone_key, firm, writers in (
+            ("A", "zone_a", "firm_1", STATS_WRITERS_A),
+            ("B", "zone_b", "firm_b", STATS_WRITERS_B),
+        )
+    ],
+    Probe("stats:flag_list", get=allow(*LOGGED_IN), visible=Visibility(flag_markers, FLAGS_SEEN)),
+    *[
+        Probe(
+            "stats:flag",
+            label,
+            pk(key),
+            allow(*readers),
+            {
+                "explain": Post(
+                    lambda w: {"action": "explain", "explanation": "矩阵说明"},
+                    write(*explainers),
+                    flag_status(key, "explained"),
+                ),
+                "resolve": Post(lambda w: {"action": "resolve"}, write(*writers), flag_status(key, "resolved")),
+            },
+        )
+        for label, key, readers, explainers, writers in (
+            ("A", "flag_a", (*READ_A, "firm_1_user"), (*STATS_WRITERS_A, "firm_1_user"), STATS_WRITERS_A),
+            ("B", "flag_b", READ_B, STATS_WRITERS_B, STATS_WRITERS_B),
+        )
+    ],
+    Probe("stats:rule_list", get=allow(*QUALITY_READERS)),
+    Probe(
+        "stats:rule_add",
+        get=allow("system_admin"),
+        posts={
+            "create": Post(
+                rule_payload,
+                write("system_admin"),
+                lambda w, u, c: ValidationRule.objects.filter(name="矩阵规则").exists(),
+            )
+        },
+    ),
+    # Validation rules are not zoned: "A" and "B" are a soft and a hard default rule; only the system admin edits.
+    *[
+        Probe(
+            "stats:rule_edit",
+            label,
+            pk(key),
+            allow("system_admin"),
+            {
+                "edit": Post(
+                    lambda w, k=key: rule_payload(
+                        w, name=w[k].name, left=w[k].left_id, right=w[k].right_id, message="矩阵修改"
+                    ),
+                    write("system_admin"),
+                    lambda w, u, c, k=key: type(w[k]).objects.get(pk=w[k].pk).message == "矩阵修改",
+                )
+            },
+        )
+        for label, key in (("A", "rule_a"), ("B", "rule_b"))
+    ],
+]
+
+
+def quality_objects(w):
+    """Assignments, a revenue series with a jump in 2025-10 for firm_1 and firm_b, one flag per zone, two rules."""
+    data_set = DataSet.objects.get(code="industry_monthly")
+    revenue = Indicator.objects.get(code="revenue")
+    values = []
+    for key in ("firm_1", "firm_2", "firm_b"):
+        DataSetAssignment.objects.get_or_create(data_set=data_set, enterprise=w[key], from_period=202001)
+    for key in ("firm_1", "firm_b"):
+        total = Decimal(0)
+        for period in [*range(202402, 202413), *range(202502, 202511)]:
+            total += Decimal(400 if period == 202510 else 200 if period % 100 == 2 else 100 + period % 3)
+            values.append(
+                Value(enterprise=w[key], zone=w[key].zone, indicator=revenue, period=period, value=total,
+                      data_set=data_set, source="form")
+            )  # fmt: skip
+    Value.objects.bulk_create(values)
+    objects = {"rule_a": ValidationRule.objects.get(name="税金不大于营业收入")}
+    objects["rule_b"] = ValidationRule.objects.get(name="工业增加值不大于工业总产值")
+    for label, key in (("a", "firm_1"), ("b", "firm_b")):
+        objects[f"flag_{label}"] = ValidationFlag.objects.create(
+            enterprise=w[key], zone=w[key].zone, period=202509, kind="rule", indicator=revenue, message="矩阵问题"
+        )
+    return objects
+
+
+# ---- stats: import of figures (upload page, template, preview/commit page, error workbook)
+# Who writes statistics in some zone; a job is seen only by its owner (and the system administrator).
+STATS_IMPORTERS = ("system_admin", "zone_admin_a", "staff_a", "staff_b")
+
+MATRIX += [
+    Probe("stats:value_import", get=allow(*STATS_IMPORTERS)),
+    Probe(
+        "stats:import_template",
+        get=allow(*STATS_IMPORTERS),
+        query="data_set=industry_monthly&period=2025-03",
+    ),
+    *[
+        Probe(view, label, pk(key), allow("system_admin", owner))
+        for view in ("stats:import_job", "stats:import_errors")
+        for label, key, owner in (("A", "stats_job_a", "staff_a"), ("B", "stats_job_b", "staff_b"))
+    ],
+]
+
+
+def make_stats_import_job(owner):
+    """A validated long-layout job with one error, owned by `owner`."""
+    job = make_import_job(owner, None)
+    job.kind = "stats_long"
+    job.options = {"data_set": "industry_monthly"}
+    job.save(update_fields=["kind", "options"])
+    return job
+
+
+# ---- stats: leaders' pages (dashboard, firm rows, export, ranking, targets, 规上/四上 status)
+# Enterprise users read their own zone's dashboard and export (aggregates only, small cells suppressed); firm rows,
+# targets and status need a role covering the zone; the ranking is for region viewers and the system admin.
+DASHBOARD_QUERY = "indicator=revenue&period=2025-09"
+AGGREGATES_A = (*READ_A, "firm_1_user", "firm_2_user")
+RANKERS = ("system_admin", "region_viewer")
+
+
+def dashboard_of(zone_key):
+    return Redirect(lambda w: reverse("stats:dashboard", args=[w[zone_key].pk]))
+
+
+DASHBOARD_HOME = allow(*LOGGED_IN)
+DASHBOARD_HOME.update(
+    {p: dashboard_of("zone_a") for p in ("zone_admin_a", "staff_a", "projects_staff_a", "leader_a")},
+    firm_1_user=dashboard_of("zone_a"),
+    firm_2_user=dashboard_of("zone_a"),
+    staff_b=dashboard_of("zone_b"),
+)
+
+
+def top_firm_markers(w):
+    return {key: f'href="{w[key].get_absolute_url()}"'.encode() for key in ("firm_1", "firm_b")}
+
+
+def top_firm_names(w):
+    return {key: w[key].name.encode() for key in ("firm_1", "firm_b")}
+
+
+# The firm behind each zone's figures, on that zone's pages only; enterprise users never see firm rows.
+TOP_FIRMS_SEEN = {
+    zone_key: {p: ({firm} if p in readers else set()) for p in LOGGED_IN}
+    for zone_key, firm, readers in (("zone_a", "firm_1", READ_A), ("zone_b", "firm_b", READ_B))
+}
+RANKED_ZONES = {p: set() for p in LOGGED_IN}
+RANKED_ZONES.update(system_admin={"zone_a", "zone_b"}, region_viewer={"zone_a"})
+
+
+def target_written(zone_key):
+    def effect(w, user, client):
+        return apps.get_model("stats", "Target").objects.filter(zone=w[zone_key], year=2025, value=1234).exists()
+
+    return effect
+
+
+def status_written(firm_key):
+    def effect(w, user, client):
+        model = apps.get_model("stats", "EnterpriseYearStatus")
+        return model.objects.filter(enterprise=w[firm_key], year=2025, category="industry").exists()
+
+    return effect
+
+
+MATRIX += [
+    Probe("stats:dashboard_home", get=DASHBOARD_HOME),
+    *[
+        probe
+        for label, zone_key, firm_key, readers, aggregate_readers, writers in (
+            ("A", "zone_a", "firm_1", READ_A, AGGREGATES_A, STATS_WRITERS_A),
+            ("B", "zone_b", "firm_b", READ_B, READ_B, STATS_WRITERS_B),
+        )
+        for probe in (
+            Probe(
+                "stats:dashboard",
+                label,
+                pk(zone_key, "zone_pk"),
+                allow(*aggregate_readers),
+                visible=Visibility(top_firm_markers, TOP_FIRMS_SEEN[zone_key]),
+                query=DASHBOARD_QUERY,
+            ),
+            Probe(
+                "stats:dashboard_rows",
+                label,
+                pk(zone_key, "zone_pk"),
+                allow(*readers),
+                visible=Visibility(top_firm_markers, TOP_FIRMS_SEEN[zone_key]),
+                query=DASHBOARD_QUERY,
+            ),
+            Probe(
+                "stats:dashboard_export",
+                label,
+                pk(zone_key, "zone_pk"),
+                allow(*aggregate_readers),
+                visible=Visibility(top_firm_names, TOP_FIRMS_SEEN[zone_key], content=workbook_text),
+                query=DASHBOARD_QUERY,
+            ),
+            Probe(
+                "stats:target_list",
+                label,
+                pk(zone_key, "zone_pk"),
+                allow(*readers),
+                {
+                    "set": Post(
+                        lambda w: {
+                            "year": 2025,
+                            "indicator": Indicator.objects.get(code="revenue").pk,
+                            "value": "1234",
+                            "growth_target_pct": "",
+                            "source": "zone",
+                        },
+                        write(*writers),
+                        target_written(zone_key),
+                    )
+                },
+            ),
+            Probe(
+                "stats:status_list",
+                label,
+                pk(zone_key, "zone_pk"),
+                allow(*readers),
+                {
+                    "record": Post(
+                        lambda w, f=firm_key: {"enterprise": w[f].pk, "year": 2025, "category": "industry", "note": ""},
+                        write(*writers),
+                        status_written(firm_key),
+                    )
+                },
+            ),
+        )
+    ],
+    Probe("stats:ranking", get=allow(*RANKERS), query=DASHBOARD_QUERY),
+    Probe(
+        "stats:ranking_export",
+        get=allow(*RANKERS),
+        visible=Visibility(zone_name_markers, RANKED_ZONES, content=workbook_text),
+        query=DASHBOARD_QUERY,
+    ),
+]
+
+
+# ---- stats: entering figures (reporting page, a firm's form, reopening a period, data-set assignments)
+# Figures are written for 2025-11, reopened in both zones until long after any test run. Who writes: statistics staff
+# and the zone admin of the firm's zone, the firm's own users (own firm, open period); leaders and region viewers
+# read the form; other zones, the security and audit admins: 404.
+ENTRY_PERIOD = "2025-11"
+ENTRY_QUERY = f"data_set=industry_monthly&period={ENTRY_PERIOD}"
+ENTRY_FIGURES = {
+    "main_revenue": "100000",
+    "revenue": "100000",
+    "output_value": "120000",
+    "value_added": "30000",
+    "total_profit": "5000",
+    "tax": "3000",
+    "export_delivery": "1000",
+    "rd_expense": "200",
+    "electricity": "50",
+    "energy_consumption": "40",
+    "employees": "80",
+    "total_assets": "500000",
+    "total_liabilities": "200000",
+}
+STATS_WRITERS = ("system_admin", "zone_admin_a", "staff_a", "staff_b")
+ASSIGNMENT_READERS = (*READ_A, "staff_b")
+
+
+def entry_of(firm_key):
+    return lambda w: {"pk": w[firm_key].pk, "data_set": "industry_monthly", "period": ENTRY_PERIOD}
+
+
+def entry_url_of(firm_key):
+    return lambda w: reverse("stats:entry", kwargs=entry_of(firm_key)(w))
+
+
+def figures_entered(firm_key):
+    def effect(w, user, client):
+        return Value.objects.filter(
+            enterprise=w[firm_key], period=202511, indicator__code="revenue", value=100000, entered_by=user
+        ).exists()
+
+    return effect
+
+
+def reopened(zone_key):
+    def effect(w, user, client):
+        reopening = apps.get_model("stats", "PeriodReopening")
+        return reopening.objects.filter(zone=w[zone_key], period=202506, reopened_by=user).exists()
+
+    return effect
+
+
+def assigned(firm_key, code):
+    def effect(w, user, client):
+        return DataSetAssignment.objects.filter(enterprise=w[firm_key], data_set__code=code, created_by=user).exists()
+
+    return effect
+
+
+def assignment_ended(key):
+    def effect(w, user, client):
+        return DataSetAssignment.objects.get(pk=w[key].pk).to_period == 202612
+
+    return effect
+
+
+REPORT_GET = allow(*ASSIGNMENT_READERS)
+REPORT_GET.update(
+    firm_1_user=Redirect(entry_url_of("firm_1")),
+    firm_2_user=Redirect(entry_url_of("firm_2")),
+)
+
+MATRIX += [
+    Probe("stats:report", get=REPORT_GET, visible=Visibility(firm_name_markers, FIRMS_SEEN), query=ENTRY_QUERY),
+    *[
+        Probe(
+            "stats:entry",
+            label,
+            entry_of(firm_key),
+            allow(*readers),
+            {
+                "enter": Post(
+                    lambda w: {**{f"v_{code}": value for code, value in ENTRY_FIGURES.items()}, "reason": ""},
+                    write(*writers),
+                    figures_entered(firm_key),
+                )
+            },
+        )
+        for label, firm_key, readers, writers in (
+            ("A", "firm_1", (*READ_A, "firm_1_user"), (*STATS_WRITERS_A, "firm_1_user")),
+            ("B", "firm_b", READ_B, STATS_WRITERS_B),
+        )
+    ],
+    Probe(
+        "stats:reopen_list",
+        get=allow(*ADMIN_A),
+        posts={
+            f"reopen_{label}": Post(
+                lambda w, z=zone_key: {
+                    "zone": w[z].pk,
+                    "data_set": DataSet.objects.get(code="industry_monthly").pk,
+                    "period": "2025-06",
+                    "closes_at": "2099-01-01T00:00",
+                    "reason": "矩阵补报",
+                },
+                write(*writers, invalid=[p for p in ADMIN_A if p not in writers]),
+                reopened(zone_key),
+            )
+            for label, zone_key, writers in (("A", "zone_a", ADMIN_A), ("B", "zone_b", ADMIN_B))
+        },
+    ),
+    Probe(
+        "stats:assignment_list",
+        get=allow(*ASSIGNMENT_READERS),
+        visible=Visibility(firm_name_markers, FIRMS_SEEN),
+        query="data_set=industry_monthly",
+    ),
+    Probe(
+        "stats:assignment_bulk",
+        get=allow(*STATS_WRITERS),
+        posts={
+            f"assign_{label}": Post(
+                lambda w, z=zone_key: {"zone": w[z].pk, "data_set": "small_monthly", "from_period": "2025-04"},
+                write(*writers, invalid=[p for p in STATS_WRITERS if p not in writers]),
+                assigned(firm_key, "small_monthly"),
+            )
+            for label, zone_key, firm_key, writers in (
+                ("A", "zone_a", "firm_1", STATS_WRITERS_A),
+                ("B", "zone_b", "firm_b", STATS_WRITERS_B),
+            )
+        },
+    ),
+    *[
+        Probe(
+            "stats:assignment_end",
+            label,
+            pk(key),
+            allow(*writers),
+            {"end": Post(lambda w: {"to_period": "2026-12"}, write(*writers), assignment_ended(key))},
+        )
+        for label, key, writers in (("A", "assignment_a", STATS_WRITERS_A), ("B", "assignment_b", STATS_WRITERS_B))
+    ],
+]
+
+
+def entry_objects(w):
+    """industry_monthly assigned to every firm, 2025-11 reopened in both zones (the entry probes write there)."""
+    import datetime
+
+    from django.utils import timezone
+
+    data_set = DataSet.objects.get(code="industry_monthly")
+    objects = {}
+    for key in ("firm_1", "firm_2", "firm_b"):
+        objects[f"assignment_{key}"], _created = DataSetAssignment.objects.get_or_create(
+            data_set=data_set, enterprise=w[key], from_period=202001
+        )
+    objects["assignment_a"], objects["assignment_b"] = objects["assignment_firm_1"], objects["assignment_firm_b"]
+    admin = Membership.objects.filter(role=RoleChoices.ZONE_ADMIN).select_related("user").first().user
+    for zone_key in ("zone_a", "zone_b"):
+        apps.get_model("stats", "PeriodReopening").objects.create(
+            data_set=data_set,
+            zone=w[zone_key],
+            period=202511,
+            reason="矩阵",
+            reopened_by=admin,
+            closes_at=timezone.now() + datetime.timedelta(days=3650),
+        )
+    return objects
+
+
 # ---------------------------------------------------------------------------------------------------------- fixtures
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
@@ -588,6 +1072,10 @@ def objects(world, personas, settings, tmp_path):
     w["u_staff_a"] = personas["staff_a"]
     w["u_staff_b"] = personas["staff_b"]
     w["import_job"] = make_import_job(personas["staff_a"], w["zone_a"])
+    w["stats_job_a"] = make_stats_import_job(personas["staff_a"])
+    w["stats_job_b"] = make_stats_import_job(personas["staff_b"])
+    w.update(quality_objects(w))
+    w.update(entry_objects(w))
     return w
 
 
@@ -630,7 +1118,7 @@ def ui_view_names():
     return dict(walk(get_resolver().url_patterns))
 
 
-SNAPSHOT_APPS = ("accounts", "zones", "enterprises", "core", "authtoken")
+SNAPSHOT_APPS = ("accounts", "zones", "enterprises", "core", "authtoken", "stats")
 REFERENCE_MODELS = {"zones.Region", "enterprises.IndustryClass"}
 
 

@@ -238,9 +238,19 @@ def test_enterprise_user_sees_only_its_own_form(personas, world, monthly, client
 
 
 def test_enterprise_user_is_sent_to_an_open_period(personas, world, monthly, client_for, at):
-    at(LATE)  # 2025-03 is locked; 2025-04 is open until 2025-05-10
-    report = client_for(personas["firm_1_user"]).get(reverse("stats:report") + "?period=2025-03")
-    assert report["Location"] == entry_url(world["firm_1"], "2025-04")
+    at(LATE)  # 2025-03 is locked and April is not over: nothing to fill in
+    client = client_for(personas["firm_1_user"])
+    locked = client.get(reverse("stats:report") + "?period=2025-03")
+    assert (locked.status_code, locked.context["nothing_open"]) == (200, True)
+    PeriodReopening.objects.create(
+        data_set=monthly,
+        zone=world["zone_a"],
+        period=202502,
+        reason="补报",
+        reopened_by=personas["zone_admin_a"],
+        closes_at=LATE + datetime.timedelta(days=1),
+    )
+    assert client.get(reverse("stats:report") + "?period=2025-03")["Location"] == entry_url(world["firm_1"], "2025-02")
 
 
 @pytest.mark.parametrize("persona", ["leader_a", "region_viewer", "projects_staff_a"])
@@ -354,7 +364,7 @@ def test_end_an_assignment(personas, world, monthly, client_for, at):
     )
     assignment.refresh_from_db()
     assert assignment.to_period == 202506
-    assert assignment.history.latest().history_user == personas["staff_a"]
+    assert assignment.history.order_by("-history_id").first().history_user == personas["staff_a"]
     leader = client_for(personas["leader_a"])
     assert (
         leader.post(reverse("stats:assignment_end", args=[assignment.pk]), {"to_period": "2025-05"}).status_code == 404

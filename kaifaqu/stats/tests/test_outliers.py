@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaifaqu.stats import outliers
 from kaifaqu.stats.outliers import (
     CHECK_MOM,
     CHECK_ROBUST,
@@ -173,8 +172,3 @@ def test_steady_growth_inside_the_band_is_never_flagged(per_month, growth):
         **cumulative_year(2025, range(2, 11), per_month * growth),
     }
     assert all(f.check != CHECK_YOY for f in check_firm(202510, history))
-
-
-def test_constants_are_documented_defaults():
-    assert outliers.YOY_BAND == (D(-50), D(100))
-    assert (outliers.ROBUST_THRESHOLD, outliers.MAD_SCALE, outliers.MIN_HISTORY) == (D("3.5"), D("1.4826"), 6)

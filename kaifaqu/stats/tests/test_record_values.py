@@ -74,7 +74,11 @@ def test_locked_period_refused_until_reopened(personas, world, monthly):
     with pytest.raises(SubmissionError, match="锁定"):
         submit(personas["staff_a"], monthly, world["firm_1"], 202503, now=LATE, revenue=10)
     PeriodReopening.objects.create(
-        data_set=monthly, zone=world["zone_a"], period=202503, reason="企业补报", reopened_by=personas["zone_admin_a"],
+        data_set=monthly,
+        zone=world["zone_a"],
+        period=202503,
+        reason="企业补报",
+        reopened_by=personas["zone_admin_a"],
         closes_at=LATE + datetime.timedelta(days=1),
     )
     submit(personas["staff_a"], monthly, world["firm_1"], 202503, now=LATE, revenue=10)

@@ -5,7 +5,6 @@ individual figures). A zone outside the viewer's scope is a 404.
 """
 
 from collections import Counter, defaultdict
-from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -93,7 +92,7 @@ def chosen_period(params, viewer, zone_ids, indicator):
             return parse_period(text)
         except ValueError:
             pass
-    latest = latest_period(viewer, zone_ids, indicator)
+    latest = latest_period(viewer, zone_ids, indicator) or latest_period(viewer, zone_ids)
     if latest:
         return latest
     today = timezone.localdate()
@@ -181,7 +180,7 @@ def dashboard_data(viewer, zone, period, indicator, narrowing):
         "by_park": by_park.groups,
         "by_industry": by_industry.groups,
         "trend": monthly_trend(viewer, indicator=indicator, **common),
-        "completeness": completeness_counts(viewer, **common),
+        "completeness": completeness_counts(viewer, **common) if entitled else None,
         "top": [],
     }
     if entitled:
@@ -363,7 +362,9 @@ class RankingMixin(LoginRequiredMixin):
         self.indicator = chosen_indicator(params)
         self.period = chosen_period(params, self.viewer, zone_ids, self.indicator)
         self.order = "growth" if params.get("order") == "growth" else "value"
-        return rank_zones(self.viewer, zone_ids=zone_ids, period=self.period, indicator=self.indicator, order=self.order)
+        return rank_zones(
+            self.viewer, zone_ids=zone_ids, period=self.period, indicator=self.indicator, order=self.order
+        )
 
     def query(self):
         return urlencode({"period": format_period(self.period), "indicator": self.indicator.code, "order": self.order})

@@ -296,6 +296,7 @@ class EntryView(LoginRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = context["form"]
+        rows = self.rows(form)
         is_assigned = assigned_enterprises(
             Enterprise.objects.filter(pk=self.enterprise.pk), self.data_set, self.period
         ).exists()
@@ -306,7 +307,8 @@ class EntryView(LoginRequiredMixin, FormView):
             period_label=period_label(self.period, self.data_set),
             previous_label=period_label(self.previous, self.data_set) if self.previous else "",
             last_year_label=period_label(self.last_year, self.data_set),
-            rows=self.rows(form),
+            rows=rows,
+            has_history=any(row["history"] for row in rows),
             may_write=self.may_write,
             is_open=self.is_open,
             is_assigned=is_assigned,

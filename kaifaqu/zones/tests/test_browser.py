@@ -1,53 +1,15 @@
 """Browser journeys over zones and their parks (Playwright in Debian's Chromium, see the root conftest)."""
 
-from importlib import import_module
-
 import pytest
-from django.apps import apps as django_apps
 from playwright.sync_api import expect
 
 from kaifaqu.zones.models import Park
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# The GB/T 2260 and GB/T 4754 tables that migrations load (see reference_tables below).
-REFERENCE_LOADERS = [
-    ("kaifaqu.zones.migrations.0002_load_regions", "load_regions"),
-    ("kaifaqu.enterprises.migrations.0002_load_industry_classes", "load_industry_classes"),
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("migrated_rows", "browser_errors"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def reference_tables(transactional_db):
-    """Reload the classification tables when an earlier live_server test's flush emptied them.
-
-    serialized_rollback cannot do it here: Django keeps the snapshot on the connection object of the context that
-    created the test database, and once Playwright runs, tests see other connection objects without it.
-    """
-    from kaifaqu.enterprises.models import IndustryClass
-    from kaifaqu.zones.models import Region
-
-    if not (Region.objects.exists() and IndustryClass.objects.exists()):
-        for module, loader in REFERENCE_LOADERS:
-            getattr(import_module(module), loader)(django_apps, None)
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """A browser set up the way the zones' staff have it: Chinese locale, desktop screen."""
-    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1366, "height": 900}}
-
-
-@pytest.fixture(autouse=True)
-def browser_errors(page):
-    """Console errors (CSP violations, missing static files) and uncaught exceptions seen during the journey."""
-    errors = []
-    page.set_default_timeout(15_000)
-    page.on(
-        "console", lambda msg: errors.append(f"console: {msg.text} {msg.location}") if msg.type == "error" else None
-    )
-    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-    return errors
 
 
 def test_zone_admin_adds_a_park_and_edits_the_zone(

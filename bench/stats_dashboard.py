@@ -1,0 +1,418 @@
+"""Benchmark: the zone dashboard aggregation and the region ranking against hand-written SQL GROUP BY.
+
+Generates a dataset with bulk inserts (default 20 zones, 1,500 firms in all, 24 months, 12 indicators — about
+430,000 values; --zones 100 --firms 30000 --months 36 is issue 3's province: about 13 million), with churn: 5% of
+firms enter in the last year (no figures the year before) and 5% leave (no figures in the last year), so the
+comparable scope (同口径) differs from the published one. Then, for the last period, times
+
+  看板汇总  the zone dashboard's aggregation (kaifaqu.stats.aggregation: key-indicator cards, the indicator by park
+            and by GB/T 4754 division with comparable-scope previous figures, the monthly trend) for one zone,
+            vs the same figures from four hand-written SQL GROUP BY queries;
+  企业明细  the firms behind the zone figure with their previous-year value (拉动), vs one hand-written query;
+  区域排名  the ranking of every zone (one GROUP BY zone with comparable previous figures), vs hand-written SQL;
+
+checks that both sides give the same figures (a mismatch fails the run rather than report incomparable numbers),
+and prints the medians and the ratios (issue 3's target: ≤ 1.5×). Not a test: read the ratio, not the seconds.
+
+Uses a throwaway SQLite database under var/bench/ (created with migrate, removed afterwards unless --keep) unless
+DATABASE_URL is set; on a real database everything the run writes is rolled back.
+
+    .venv/bin/python bench/stats_dashboard.py [--zones 20] [--firms 1500] [--months 24] [--repeat 5] [--keep]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+ZONE_PREFIX = "看板基准开发区"
+INDICATORS = [
+    "main_revenue",
+    "revenue",
+    "output_value",
+    "value_added",
+    "total_profit",
+    "tax",
+    "export_delivery",
+    "rd_expense",
+    "electricity",
+    "energy_consumption",
+    "employees",
+    "total_assets",
+]
+INDUSTRIES = ["2651", "3411", "3311", "1711", "3971", "2614", "3360", "1310"]
+TARGET = 1.5
+
+
+def configure():
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kaifaqu.settings"
+    os.environ["KAIFAQU_HTTPS"] = "0"
+    os.environ["DEBUG"] = "0"
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    database = None
+    if not os.environ.get("DATABASE_URL"):
+        database = BENCH_DIR / "stats_dashboard.sqlite3"
+        remove_sqlite(database)
+        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    import django
+
+    django.setup()
+    return database
+
+
+def remove_sqlite(path):
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+class Rollback(Exception):
+    pass
+
+
+def months_back(last, count):
+    periods, year, month = [], last // 100, last % 100
+    for _ in range(count):
+        periods.append(year * 100 + month)
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return sorted(periods)
+
+
+# -- data -----------------------------------------------------------------------------------------------------------
+
+
+def generate(zones, firms, months, last_period):
+    from django.db import connection
+    from stdnum.cn import uscc
+
+    from kaifaqu.enterprises.models import Enterprise
+    from kaifaqu.stats.models import Indicator, Value
+    from kaifaqu.zones.models import Park, Region, Zone
+
+    started = time.perf_counter()
+    regions = list(Region.objects.filter(code__startswith="14", level="county").values_list("code", flat=True))
+    zone_rows = Zone.objects.bulk_create(
+        Zone(name=f"{ZONE_PREFIX}{n:03d}", level="provincial", kind="economic", region_id=regions[n % len(regions)])
+        for n in range(zones)
+    )
+    parks = Park.objects.bulk_create(Park(zone=z, name=f"基准园{k}") for z in zone_rows for k in range(3))
+    parks_of = {}
+    for park in parks:
+        parks_of.setdefault(park.zone_id, []).append(park)
+
+    def code(i):
+        body = f"91149900MD{i:07d}"
+        return body + uscc.calc_check_digit(body)
+
+    enterprises = []
+    for i in range(firms):
+        zone = zone_rows[i % zones]
+        park = parks_of[zone.pk][i % 4] if i % 4 < 3 else None  # a quarter of the firms in no park
+        enterprises.append(
+            Enterprise(
+                credit_code=code(i),
+                name=f"看板基准企业{i:06d}",
+                zone=zone,
+                park=park,
+                industry_id=INDUSTRIES[i % len(INDUSTRIES)],
+            )
+        )
+    Enterprise.objects.bulk_create(enterprises, batch_size=2000)
+    indicator_ids = [Indicator.objects.get(code=c).pk for c in INDICATORS]
+    periods = months_back(last_period, months)
+    last_year = last_period // 100
+    table = connection.ops.quote_name(Value._meta.db_table)
+    columns = "enterprise_id, zone_id, indicator_id, period, value, revision, is_current, source, reason, entered_at"
+    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, 1, %s, 'demo', '', %s)"  # noqa: S608
+    now = "2026-01-01 00:00:00" if connection.vendor == "sqlite" else None
+    if now is None:
+        from django.utils import timezone
+
+        now = timezone.now()
+    batch, written = [], 0
+    with connection.cursor() as cursor:
+        for n, firm in enumerate(enterprises):
+            churn = (n // zones) % 20  # independent of the zone (firm n is in zone n mod zones)
+            entered, left = churn == 1, churn == 2  # 5% enter in the last year, 5% leave before it
+            scale = 1000 + (n * 37) % 9000
+            for period in periods:
+                year = period // 100
+                if (entered and year < last_year) or (left and year == last_year):
+                    continue
+                month = period % 100
+                growth = Decimal(100 + (n + year) % 17) / 100
+                for k, indicator_id in enumerate(indicator_ids):
+                    amount = Decimal(scale * (k + 1) * month) * growth / 10
+                    batch.append(
+                        (
+                            firm.pk,
+                            firm.zone_id,
+                            indicator_id,
+                            period,
+                            str(amount.quantize(Decimal("0.0001"))),
+                            True,
+                            now,
+                        )
+                    )
+                if len(batch) >= 20000:
+                    cursor.executemany(sql, batch)
+                    written += len(batch)
+                    batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            written += len(batch)
+    return zone_rows, written, time.perf_counter() - started
+
+
+# -- hand-written SQL -----------------------------------------------------------------------------------------------
+
+
+def names():
+    from django.db import connection
+
+    from kaifaqu.enterprises.models import Enterprise, IndustryClass
+    from kaifaqu.stats.models import Value
+
+    q = connection.ops.quote_name
+    return q(Value._meta.db_table), q(Enterprise._meta.db_table), q(IndustryClass._meta.db_table)
+
+
+def comparable_sql(group_column, where, join=""):
+    """One GROUP BY: this period, the same firms' values a year earlier (LEFT JOIN), and the published previous."""
+    value, enterprise, industry = names()
+    return f"""
+        SELECT {group_column} AS grp,
+               SUM(CASE WHEN v.period = %(p)s THEN v.value END),
+               COUNT(CASE WHEN v.period = %(p)s THEN 1 END),
+               SUM(CASE WHEN v.period = %(p)s THEN prev.value END),
+               SUM(CASE WHEN v.period = %(pp)s THEN v.value END),
+               COUNT(CASE WHEN v.period = %(pp)s THEN 1 END)
+        FROM {value} v
+        JOIN {enterprise} e ON e.id = v.enterprise_id
+        {join}
+        LEFT JOIN {value} prev ON v.period = %(p)s AND prev.enterprise_id = v.enterprise_id
+             AND prev.indicator_id = v.indicator_id AND prev.period = %(pp)s AND prev.is_current = %(t)s
+        WHERE {where} AND v.period IN (%(p)s, %(pp)s) AND v.is_current = %(t)s
+        GROUP BY {group_column}
+    """  # noqa: S608
+
+
+def run_sql(sql, params):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def hand_dashboard(zone_id, period, indicator_ids, main_id):
+    value, _enterprise, industry = names()
+    params = {"p": period, "pp": period - 100, "t": True, "zone": zone_id, "main": main_id}
+    ids = ", ".join(str(int(i)) for i in indicator_ids)
+    cards = run_sql(comparable_sql("v.indicator_id", f"v.zone_id = %(zone)s AND v.indicator_id IN ({ids})"), params)
+    parks = run_sql(comparable_sql("e.park_id", "v.zone_id = %(zone)s AND v.indicator_id = %(main)s"), params)
+    divisions = run_sql(
+        comparable_sql(
+            "i.division",
+            "v.zone_id = %(zone)s AND v.indicator_id = %(main)s",
+            join=f"JOIN {industry} i ON i.code = e.industry_id",
+        ),
+        params,
+    )
+    trend = run_sql(
+        f"SELECT period, SUM(value), COUNT(*) FROM {value} WHERE zone_id = %(zone)s AND indicator_id = %(main)s "  # noqa: S608
+        "AND period >= %(from)s AND period <= %(to)s AND is_current = %(t)s GROUP BY period",
+        {**params, "from": (period // 100 - 1) * 100 + 1, "to": (period // 100) * 100 + 12},
+    )
+    return {
+        "cards": {r[0]: (r[1], r[3]) for r in cards},
+        "parks": {r[0]: (r[1], r[3]) for r in parks},
+        "divisions": {r[0]: (r[1], r[3]) for r in divisions},
+        "trend": {r[0]: r[1] for r in trend},
+    }
+
+
+def hand_rows(zone_id, period, main_id):
+    value, enterprise, _industry = names()
+    sql = f"""
+        SELECT v.enterprise_id, e.name, v.value, prev.value
+        FROM {value} v JOIN {enterprise} e ON e.id = v.enterprise_id
+        LEFT JOIN {value} prev ON prev.enterprise_id = v.enterprise_id AND prev.indicator_id = v.indicator_id
+             AND prev.period = %(pp)s AND prev.is_current = %(t)s
+        WHERE v.zone_id = %(zone)s AND v.indicator_id = %(main)s AND v.period = %(p)s AND v.is_current = %(t)s
+        ORDER BY v.value - COALESCE(prev.value, 0) DESC, e.name, v.enterprise_id
+    """  # noqa: S608
+    rows = run_sql(sql, {"p": period, "pp": period - 100, "t": True, "zone": zone_id, "main": main_id})
+    return {r[0]: (r[2], r[3]) for r in rows}
+
+
+def hand_ranking(zone_ids, period, main_id):
+    ids = ", ".join(str(int(i)) for i in zone_ids)
+    rows = run_sql(
+        comparable_sql("v.zone_id", f"v.zone_id IN ({ids}) AND v.indicator_id = %(main)s"),
+        {"p": period, "pp": period - 100, "t": True, "main": main_id},
+    )
+    return {r[0]: (r[1], r[3]) for r in rows if r[2]}  # zones with firms reporting this period
+
+
+# -- ORM side -------------------------------------------------------------------------------------------------------
+
+
+def orm_dashboard(viewer, zone_id, period, main):
+    from kaifaqu.stats.aggregation import indicator_cards, monthly_trend, summarize
+
+    common = {"zone_ids": [zone_id], "period": period}
+    cards = indicator_cards(viewer, codes=tuple(INDICATORS), **common)
+    parks = summarize(viewer, indicator=main, group_by="park", **common)
+    divisions = summarize(viewer, indicator=main, group_by="division", **common)
+    trend = monthly_trend(viewer, indicator=main, **common)
+    return {
+        "cards": {c["indicator"].pk: (c["cell"].current, c["cell"].previous) for c in cards if c["cell"].firms},
+        "parks": {c.key: (c.current, c.previous) for c in parks.groups},
+        "divisions": {c.key: (c.current, c.previous) for c in divisions.groups},
+        "trend": {
+            (period // 100 - offset) * 100 + m: v
+            for offset, series in ((0, trend["this"]), (1, trend["last"]))
+            for m, v in zip(trend["months"], series, strict=True)
+            if v is not None
+        },
+    }
+
+
+def orm_rows(viewer, zone_id, period, main):
+    from kaifaqu.stats.aggregation import firm_rows
+
+    rows = firm_rows(viewer, zone_ids=[zone_id], period=period, indicator=main)
+    return {r.enterprise_id: (r.current, r.previous) for r in rows}
+
+
+def orm_ranking(viewer, zone_ids, period, main):
+    from kaifaqu.stats.aggregation import rank_zones
+
+    rows = rank_zones(viewer, zone_ids=zone_ids, period=period, indicator=main)
+    return {r.zone.pk: (r.cell.current, r.cell.previous) for r in rows if r.cell.firms}
+
+
+# -- comparison and timing ------------------------------------------------------------------------------------------
+
+
+def same(a, b):
+    """Figures equal to the 万元 cent (SQLite sums decimals as floating point on the hand-written side)."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, tuple):
+        return all(same(x, y) for x, y in zip(a, b, strict=True))
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(Decimal(str(a)) - Decimal(str(b))) < Decimal("0.01")
+
+
+def median_ms(function, repeat):
+    function()  # warm up
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def count_queries(function):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    return len(captured)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--zones", type=int, default=20)
+    parser.add_argument("--firms", type=int, default=1500, help="firms in all (spread over the zones)")
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway SQLite database")
+    parser.add_argument("--verbose", action="store_true", help="print both sides of a mismatch")
+    args = parser.parse_args()
+    if args.months < 13:
+        parser.error("--months must be at least 13 (the same period last year is needed)")
+    database = configure()
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from kaifaqu.accounts.models import User
+    from kaifaqu.stats.aggregation import StatsViewer
+    from kaifaqu.stats.models import Indicator
+
+    call_command("migrate", verbosity=0)
+    last_period = 202512
+    failed = False
+    try:
+        with transaction.atomic():
+            zones, written, seconds = generate(args.zones, args.firms, args.months, last_period)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            print(
+                f"数据库 {connection.vendor}；造数 {args.zones} 个开发区、{args.firms} 家企业、{args.months} 个月、"
+                f"{len(INDICATORS)} 个指标：{written:,} 条数据，用时 {seconds:.1f} 秒"
+            )
+            admin = User(username="bench-admin", is_superuser=True, is_active=True)
+            admin.save()
+            viewer = StatsViewer(admin)
+            main_indicator = Indicator.objects.get(code="main_revenue")
+            card_ids = list(Indicator.objects.filter(code__in=INDICATORS).values_list("pk", flat=True))
+            zone = zones[0]
+            zone_ids = [z.pk for z in zones]
+            scenarios = [
+                (
+                    "看板汇总",
+                    lambda: orm_dashboard(viewer, zone.pk, last_period, main_indicator),
+                    lambda: hand_dashboard(zone.pk, last_period, card_ids, main_indicator.pk),
+                ),
+                (
+                    "企业明细",
+                    lambda: orm_rows(viewer, zone.pk, last_period, main_indicator),
+                    lambda: hand_rows(zone.pk, last_period, main_indicator.pk),
+                ),
+                (
+                    "区域排名",
+                    lambda: orm_ranking(viewer, zone_ids, last_period, main_indicator),
+                    lambda: hand_ranking(zone_ids, last_period, main_indicator.pk),
+                ),
+            ]
+            print(f"{'场景':<8}{'ORM(ms)':>12}{'原生SQL(ms)':>14}{'倍数':>8}{'查询数':>8}  结果")
+            for name, orm, hand in scenarios:
+                orm_result, hand_result = orm(), hand()
+                if not same(orm_result, hand_result):
+                    print(f"{name:<8}{'—':>12}{'—':>14}{'—':>8}{'—':>8}  不一致：未计时")
+                    if args.verbose:
+                        print("  ORM:", orm_result, "\n  SQL:", hand_result)
+                    failed = True
+                    continue
+                orm_ms, hand_ms = median_ms(orm, args.repeat), median_ms(hand, args.repeat)
+                ratio = orm_ms / hand_ms
+                verdict = "达标" if ratio <= TARGET else f"超过目标 {TARGET}×"
+                print(f"{name:<8}{orm_ms:>12.1f}{hand_ms:>14.1f}{ratio:>7.2f}×{count_queries(orm):>8}  {verdict}")
+            raise Rollback
+    except Rollback:
+        pass
+    finally:
+        connection.close()
+        if database is not None and not args.keep:
+            remove_sqlite(database)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

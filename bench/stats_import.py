@@ -1,0 +1,237 @@
+"""Benchmark: statistics import (long layout) against python-calamine merely reading the same workbook.
+
+Builds an N-row long-layout workbook (default 50,000, --rows; columns 统一社会信用代码, 企业名称, 报告期, 指标, 数值,
+单位; twelve indicators of 规上工业月报 per firm, money partly in 千元) for synthetic firms assigned to 规上工业月报,
+then times
+  (a) the baseline: python-calamine reading the workbook into Python lists, nothing else;
+  (b) our import: validate (the dry run a user previews: parse, firms, scope, assignments, locks, hard and soft rules
+      through services.check_submissions) and commit (validated again, then written by services.record_values in
+      one transaction), both through the import job and the django-tasks immediate backend;
+and prints both times and the ratios (issue 3's target: validate + commit ≤ 4× the read). Not a test: read the
+ratio, not the seconds. --profile prints the hottest functions of validate and of commit.
+
+Uses a throwaway SQLite database under var/bench/ (created with migrate, removed afterwards unless --keep) unless
+DATABASE_URL is set; everything the run writes is rolled back, so a real database is left as it was.
+
+    .venv/bin/python bench/stats_import.py [--rows 50000] [--profile] [--keep]
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+BENCH_ZONE = "统计导入基准开发区"
+BENCH_REGION = "140105"  # 太原市小店区: no demo zone uses it, so no credit code can clash with demo firms
+HEADERS = ["统一社会信用代码", "企业名称", "报告期", "指标", "数值", "单位"]
+# indicator name, value for firm i (万元 unless the unit says otherwise), unit
+FIGURES = [
+    ("主营业务收入", lambda i: 2000 + i % 900, "万元"),
+    ("营业收入", lambda i: 22000 + i % 9000, "千元"),
+    ("工业总产值", lambda i: 2500 + i % 700, "万元"),
+    ("工业增加值", lambda i: 700 + i % 100, "万元"),
+    ("利润总额", lambda i: (i % 200) - 50, "万元"),
+    ("税金总额", lambda i: 800 + i % 300, "千元"),
+    ("出口交货值", lambda i: i % 500, "万元"),
+    ("研发费用", lambda i: 30.5 + i % 40, "万元"),
+    ("用电量", lambda i: 12.25 + i % 30, "万千瓦时"),
+    ("综合能源消费量", lambda i: 100 + i % 80, "吨标准煤"),
+    ("从业人员期末人数", lambda i: 20 + i % 400, "人"),
+    ("资产总计", lambda i: 5000 + i % 5000, "万元"),
+]
+
+
+def configure():
+    """Environment first, then Django. Returns the throwaway database file, or None when DATABASE_URL was set."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kaifaqu.settings"
+    os.environ["KAIFAQU_HTTPS"] = "0"
+    os.environ["DEBUG"] = "0"
+    os.environ["TASKS_BACKEND"] = "immediate"  # validation and commit run inline, so they can be timed
+    os.environ["MEDIA_ROOT"] = str(BENCH_DIR / "stats-import-media")
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    database = None
+    if not os.environ.get("DATABASE_URL"):
+        database = BENCH_DIR / "stats_import.sqlite3"
+        remove_sqlite(database)
+        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    import django
+
+    django.setup()
+    return database
+
+
+def remove_sqlite(path):
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+class Rollback(Exception):
+    pass
+
+
+def credit_code(i):
+    from stdnum.cn import uscc
+
+    first = f"91{BENCH_REGION}MC{i:07d}"
+    return first + uscc.calc_check_digit(first)
+
+
+def firm_count(rows):
+    return -(-rows // len(FIGURES))
+
+
+def build_workbook(rows, period_text):
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("统计数据")
+    sheet.append(HEADERS)
+    written = 0
+    for i in range(firm_count(rows)):
+        code, name = credit_code(i), f"统计基准{i}号有限公司"
+        for indicator, value, unit in FIGURES:
+            if written == rows:
+                break
+            sheet.append([code, name, period_text, indicator, value(i), unit])
+            written += 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def timed(function, profile=None):
+    start = time.perf_counter()
+    if profile is not None:
+        profile.enable()
+    try:
+        result = function()
+    finally:
+        if profile is not None:
+            profile.disable()
+    return time.perf_counter() - start, result
+
+
+def print_profile(title, profile, limit=25):
+    print(f"\n--- profile: {title} (own time, top {limit}) ---")
+    stats = pstats.Stats(profile, stream=sys.stdout)
+    stats.strip_dirs().sort_stats("tottime").print_stats(limit)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--profile", action="store_true", help="print the hottest functions of validate and commit")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway SQLite database")
+    args = parser.parse_args()
+    database = configure()
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from python_calamine import CalamineWorkbook
+
+    from kaifaqu.accounts.choices import RoleChoices
+    from kaifaqu.accounts.models import Membership, User
+    from kaifaqu.core.imports import request_commit, start_import
+    from kaifaqu.core.models import ImportModeChoices, ImportStatusChoices
+    from kaifaqu.core.periods import format_period
+    from kaifaqu.enterprises.models import Enterprise
+    from kaifaqu.stats.importers import KIND_LONG
+    from kaifaqu.stats.models import DataSet, DataSetAssignment, Value
+    from kaifaqu.zones.models import Region, Zone
+
+    settings.IMPORT_MAX_ROWS = max(settings.IMPORT_MAX_ROWS, args.rows)
+    settings.UPLOAD_MAX_BYTES = max(settings.UPLOAD_MAX_BYTES, 200 * 1024 * 1024)
+    call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    # The current month is open until its deadline next month (January is exempt: take February, also open).
+    period = today.year * 100 + max(today.month, 2)
+    firms = firm_count(args.rows)
+    print(f"database: {connection.vendor} · rows: {args.rows:,} · firms: {firms:,} · period: {format_period(period)}")
+    validate_profile = cProfile.Profile() if args.profile else None
+    commit_profile = cProfile.Profile() if args.profile else None
+    try:
+        with transaction.atomic():
+            zone = Zone.objects.create(
+                name=BENCH_ZONE, level="provincial", kind="economic", region=Region.objects.get(code=BENCH_REGION)
+            )
+            user = User.objects.create(username="bench-stats-importer")
+            Membership.objects.create(user=user, role=RoleChoices.ZONE_ADMIN, zone=zone)
+            data_set = DataSet.objects.get(code="industry_monthly")
+            created = Enterprise.objects.bulk_create(
+                [
+                    Enterprise(credit_code=credit_code(i), name=f"统计基准{i}号有限公司", zone=zone, industry_id="2651")
+                    for i in range(firms)
+                ],
+                batch_size=1000,
+            )
+            if created[0].pk is None:  # backends that do not return keys from bulk inserts
+                created = list(Enterprise.objects.filter(zone=zone))
+            DataSetAssignment.objects.bulk_create(
+                [DataSetAssignment(data_set=data_set, enterprise=firm, from_period=period) for firm in created],
+                batch_size=1000,
+            )
+            built, data = timed(lambda: build_workbook(args.rows, format_period(period)))
+            print(f"built workbook ({len(data) / 1024 / 1024:.1f} MB) in {built:.2f}s (not measured below)")
+
+            def calamine_read():
+                return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+
+            baseline, rows = timed(calamine_read)
+            assert len(rows) == args.rows + 1
+
+            upload = SimpleUploadedFile("bench-stats.xlsx", data)
+            validate, job = timed(
+                lambda: start_import(
+                    actor=user,
+                    kind=KIND_LONG,
+                    uploaded_file=upload,
+                    mode=ImportModeChoices.UPSERT,
+                    options={"data_set": data_set.code},
+                ),
+                validate_profile,
+            )
+            if job.status != ImportStatusChoices.VALIDATED or job.error_count:
+                raise SystemExit(f"validation did not pass: {job.message} {job.errors[:5]}")
+            commit, _claimed = timed(lambda: request_commit(job), commit_profile)
+            job.refresh_from_db()
+            if job.status != ImportStatusChoices.COMMITTED:
+                raise SystemExit(f"commit did not pass: {job.message}")
+            written = Value.objects.filter(zone=zone, period=period, is_current=True).count()
+            assert written == args.rows, (written, args.rows)
+            raise Rollback
+    except Rollback:
+        pass
+    finally:
+        shutil.rmtree(BENCH_DIR / "stats-import-media", ignore_errors=True)
+        if database is not None and not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            remove_sqlite(database)
+
+    total = validate + commit
+    print(f"calamine read (baseline)      {baseline:8.3f}s")
+    print(f"validate (dry run, preview)   {validate:8.3f}s   ratio {validate / baseline:6.1f}x")
+    print(f"commit (re-validate + write)  {commit:8.3f}s   ratio {commit / baseline:6.1f}x")
+    print(
+        f"validate + commit             {total:8.3f}s   ratio {total / baseline:6.1f}x"
+        f"   ({args.rows / total:,.0f} rows/s; issue target ≤ 4x)"
+    )
+    if validate_profile is not None:
+        print_profile("validate", validate_profile)
+        print_profile("commit", commit_profile)
+
+
+if __name__ == "__main__":
+    main()

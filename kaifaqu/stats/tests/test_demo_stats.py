@@ -1,0 +1,127 @@
+"""seed_demo_stats: only synthetic 规上 firms, idempotent, consistent with the default rules, late and missing firms."""
+
+import io
+from collections import defaultdict
+
+import pytest
+from django.core.management import call_command
+
+from kaifaqu.enterprises.models import Enterprise, Tag
+from kaifaqu.stats import demo
+from kaifaqu.stats.models import DataSet, DataSetAssignment, EnterpriseYearStatus, ValidationRule, Value
+from kaifaqu.stats.quality import completeness
+from kaifaqu.stats.rules import RuleSpec, check_figures
+from kaifaqu.zones.models import Region, Zone
+
+
+def make_firm(zone, index, name, tags=("规上",), is_demo=True):
+    firm = Enterprise.objects.create(
+        credit_code=f"91140500MA0D{index:05d}X"[:17] + "1",
+        name=name,
+        zone=zone,
+        industry_id="3411",
+        is_demo=is_demo,
+    )
+    firm.tags.set([Tag.objects.get_or_create(name=t)[0] for t in tags])
+    return firm
+
+
+@pytest.fixture
+def demo_world(world):
+    zone = Zone.objects.create(
+        name="演示经济技术开发区",
+        level="provincial",
+        kind="economic",
+        region=Region.objects.get(code="140581"),
+        is_demo=True,
+    )
+    firms = [
+        make_firm(zone, i, f"演示{i}号机械有限公司（演示）", tags=("规上", "外贸") if i == 0 else ("规上",))
+        for i in range(16)
+    ]
+    outsiders = [
+        make_firm(zone, 90, "演示规下有限公司（演示）", tags=()),  # not 规上
+        make_firm(world["zone_a"], 91, "真实规上有限公司", is_demo=False),  # a real firm: never gets figures
+        make_firm(world["zone_a"], 92, "非演示区企业（演示）"),  # demo firm in a real zone
+    ]
+    return {**world, "demo_zone": zone, "demo_firms": firms, "outsiders": outsiders}
+
+
+def run():
+    out = io.StringIO()
+    call_command("seed_demo_stats", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_is_idempotent_and_touches_only_demo_firms(demo_world):
+    first = run()
+    assert "本次新建" in first
+    counts = (Value.objects.count(), DataSetAssignment.objects.count(), EnterpriseYearStatus.objects.count())
+    assert "无需新建" in run()
+    assert (Value.objects.count(), DataSetAssignment.objects.count(), EnterpriseYearStatus.objects.count()) == counts
+    firms_with_values = set(Value.objects.values_list("enterprise_id", flat=True))
+    assert firms_with_values == {f.pk for f in demo_world["demo_firms"]}
+    assert set(Value.objects.values_list("source", flat=True)) == {"demo"}
+    assert set(Value.objects.values_list("period", flat=True)) == set(demo.PERIODS)
+    assert not any(period % 100 == 1 for period in demo.PERIODS)
+    statuses = set(EnterpriseYearStatus.objects.values_list("enterprise_id", "year", "category"))
+    assert statuses == {(f.pk, y, "industry") for f in demo_world["demo_firms"] for y in (2024, 2025)}
+
+
+def test_existing_figures_are_never_overwritten(demo_world):
+    run()
+    value = Value.objects.filter(period=202503).first()
+    Value.objects.filter(pk=value.pk).update(value=value.value + 1, source="form")
+    run()
+    value.refresh_from_db()
+    assert (
+        value.source == "form"
+        and Value.objects.filter(enterprise=value.enterprise, indicator=value.indicator, period=202503).count() == 1
+    )
+
+
+def test_figures_keep_every_active_rule(demo_world):
+    run()
+    rules = [
+        RuleSpec.from_rule(r)
+        for r in ValidationRule.objects.filter(is_active=True).select_related("left", "right", "when_indicator")
+    ]
+    assert any(r.kind == "cumulative" for r in rules) and any(r.severity == "hard" for r in rules)
+    table = defaultdict(dict)
+    for firm_id, period, code, value in Value.objects.values_list(
+        "enterprise_id", "period", "indicator__code", "value"
+    ):
+        table[(firm_id, period)][code] = value
+    for (firm_id, period), figures in table.items():
+        previous = table.get((firm_id, period - 1)) if period % 100 > 2 else None
+        assert check_figures(rules, figures, previous) == [], (firm_id, period)
+
+
+def test_latest_period_has_late_and_missing_firms(demo_world, personas):
+    run()
+    data_set = DataSet.objects.get(code="industry_monthly")
+    assignments = DataSetAssignment.objects.filter(enterprise__zone=demo_world["demo_zone"])
+    latest = completeness(assignments=assignments, data_set=data_set, period=demo.LATEST)
+    assert latest.total.assigned == 16
+    assert latest.total.late >= 1 and latest.total.missing >= 1 and latest.total.on_time > latest.total.late
+    earlier = completeness(assignments=assignments, data_set=data_set, period=202509)
+    assert (earlier.total.on_time, earlier.total.late, earlier.total.missing) == (16, 0, 0)
+
+
+def test_figures_are_deterministic(demo_world):
+    firm = demo_world["demo_firms"][3]
+    assert demo.firm_figures(firm, exporter=False, jump=False) == demo.firm_figures(firm, exporter=False, jump=False)
+
+
+@pytest.mark.django_db
+def test_full_demo_every_zone_has_figures_and_gaps():
+    call_command("seed_demo", stdout=io.StringIO())
+    run()
+    data_set = DataSet.objects.get(code="industry_monthly")
+    assert not Value.objects.exclude(enterprise__name__endswith="（演示）").exists()
+    assert not Value.objects.filter(enterprise__is_demo=False).exists()
+    for zone in Zone.objects.filter(is_demo=True):
+        result = completeness(
+            assignments=DataSetAssignment.objects.filter(enterprise__zone=zone), data_set=data_set, period=demo.LATEST
+        )
+        assert result.total.assigned > 0 and result.total.late > 0 and result.total.missing > 0, zone.name
