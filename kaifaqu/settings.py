@@ -291,3 +291,6 @@ ADMIN_URL = os.environ.get("ADMIN_URL", "django-admin/")
 # Lock-out is by username (IA-2): a zone's whole office often shares one NAT address, so locking by address would
 # shut out every colleague after one person's typing errors.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Grouped thousands in Chinese pages too (see kaifaqu/formats/zh_Hans); English uses Django's own format.
+FORMAT_MODULE_PATH = ["kaifaqu.formats"]
