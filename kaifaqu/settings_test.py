@@ -11,3 +11,5 @@ from .settings import *  # noqa: E402,F403
 # Hashing cost is not what the suite tests (test_security checks the production hasher).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+# Serve static files from the finders without a collected STATIC_ROOT (nothing is collected for tests).
+WHITENOISE_AUTOREFRESH = True

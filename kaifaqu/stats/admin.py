@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from kaifaqu.accounts.admin import SystemAdminModelAdmin
+
 from .models import DataSet, DataSetIndicator, Indicator, PriceIndex, ValidationRule
 
 
@@ -9,24 +11,24 @@ class DataSetIndicatorInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(SystemAdminModelAdmin):
     list_display = ["code", "name", "unit", "kind", "is_money", "is_active", "sort_order"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
 
 
 @admin.register(DataSet)
-class DataSetAdmin(admin.ModelAdmin):
+class DataSetAdmin(SystemAdminModelAdmin):
     list_display = ["code", "name", "period_type", "january_exempt", "deadline_day", "lock_after_deadline"]
     inlines = [DataSetIndicatorInline]
 
 
 @admin.register(ValidationRule)
-class ValidationRuleAdmin(admin.ModelAdmin):
+class ValidationRuleAdmin(SystemAdminModelAdmin):
     list_display = ["name", "kind", "left", "operator", "right", "severity", "is_active"]
     list_filter = ["kind", "severity", "is_active"]
 
 
 @admin.register(PriceIndex)
-class PriceIndexAdmin(admin.ModelAdmin):
+class PriceIndexAdmin(SystemAdminModelAdmin):
     list_display = ["period", "index", "note"]
