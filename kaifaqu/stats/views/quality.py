@@ -141,6 +141,11 @@ def completeness_for(request, zones):
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
+    if not (request.GET.get("data_set") and request.GET.get("period")):
+        # Show the defaults chosen in clean() in the fields, so the form says which form and period are on screen.
+        shown = {**request.GET.dict(), "data_set": data["data_set"].code, "period": format_period(data["period"])}
+        form = CompletenessForm(shown, user=request.user, zones=zones)
+        form.is_valid()
     return form, completeness(assignments=form.assignments(), data_set=data["data_set"], period=data["period"])
 
 
