@@ -7,6 +7,8 @@ February are reported together as 1—2月 when a data set exempts January. 时�
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext
+
 PERCENT = Decimal("0.01")
 PERIOD_PATTERN = re.compile(r"^\s*(\d{4})\s*[-/年.]?\s*(\d{1,2})\s*月?\s*$")
 
@@ -52,9 +54,9 @@ def same_period_last_year(period):
 
 
 def cumulative_label(period):
-    """The label of a cumulative figure: 1—N月 (1月 alone for January)."""
+    """The label of a cumulative figure: 1—N月 (1月 alone for January), in the user's language."""
     month = month_of(period)
-    return "1月" if month == 1 else f"1—{month}月"
+    return gettext("1月") if month == 1 else gettext("1—%(month)d月") % {"month": month}
 
 
 def schedule_share(period):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -29,6 +30,14 @@ from .choices import (
 )
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}
+
+# Units are data, but a closed set: their English names come from the catalogue.
+UNIT_LABELS = {
+    "万元": _("万元"),
+    "万千瓦时": _("万千瓦时"),
+    "吨标准煤": _("吨标准煤"),
+    "人": _("人"),
+}
 
 
 class Indicator(TimestampedModel):
@@ -52,7 +61,16 @@ class Indicator(TimestampedModel):
         ordering = ["sort_order", "code"]
 
     def __str__(self):
-        return f"{self.name}（{self.unit}）"
+        return f"{self.label}（{self.unit_label}）"
+
+    @property
+    def label(self):
+        """The name in the user's language: the English name when English is active and one is recorded."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name
+
+    @property
+    def unit_label(self):
+        return UNIT_LABELS.get(self.unit, self.unit)
 
 
 class DataSet(TimestampedModel):
