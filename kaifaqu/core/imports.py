@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import ManyToManyField
+from django.http import FileResponse, Http404
 from django.utils import timezone, translation
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
@@ -38,7 +39,17 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
-from .exports import ERROR_FILL, ERROR_FONT, HEADER_FILL, HEADER_FONT, REQUIRED_FILL, WRAP, escape_cell, unescape_cell
+from .exports import (
+    ERROR_FILL,
+    ERROR_FONT,
+    HEADER_FILL,
+    HEADER_FONT,
+    REQUIRED_FILL,
+    WRAP,
+    XLSX_CONTENT_TYPE,
+    escape_cell,
+    unescape_cell,
+)
 from .models import ImportJob, ImportModeChoices, ImportStatusChoices
 from .money import to_wan
 
@@ -1104,3 +1115,25 @@ def human_size(size):
     if size >= 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size} B"
+
+
+def job_preview_context(job):
+    """What a job page shows of the errors: the first PREVIEW_ERRORS, and whether there are more."""
+    return {
+        "errors": job.errors[:PREVIEW_ERRORS],
+        "preview_limit": PREVIEW_ERRORS,
+        "more_errors": job.error_count > PREVIEW_ERRORS,
+    }
+
+
+def error_workbook_response(job):
+    """The user's rows again with an added 错误说明 column: every error, not only the previewed ones."""
+    if not job.error_file:
+        raise Http404
+    stem = job.original_name.rsplit(".", 1)[0]
+    return FileResponse(
+        job.error_file.open("rb"),
+        as_attachment=True,
+        filename=_("错误说明-%(name)s.xlsx") % {"name": stem},
+        content_type=XLSX_CONTENT_TYPE,
+    )

@@ -3,19 +3,20 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from kaifaqu.core.exports import XLSX_CONTENT_TYPE, workbook_response
+from kaifaqu.core.exports import workbook_response
 from kaifaqu.core.imports import (
     ALLOWED_EXTENSIONS,
-    PREVIEW_ERRORS,
     ImportUploadForm,
+    error_workbook_response,
     human_size,
+    job_preview_context,
     request_commit,
     start_import,
     template_workbook,
@@ -97,9 +98,7 @@ class ImportJobView(ImportJobMixin, DetailView):
         context = super().get_context_data(**kwargs)
         job = self.object
         context.update(
-            errors=job.errors[:PREVIEW_ERRORS],
-            preview_limit=PREVIEW_ERRORS,
-            more_errors=job.error_count > PREVIEW_ERRORS,
+            **job_preview_context(job),
             status_url=reverse("enterprises:import_job", args=[job.pk]),
         )
         return context
@@ -115,13 +114,4 @@ class ImportErrorsView(ImportJobMixin, DetailView):
     """The user's rows again with an added 错误说明 column: every error, not only the previewed ones."""
 
     def get(self, request, *args, **kwargs):
-        job = self.get_object()
-        if not job.error_file:
-            raise Http404
-        stem = job.original_name.rsplit(".", 1)[0]
-        return FileResponse(
-            job.error_file.open("rb"),
-            as_attachment=True,
-            filename=_("错误说明-%(name)s.xlsx") % {"name": stem},
-            content_type=XLSX_CONTENT_TYPE,
-        )
+        return error_workbook_response(self.get_object())

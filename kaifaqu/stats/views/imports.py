@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,14 +12,15 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from kaifaqu.core.exports import XLSX_CONTENT_TYPE, workbook_response
+from kaifaqu.core.exports import workbook_response
 from kaifaqu.core.forms import BootstrapFormMixin
 from kaifaqu.core.imports import (
     ALLOWED_EXTENSIONS,
-    PREVIEW_ERRORS,
     ImportFileError,
     ImportUploadForm,
+    error_workbook_response,
     human_size,
+    job_preview_context,
     read_rows,
     request_commit,
     start_import,
@@ -222,9 +223,7 @@ class StatsImportJobView(StatsImportJobMixin, DetailView):
         data_set = DataSet.objects.filter(code=options.get("data_set")).first()
         enterprise = Enterprise.objects.filter(pk=options["enterprise"]).first() if options.get("enterprise") else None
         context.update(
-            errors=job.errors[:PREVIEW_ERRORS],
-            preview_limit=PREVIEW_ERRORS,
-            more_errors=job.error_count > PREVIEW_ERRORS,
+            **job_preview_context(job),
             warnings=options.get("warnings", []),
             warning_count=options.get("warning_count", 0),
             layout_name=LAYOUTS[job.kind].layout_name,
@@ -246,13 +245,4 @@ class StatsImportErrorsView(StatsImportJobMixin, DetailView):
     """The user's rows again with an added 错误说明 column: every error, not only the previewed ones."""
 
     def get(self, request, *args, **kwargs):
-        job = self.get_object()
-        if not job.error_file:
-            raise Http404
-        stem = job.original_name.rsplit(".", 1)[0]
-        return FileResponse(
-            job.error_file.open("rb"),
-            as_attachment=True,
-            filename=_("错误说明-%(name)s.xlsx") % {"name": stem},
-            content_type=XLSX_CONTENT_TYPE,
-        )
+        return error_workbook_response(self.get_object())
