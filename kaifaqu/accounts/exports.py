@@ -3,7 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaifaqu.core.exports import add_table_sheet, write_only_workbook
+from kaifaqu.core.exports import add_table_sheet, workbook_response, write_only_workbook
 
 from .audit import record_event
 from .choices import AuditEventChoices
@@ -39,3 +39,16 @@ def export_audit_events(request, events):
     count = add_table_sheet(workbook, _("审计日志"), headers, rows, widths=(20, 16, 12, 8, 16, 24, 30, 40, 66))
     record_event(AuditEventChoices.EXPORT, request=request, detail={"list": "audit", "rows": count})
     return workbook, f"{_('审计日志')}-{timezone.localdate():%Y%m%d}.xlsx"
+
+
+def export_list(request, *, name, headers, rows, widths=()):
+    """Any list page as .xlsx with its current filters: escaped cells, a dated file name, an audit record."""
+    name, headers = str(name), [str(h) for h in headers]
+    workbook = write_only_workbook()
+    count = add_table_sheet(workbook, name, headers, rows, widths=widths)
+    record_event(
+        AuditEventChoices.EXPORT,
+        request=request,
+        detail={"list": name, "filter": request.GET.urlencode(), "rows": count},
+    )
+    return workbook_response(workbook, f"{name}-{timezone.localdate():%Y%m%d}.xlsx")

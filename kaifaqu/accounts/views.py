@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
@@ -18,7 +19,7 @@ from kaifaqu.core.exports import workbook_response
 from . import services
 from .audit import record_event, verify_chain
 from .choices import AuditEventChoices, RoleChoices
-from .exports import export_audit_events
+from .exports import export_audit_events, export_list
 from .forms import MembershipForm, PasswordResetForm, UserCreateForm, UserForm
 from .models import AuditEvent, Membership
 from .querysets import grantable_roles, manageable_users, may_create_users
@@ -86,9 +87,29 @@ class UserAdminMixin(LoginRequiredMixin):
 class UserListView(UserAdminMixin, TemplateView):
     template_name = "accounts/user_list.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        users = manageable_users(self.request.user).prefetch_related("memberships__zone", "memberships__department")
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "xlsx":
+            return self.export()
+        return super().get(request, *args, **kwargs)
+
+    def export(self):
+        headers = [_("账户名"), _("姓名"), _("角色"), _("状态"), _("最近登录")]
+        rows = (
+            [
+                u.username,
+                u.display_name,
+                "；".join(f"{m.get_role_display()} {m.scope_label}".strip() for m in u.memberships.all()),
+                _("启用") if u.is_active else _("停用"),
+                timezone.localtime(u.last_login).strftime("%Y-%m-%d %H:%M") if u.last_login else "",
+            ]
+            for u in self.filtered_users()
+        )
+        return export_list(self.request, name=_("用户"), headers=headers, rows=rows, widths=(16, 14, 50, 8, 18))
+
+    def filtered_users(self):
+        users = manageable_users(self.request.user).prefetch_related(
+            "memberships__zone", "memberships__department", "memberships__enterprise", "memberships__region"
+        )
         q = self.request.GET.get("q", "").strip()
         role = self.request.GET.get("role", "")
         active = self.request.GET.get("active", "")
@@ -98,7 +119,14 @@ class UserListView(UserAdminMixin, TemplateView):
             users = users.filter(memberships__role=role).distinct()
         if active in ("1", "0"):
             users = users.filter(is_active=active == "1")
-        page = Paginator(users.order_by("username"), 50).get_page(self.request.GET.get("page"))
+        return users.order_by("username")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        q = self.request.GET.get("q", "").strip()
+        role = self.request.GET.get("role", "")
+        active = self.request.GET.get("active", "")
+        page = Paginator(self.filtered_users(), 50).get_page(self.request.GET.get("page"))
         context.update(
             page=page,
             roles=RoleChoices.choices,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from kaifaqu.accounts.choices import RoleChoices
+from kaifaqu.accounts.exports import export_list
 from kaifaqu.core.periods import format_period, month_of, monthly_from_cumulative, parse_period
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.zones.models import Zone
@@ -398,17 +399,48 @@ class AssignmentListView(LoginRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         if not is_business_user(request.user):
             raise Http404
+        if request.GET.get("format") == "xlsx":
+            return self.export()
         return super().get(request, *args, **kwargs)
+
+    def filtered(self):
+        queryset = (
+            DataSetAssignment.objects.restrict(self.request.user, "view")
+            .select_related("data_set", "enterprise__zone", "enterprise__park")
+            .order_by("enterprise__zone__name", "enterprise__name", "data_set__code", "from_period", "pk")
+        )
+        return AssignmentFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
+
+    def export(self):
+        headers = [
+            _("企业名称"),
+            _("统一社会信用代码"),
+            _("开发区"),
+            _("园区"),
+            _("报表"),
+            _("起始报告期"),
+            _("截止报告期"),
+        ]
+        rows = (
+            [
+                a.enterprise.name,
+                a.enterprise.credit_code,
+                str(a.enterprise.zone),
+                str(a.enterprise.park or ""),
+                a.data_set.name,
+                format_period(a.from_period),
+                format_period(a.to_period) if a.to_period else "",
+            ]
+            for a in self.filtered().qs.iterator(chunk_size=2000)
+        )
+        return export_list(
+            self.request, name=_("报送任务"), headers=headers, rows=rows, widths=(30, 20, 14, 24, 16, 10, 10)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        queryset = (
-            DataSetAssignment.objects.restrict(user, "view")
-            .select_related("data_set", "enterprise__zone", "enterprise__park")
-            .order_by("enterprise__zone__name", "enterprise__name", "data_set__code", "from_period", "pk")
-        )
-        filterset = AssignmentFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
+        filterset = self.filtered()
         page = Paginator(filterset.qs, self.per_page).get_page(self.request.GET.get("page"))
         writable = set(writable_stats_zones(user).values_list("pk", flat=True))
         context.update(

@@ -20,6 +20,7 @@ from django_filters.views import FilterView
 
 from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
+from kaifaqu.accounts.exports import export_list
 from kaifaqu.core.exports import add_table_sheet, workbook_response, write_only_workbook
 from kaifaqu.core.filtersets import StyledFilterSet
 from kaifaqu.core.forms import BootstrapFormMixin, FilterForm
@@ -299,6 +300,46 @@ class FlagListView(LoginRequiredMixin, FilterView):
             ValidationFlag.objects.restrict(self.request.user, "view")
             .select_related("enterprise", "zone", "indicator", "rule")
             .order_by("-period", "status", "enterprise__name", "pk")
+        )
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "xlsx":
+            return self.export()
+        return super().get(request, *args, **kwargs)
+
+    def export(self):
+        flags = self.filterset_class(self.request.GET, queryset=self.get_queryset(), request=self.request).qs
+        headers = [
+            _("报告期"),
+            _("企业名称"),
+            _("统一社会信用代码"),
+            _("开发区"),
+            _("类型"),
+            _("指标"),
+            _("问题"),
+            _("状态"),
+            _("说明"),
+        ]
+        rows = (
+            [
+                format_period(f.period),
+                f.enterprise.name,
+                f.enterprise.credit_code,
+                str(f.zone),
+                f.get_kind_display(),
+                f.indicator.label if f.indicator else "",
+                f.message,
+                f.get_status_display(),
+                f.explanation,
+            ]
+            for f in flags.iterator(chunk_size=2000)
+        )
+        return export_list(
+            self.request,
+            name=_("数据质量问题"),
+            headers=headers,
+            rows=rows,
+            widths=(10, 30, 20, 14, 10, 16, 40, 10, 40),
         )
 
     def get_context_data(self, **kwargs):
