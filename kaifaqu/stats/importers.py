@@ -318,6 +318,7 @@ class StatsImporter(Importer):
         self.warnings = []
         self.ignored = 0
         self.submissions = []
+        self.checked = None
         self.origin = {}  # id(submission) → {indicator code: (row, column key)}
         self.sub_rows = {}  # id(submission) → rows
         self.prepare()
@@ -404,6 +405,7 @@ class StatsImporter(Importer):
             raise ImportFileError(_("文件中没有可导入的数据：请核对表头（指标名称、数值列）和所选报表"))
         submissions = self.check_assigned(list(groups.values()))
         problems, soft = check_submissions(data_set=self.data_set, submissions=submissions)
+        self.checked = (problems, soft)  # the commit, in the same transaction, writes on this very check
         for sub, indicator_code, message in problems:
             self.report(sub, indicator_code, message)
         self.check_cumulative_in_file(submissions)
@@ -522,7 +524,12 @@ class StatsImporter(Importer):
     def commit(self, rows):
         reason = _("导入：%(file)s") % {"file": self.job.original_name if self.job else ""}
         result = record_values(
-            actor=self.user, data_set=self.data_set, submissions=self.submissions, source="import", reason=reason
+            actor=self.user,
+            data_set=self.data_set,
+            submissions=self.submissions,
+            source="import",
+            reason=reason,
+            checked=self.checked,
         )
         return {
             "created": sum(1 for row in rows if row.action == "create"),

@@ -131,9 +131,13 @@ def basic_problems(data_set, sub, indicators, assigned_ids, is_open):
 
 
 @transaction.atomic
-def record_values(*, actor, data_set, submissions, source, reason="", now=None):
-    """Write a batch of submissions all-or-nothing. Raises SubmissionError listing every hard problem."""
-    problems, soft = check_submissions(data_set=data_set, submissions=submissions, now=now)
+def record_values(*, actor, data_set, submissions, source, reason="", now=None, checked=None):
+    """Write a batch of submissions all-or-nothing. Raises SubmissionError listing every hard problem.
+
+    `checked` is the (problems, soft) result of check_submissions on these very submissions earlier in the same
+    transaction (an import validates the whole file just before committing it): it is not computed twice.
+    """
+    problems, soft = checked or check_submissions(data_set=data_set, submissions=submissions, now=now)
     if problems:
         raise SubmissionError(problems)
     indicator_ids = dict(Indicator.objects.values_list("code", "pk"))
