@@ -11,6 +11,21 @@ from kaifaqu.accounts.models import Membership, User
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.zones.models import Department, Park, Region, Zone
 
+# Every persona of the authorization matrices, in one order (anonymous last: not logged in).
+PERSONAS = (
+    "system_admin",
+    "security_admin",
+    "audit_admin",
+    "zone_admin_a",
+    "staff_a",
+    "projects_staff_a",
+    "staff_b",
+    "leader_a",
+    "firm_1_user",
+    "firm_2_user",
+    "region_viewer",
+    "anonymous",
+)
 PASSWORD = "Kfq-test-2026!"  # noqa: S105 (test accounts only)
 
 # Valid 统一社会信用代码 (check characters computed with python-stdnum).

@@ -26,7 +26,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from stdnum.cn import uscc
 
-from conftest import PASSWORD
+from conftest import PASSWORD, PERSONAS
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.models import AuditEvent, Membership, User
 from kaifaqu.core.models import ImportJob, ImportStatusChoices
@@ -35,20 +35,6 @@ from kaifaqu.enterprises.models import Contact, Enterprise, Relocation
 from kaifaqu.stats.models import DataSet, DataSetAssignment, Indicator, ValidationFlag, ValidationRule, Value
 from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
 
-PERSONAS = (
-    "system_admin",
-    "security_admin",
-    "audit_admin",
-    "zone_admin_a",
-    "staff_a",
-    "projects_staff_a",
-    "staff_b",
-    "leader_a",
-    "firm_1_user",
-    "firm_2_user",
-    "region_viewer",
-    "anonymous",
-)
 LOGGED_IN = tuple(p for p in PERSONAS if p != "anonymous")
 # Personas that read everything in zone A (region_viewer's 晋城市 140500 covers 高平 140581, not 灵石 140729).
 READ_A = ("system_admin", "zone_admin_a", "staff_a", "projects_staff_a", "leader_a", "region_viewer")

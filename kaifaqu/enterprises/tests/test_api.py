@@ -9,23 +9,10 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from stdnum.cn import uscc
 
+from conftest import PERSONAS
 from kaifaqu.enterprises.models import Enterprise, Tag
 from kaifaqu.zones.models import IndustryChain
 
-PERSONAS = [
-    "system_admin",
-    "security_admin",
-    "audit_admin",
-    "zone_admin_a",
-    "staff_a",
-    "projects_staff_a",
-    "staff_b",
-    "leader_a",
-    "firm_1_user",
-    "firm_2_user",
-    "region_viewer",
-    "anonymous",
-]
 FIRMS = ["firm_1", "firm_2", "firm_b"]
 FIRM_ZONE = {"firm_1": "a", "firm_2": "a", "firm_b": "b"}
 

@@ -6,24 +6,11 @@ import pytest
 from rest_framework.authtoken.models import Token
 from stdnum.cn import uscc
 
+from conftest import PERSONAS
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.stats.models import Indicator, Value
 
 URL = "/api/stats/summary/"
-PERSONAS = [
-    "system_admin",
-    "security_admin",
-    "audit_admin",
-    "zone_admin_a",
-    "staff_a",
-    "projects_staff_a",
-    "staff_b",
-    "leader_a",
-    "firm_1_user",
-    "firm_2_user",
-    "region_viewer",
-    "anonymous",
-]
 # Zones whose summary each persona may read; enterprise users read their zone's aggregates (suppressed).
 READS = {
     "system_admin": {"zone_a", "zone_b"},

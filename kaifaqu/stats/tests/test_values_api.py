@@ -6,26 +6,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from conftest import PERSONAS
 from kaifaqu.stats.models import DataSet, DataSetAssignment, Value
 from kaifaqu.stats.services import Submission, record_values
 
 URL = "/api/stats/values/"
 OPEN = timezone.make_aware(datetime.datetime(2025, 4, 5, 12))
 LATE = timezone.make_aware(datetime.datetime(2025, 4, 20, 12))
-PERSONAS = [
-    "system_admin",
-    "security_admin",
-    "audit_admin",
-    "zone_admin_a",
-    "staff_a",
-    "projects_staff_a",
-    "staff_b",
-    "leader_a",
-    "firm_1_user",
-    "firm_2_user",
-    "region_viewer",
-    "anonymous",
-]
 # Whose figures each persona reads, and whose it may write (statistics domain, zone admin, the firm itself).
 VIEW = {
     "system_admin": {"firm_1", "firm_2", "firm_b"},

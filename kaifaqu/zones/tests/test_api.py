@@ -3,25 +3,11 @@
 import pytest
 from django.forms.models import model_to_dict
 
+from conftest import PERSONAS
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.models import Membership
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.zones.models import Department, IndustryChain, Park, Region, Zone
-
-PERSONAS = [
-    "system_admin",
-    "security_admin",
-    "audit_admin",
-    "zone_admin_a",
-    "staff_a",
-    "projects_staff_a",
-    "staff_b",
-    "leader_a",
-    "firm_1_user",
-    "firm_2_user",
-    "region_viewer",
-    "anonymous",
-]
 
 # Zones whose rows (the zone itself, its parks, departments and chains) each persona may view and write.
 VIEW = {
