@@ -14,46 +14,14 @@ DATABASE_URL is set; everything the run writes is rolled back, so a real databas
 
 import argparse
 import io
-import os
 import shutil
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "var" / "bench"
+from _setup import BENCH_DIR, Rollback, configure, remove_sqlite
+
 BENCH_ZONE = "基准测试开发区"
 BENCH_REGION = "140105"  # 太原市小店区: no demo zone uses it, so no credit code can clash with demo firms
-
-
-def configure():
-    """Environment first, then Django. Returns the throwaway database file, or None when DATABASE_URL was set."""
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kaifaqu.settings"
-    os.environ["KAIFAQU_HTTPS"] = "0"
-    os.environ["DEBUG"] = "0"
-    os.environ["TASKS_BACKEND"] = "immediate"  # validation and commit run inline, so they can be timed
-    os.environ["MEDIA_ROOT"] = str(BENCH_DIR / "import-media")
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    database = None
-    if not os.environ.get("DATABASE_URL"):
-        database = BENCH_DIR / "enterprise_import.sqlite3"
-        remove_sqlite(database)
-        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    import django
-
-    django.setup()
-    return database
-
-
-def remove_sqlite(path):
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-class Rollback(Exception):
-    pass
 
 
 def build_workbook(rows, zone_name, industries):
@@ -102,7 +70,7 @@ def main():
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--keep", action="store_true", help="keep the throwaway SQLite database")
     args = parser.parse_args()
-    database = configure()
+    database = configure("enterprise_import", media="import-media", immediate_tasks=True)
 
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile

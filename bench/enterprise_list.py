@@ -15,44 +15,26 @@ zone of its own (基准测试开发区) and removes it afterwards. Not a timed t
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _setup import ROOT, remove_sqlite
+from _setup import configure as setup_django
+
 BENCH_ZONE = "基准测试开发区"
 BENCH_REGION = "140105"  # 太原市小店区: no demo zone uses it, so no credit code can clash with demo firms
 PAGE_SIZE = 50
 
 
 def configure():
-    """Environment first, then Django. Returns the throwaway database file, or None when DATABASE_URL was set."""
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kaifaqu.settings"
-    os.environ["KAIFAQU_HTTPS"] = "0"
-    os.environ["DEBUG"] = "0"
-    database = None
-    if not os.environ.get("DATABASE_URL"):
-        bench_dir = ROOT / "var" / "bench"
-        bench_dir.mkdir(parents=True, exist_ok=True)
-        database = bench_dir / "enterprise_list.sqlite3"
-        remove_sqlite(database)
-        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    import django
-
-    django.setup()
+    """The shared set-up, and the test client's host name allowed."""
+    database = setup_django("enterprise_list")
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     return database
-
-
-def remove_sqlite(path):
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def fail(message):

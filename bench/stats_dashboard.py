@@ -21,15 +21,13 @@ DATABASE_URL is set; on a real database everything the run writes is rolled back
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "var" / "bench"
+from _setup import Rollback, configure, remove_sqlite
+
 ZONE_PREFIX = "看板基准开发区"
 INDICATORS = [
     "main_revenue",
@@ -47,32 +45,6 @@ INDICATORS = [
 ]
 INDUSTRIES = ["2651", "3411", "3311", "1711", "3971", "2614", "3360", "1310"]
 TARGET = 1.5
-
-
-def configure():
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kaifaqu.settings"
-    os.environ["KAIFAQU_HTTPS"] = "0"
-    os.environ["DEBUG"] = "0"
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    database = None
-    if not os.environ.get("DATABASE_URL"):
-        database = BENCH_DIR / "stats_dashboard.sqlite3"
-        remove_sqlite(database)
-        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    import django
-
-    django.setup()
-    return database
-
-
-def remove_sqlite(path):
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-class Rollback(Exception):
-    pass
 
 
 def months_back(last, count):
@@ -342,7 +314,7 @@ def main():
     args = parser.parse_args()
     if args.months < 13:
         parser.error("--months must be at least 13 (the same period last year is needed)")
-    database = configure()
+    database = configure("stats_dashboard")
 
     from django.core.management import call_command
     from django.db import connection, transaction

@@ -19,15 +19,13 @@ DATABASE_URL is set; everything the run writes is rolled back, so a real databas
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import shutil
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "var" / "bench"
+from _setup import BENCH_DIR, Rollback, configure, remove_sqlite
+
 BENCH_ZONE = "统计导入基准开发区"
 BENCH_REGION = "140105"  # 太原市小店区: no demo zone uses it, so no credit code can clash with demo firms
 HEADERS = ["统一社会信用代码", "企业名称", "报告期", "指标", "数值", "单位"]
@@ -46,35 +44,6 @@ FIGURES = [
     ("从业人员期末人数", lambda i: 20 + i % 400, "人"),
     ("资产总计", lambda i: 5000 + i % 5000, "万元"),
 ]
-
-
-def configure():
-    """Environment first, then Django. Returns the throwaway database file, or None when DATABASE_URL was set."""
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kaifaqu.settings"
-    os.environ["KAIFAQU_HTTPS"] = "0"
-    os.environ["DEBUG"] = "0"
-    os.environ["TASKS_BACKEND"] = "immediate"  # validation and commit run inline, so they can be timed
-    os.environ["MEDIA_ROOT"] = str(BENCH_DIR / "stats-import-media")
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    database = None
-    if not os.environ.get("DATABASE_URL"):
-        database = BENCH_DIR / "stats_import.sqlite3"
-        remove_sqlite(database)
-        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    import django
-
-    django.setup()
-    return database
-
-
-def remove_sqlite(path):
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-class Rollback(Exception):
-    pass
 
 
 def credit_code(i):
@@ -131,7 +100,7 @@ def main():
     parser.add_argument("--profile", action="store_true", help="print the hottest functions of validate and commit")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway SQLite database")
     args = parser.parse_args()
-    database = configure()
+    database = configure("stats_import", media="stats-import-media", immediate_tasks=True)
 
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
