@@ -3,7 +3,9 @@
 Generates a dataset with bulk inserts (default 20 zones, 1,500 firms in all, 24 months, 12 indicators — about
 430,000 values; --zones 100 --firms 30000 --months 36 is issue 3's province: about 13 million), with churn: 5% of
 firms enter in the last year (no figures the year before) and 5% leave (no figures in the last year), so the
-comparable scope (同口径) differs from the published one. Then, for the last period, times
+comparable scope (同口径) differs from the published one. Values are written period by period, as monthly imports
+write them (so a period's rows lie together on disk), with COPY on PostgreSQL and executemany on SQLite. Then, for
+the last period, times
 
   看板汇总  the zone dashboard's aggregation (kaifaqu.stats.aggregation: key-indicator cards, the indicator by park
             and by GB/T 4754 division with comparable-scope previous figures, the monthly trend) for one zone,
@@ -43,7 +45,7 @@ INDICATORS = [
     "employees",
     "total_assets",
 ]
-INDUSTRIES = ["2651", "3411", "3311", "1711", "3971", "2614", "3360", "1310"]
+INDUSTRIES = ["2651", "3411", "3311", "1711", "3971", "2614", "3360", "1311"]  # GB/T 4754-2017 classes
 TARGET = 1.5
 
 
@@ -63,7 +65,7 @@ def generate(zones, firms, months, last_period):
     from stdnum.cn import uscc
 
     from kaifaqu.enterprises.models import Enterprise
-    from kaifaqu.stats.models import Indicator, Value
+    from kaifaqu.stats.models import Indicator
     from kaifaqu.zones.models import Park, Region, Zone
 
     started = time.perf_counter()
@@ -98,47 +100,59 @@ def generate(zones, firms, months, last_period):
     indicator_ids = [Indicator.objects.get(code=c).pk for c in INDICATORS]
     periods = months_back(last_period, months)
     last_year = last_period // 100
-    table = connection.ops.quote_name(Value._meta.db_table)
-    columns = "enterprise_id, zone_id, indicator_id, period, value, revision, is_current, source, reason, entered_at"
-    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, 1, %s, 'demo', '', %s)"  # noqa: S608
     now = "2026-01-01 00:00:00" if connection.vendor == "sqlite" else None
     if now is None:
         from django.utils import timezone
 
         now = timezone.now()
-    batch, written = [], 0
-    with connection.cursor() as cursor:
-        for n, firm in enumerate(enterprises):
-            churn = (n // zones) % 20  # independent of the zone (firm n is in zone n mod zones)
-            entered, left = churn == 1, churn == 2  # 5% enter in the last year, 5% leave before it
-            scale = 1000 + (n * 37) % 9000
-            for period in periods:
-                year = period // 100
+
+    def value_rows():
+        # Period by period, as monthly imports write them: a period's rows lie together on disk, as in production.
+        for period in periods:
+            year, month = period // 100, period % 100
+            for n, firm in enumerate(enterprises):
+                churn = (n // zones) % 20  # independent of the zone (firm n is in zone n mod zones)
+                entered, left = churn == 1, churn == 2  # 5% enter in the last year, 5% leave before it
                 if (entered and year < last_year) or (left and year == last_year):
                     continue
-                month = period % 100
+                scale = 1000 + (n * 37) % 9000
                 growth = Decimal(100 + (n + year) % 17) / 100
                 for k, indicator_id in enumerate(indicator_ids):
                     amount = Decimal(scale * (k + 1) * month) * growth / 10
-                    batch.append(
-                        (
-                            firm.pk,
-                            firm.zone_id,
-                            indicator_id,
-                            period,
-                            str(amount.quantize(Decimal("0.0001"))),
-                            True,
-                            now,
-                        )
-                    )
-                if len(batch) >= 20000:
-                    cursor.executemany(sql, batch)
-                    written += len(batch)
-                    batch = []
+                    yield (firm.pk, firm.zone_id, indicator_id, period, str(amount.quantize(Decimal("0.0001"))), now)
+
+    written = write_values(connection, value_rows())
+    return zone_rows, written, time.perf_counter() - started
+
+
+VALUE_COLUMNS = "enterprise_id, zone_id, indicator_id, period, value, entered_at, revision, is_current, source, reason"
+
+
+def write_values(connection, rows):
+    """Current revision-1 values from (firm, zone, indicator, period, value, entered_at) rows: COPY on PostgreSQL
+    (ten times faster than INSERTs at province scale), executemany elsewhere. Returns the number written."""
+    from kaifaqu.stats.models import Value
+
+    table = connection.ops.quote_name(Value._meta.db_table)
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({VALUE_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((*row, 1, True, "demo", ""))
+                    written += 1
+            return written
+        sql = f"INSERT INTO {table} ({VALUE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, 1, %s, 'demo', '')"  # noqa: S608
+        batch = []
+        for row in rows:
+            batch.append((*row, True))
+            if len(batch) >= 20000:
+                cursor.executemany(sql, batch)
+                written, batch = written + len(batch), []
         if batch:
             cursor.executemany(sql, batch)
             written += len(batch)
-    return zone_rows, written, time.perf_counter() - started
+    return written
 
 
 # -- hand-written SQL -----------------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ class EnterpriseSerializer(ModelCleanSerializer):
             "zone",
             "zone_name",
             "park",
+            "service_department",
             "industry",
             "industry_name",
             "region",

@@ -4,7 +4,9 @@ enterprises and one account per role.
 - Deterministic: every random choice comes from `random.Random` seeded with a fixed string per zone; no date
   depends on today (all dates fall in 1995–2024).
 - Idempotent: rows are matched by natural keys (zone name; park, department and chain by zone and name; enterprise
-  by credit code; user by username). Existing rows are left as they are; only missing ones are created.
+  by credit code; user by username). Existing rows are left as they are; only missing ones are created. One
+  exception: a demo firm seeded before firms had a liaison department (包联部门) gets its planned one, once — a
+  firm whose department was ever set (and perhaps cleared by a user since) is left alone.
 - Fast: bulk_create with an initial history entry (simple_history's bulk_create_with_history).
 
 Zones carry the facts the news reported, nothing more. Everything else is invented and marked: every synthetic
@@ -29,6 +31,7 @@ from kaifaqu.accounts import services as account_services
 from kaifaqu.accounts.choices import DomainChoices, RoleChoices
 from kaifaqu.accounts.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, FIRST_DEMO_FIRM
 from kaifaqu.accounts.models import User
+from kaifaqu.core.imports import bulk_history
 from kaifaqu.core.money import WAN
 from kaifaqu.zones.choices import ZoneKindChoices, ZoneLevelChoices
 from kaifaqu.zones.models import Department, IndustryChain, Park, Region, Zone
@@ -223,6 +226,9 @@ DEPARTMENTS = {
     "行政审批局": [DomainChoices.PROJECTS],
     "科技创新部": [DomainChoices.CULTIVATION],
 }
+# 包联部门: the departments that each look after a share of the zone's firms, with their weights. The approvals
+# bureau (行政审批局) handles matters, not firms; a zone with none of these falls back to all its departments.
+LIAISON_WEIGHTS = {"企业服务中心": 35, "经济运行部": 25, "招商中心": 15, "项目服务中心": 15, "科技创新部": 10}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -624,6 +630,7 @@ class FirmPlan:
     tags: list
     contacts: list
     chains: list = field(default_factory=list)
+    liaison: str | None = None  # the name of the zone department that looks after the firm (包联部门)
 
 
 def weighted(rng, pairs):
@@ -691,8 +698,9 @@ class FirmFactory:
         founded_on = date(1995 + int(30 * rng.random() ** 0.6), 1, 1) + timedelta(days=rng.randrange(365))
         founded_on = min(founded_on, LAST_DAY)
         status, changed_on = self.status(founded_on, force_active=first)
+        code = self.credit_code(founded_on)
         return FirmPlan(
-            credit_code=self.credit_code(founded_on),
+            credit_code=code,
             name=self.name(industry, scale),
             theme=theme,
             industry=industry.code,
@@ -712,6 +720,7 @@ class FirmFactory:
                 for chain in spec.chains
                 if _fits(chain.industry_codes, section, division) and rng.random() < 0.85
             ],
+            liaison=self.liaison(code),
         )
 
     def name(self, industry, scale):
@@ -734,6 +743,17 @@ class FirmFactory:
             if org not in self.used_orgs:
                 self.used_orgs.add(org)
                 return credit_code(self.spec.region, org)
+
+    def liaison(self, credit_code):
+        """The firm's liaison department, drawn from its own generator (seeded by its credit code) so that adding
+        it changed none of the other planned values."""
+        names = self.spec.departments
+        weights = [(name, LIAISON_WEIGHTS[name]) for name in names if name in LIAISON_WEIGHTS]
+        if not weights:
+            weights = [(name, 1) for name in names]
+        if not weights:
+            return None
+        return weighted(random.Random(f"{SEED}:liaison:{credit_code}"), weights)
 
     def park(self, theme, force=False):
         rng, parks = self.rng, self.spec.parks
@@ -852,8 +872,8 @@ def seed_demo(*, reset_passwords=False):
     created = Counter()
     plans = plan_all()
     zones = _seed_zones(created)
-    parks, chains = _seed_zone_parts(zones, plans, created)
-    _seed_enterprises(zones, parks, chains, plans, created)
+    parks, departments, chains = _seed_zone_parts(zones, plans, created)
+    _seed_enterprises(zones, parks, departments, chains, plans, created)
     _seed_accounts(zones, plans, created, reset_passwords=reset_passwords)
     return created
 
@@ -917,15 +937,16 @@ def _seed_zone_parts(zones, plans, created):
         for row in _create(model, objs):
             have[model][(row.zone_id, row.name)] = row
         created[model._meta.model_name] += len(objs)
-    return have[Park], have[IndustryChain]
+    return have[Park], have[Department], have[IndustryChain]
 
 
-def _seed_enterprises(zones, parks, chains, plans, created):
+def _seed_enterprises(zones, parks, departments, chains, plans, created):
     all_codes = [p.credit_code for zone_plans in plans.values() for p in zone_plans]
     existing = set()
     for start in range(0, len(all_codes), BATCH):
         chunk = all_codes[start : start + BATCH]
         existing.update(Enterprise.objects.filter(credit_code__in=chunk).values_list("credit_code", flat=True))
+    _backfill_liaison(departments, plans, existing, created)
 
     tags = {}
     for name in TAGS:
@@ -946,6 +967,7 @@ def _seed_enterprises(zones, parks, chains, plans, created):
                     name=plan.name,
                     zone=zone,
                     park=park,
+                    service_department=departments.get((zone.pk, plan.liaison)),
                     industry_id=plan.industry,
                     region_id=spec.region,
                     address=plan.address,
@@ -985,6 +1007,36 @@ def _seed_enterprises(zones, parks, chains, plans, created):
     created["enterprise_tag"] += len(tag_rows)
     created["enterprise_chain"] += len(chain_rows)
     _snapshot_m2m_history([f.pk for f in firms], {"tags": tag_rows, "chains": chain_rows})
+
+
+def _backfill_liaison(departments, plans, existing, created):
+    """Demo firms seeded before the 包联部门 existed get their planned department (in their current zone), with a
+    history entry. A firm that ever had a department keeps whatever it has now."""
+    liaison = {p.credit_code: p.liaison for zone_plans in plans.values() for p in zone_plans if p.liaison}
+    codes = sorted(existing & set(liaison))
+    firms = []
+    for start in range(0, len(codes), BATCH):
+        chunk = codes[start : start + BATCH]
+        firms += Enterprise.objects.filter(credit_code__in=chunk, is_demo=True, service_department__isnull=True)
+    if not firms:
+        return
+    had = set()
+    ids = [firm.pk for firm in firms]
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        had.update(
+            Enterprise.history.filter(id__in=chunk, service_department__isnull=False).values_list("id", flat=True)
+        )
+    todo, now = [], timezone.now()
+    for firm in firms:
+        department = departments.get((firm.zone_id, liaison[firm.credit_code]))
+        if firm.pk not in had and department is not None:
+            firm.service_department, firm.updated_at = department, now
+            todo.append(firm)
+    if todo:
+        Enterprise.objects.bulk_update(todo, ["service_department", "updated_at"], batch_size=BATCH)
+        bulk_history(Enterprise, todo, user=None, reason=CHANGE_REASON, update=True)  # with the tags and chains
+    created["enterprise_liaison"] += len(todo)
 
 
 def _snapshot_m2m_history(firm_ids, links):

@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kaifaqu.core.filtersets import StyledFilterSet
 from kaifaqu.core.forms import FilterForm
-from kaifaqu.zones.models import IndustryChain, Park, Zone
+from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
 
 from .choices import EnterpriseScaleChoices, EnterpriseStatusChoices, IndustryLevelChoices
+from .forms import DepartmentFilterField
 from .models import Enterprise, IndustryClass, Tag
 
 
@@ -23,6 +24,28 @@ def parks_in_scope(request):
     return Park.objects.restrict(request.user, "view").select_related("zone")
 
 
+def departments_in_scope(request):
+    if request is None:
+        return Department.objects.none()
+    return Department.objects.restrict(request.user, "view").select_related("zone")
+
+
+def shows_one_zone(user):
+    """True when the user works in one zone only: its departments need no zone in their labels."""
+    return not user.is_system_admin and len(user.zone_ids()) == 1
+
+
+class DepartmentFilter(django_filters.ModelChoiceFilter):
+    """包联部门, with 未指定部门 for firms without one."""
+
+    field_class = DepartmentFilterField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("null_label", DepartmentFilterField.default_null_label)
+        kwargs.setdefault("null_value", DepartmentFilterField.default_null_value)
+        super().__init__(*args, **kwargs)
+
+
 def chains_in_scope(request):
     if request is None:
         return IndustryChain.objects.none()
@@ -35,6 +58,7 @@ class EnterpriseFilterSet(StyledFilterSet):
     q = django_filters.CharFilter(label=_("搜索"), method="search")
     zone = django_filters.ModelChoiceFilter(label=_("开发区"), queryset=zones_in_scope)
     park = django_filters.ModelChoiceFilter(label=_("园区"), queryset=parks_in_scope)
+    service_department = DepartmentFilter(label=_("包联部门"), queryset=departments_in_scope)
     section = django_filters.ModelChoiceFilter(
         label=_("行业门类"),
         queryset=IndustryClass.objects.filter(level=IndustryLevelChoices.SECTION),
@@ -67,8 +91,25 @@ class EnterpriseFilterSet(StyledFilterSet):
 
     class Meta:
         model = Enterprise
-        fields = ["q", "zone", "park", "section", "division", "industry", "status", "scale", "chain", "tag"]
+        fields = [
+            "q",
+            "zone",
+            "park",
+            "service_department",
+            "section",
+            "division",
+            "industry",
+            "status",
+            "scale",
+            "chain",
+            "tag",
+        ]
         form = FilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.request is not None and self.request.user.is_authenticated:
+            self.filters["service_department"].extra["show_zone"] = not shows_one_zone(self.request.user)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -2,15 +2,45 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 
 from kaifaqu.core.forms import BootstrapFormMixin
-from kaifaqu.zones.models import IndustryChain, Park, Region, Zone
+from kaifaqu.zones.models import Department, IndustryChain, Park, Region, Zone
 
 from .choices import IndustryLevelChoices
 from .models import Contact, Enterprise, IndustryClass, Tag
 from .validators import clean_credit_code
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+NO_DEPARTMENT = "none"  # the filter value for firms without a liaison department (未指定部门)
+
+
+class DepartmentLabelMixin:
+    """Departments labelled "zone · department" when several zones' departments are offered (every zone has its
+    经济运行部), by name alone when they all belong to one zone. The queryset should select_related("zone")."""
+
+    def __init__(self, *args, show_zone=True, **kwargs):
+        self.show_zone = show_zone
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return f"{obj.zone} · {obj.name}" if self.show_zone else obj.name
+
+
+class DepartmentChoiceField(DepartmentLabelMixin, forms.ModelChoiceField):
+    pass
+
+
+class DepartmentFilterField(DepartmentLabelMixin, FilterModelChoiceField):
+    """A department filter with a 未指定部门 choice (value NO_DEPARTMENT) for firms without one."""
+
+    default_null_label = _("未指定部门")
+    default_null_value = NO_DEPARTMENT
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("null_label", self.default_null_label)
+        kwargs.setdefault("null_value", self.default_null_value)
+        super().__init__(*args, **kwargs)
 
 
 class EnterpriseForm(BootstrapFormMixin, forms.ModelForm):
@@ -24,6 +54,7 @@ class EnterpriseForm(BootstrapFormMixin, forms.ModelForm):
             "former_names",
             "zone",
             "park",
+            "service_department",
             "industry",
             "region",
             "address",
@@ -38,6 +69,7 @@ class EnterpriseForm(BootstrapFormMixin, forms.ModelForm):
             "main_products",
             "description",
         ]
+        field_classes = {"service_department": DepartmentChoiceField}
         widgets = {
             "founded_on": DATE_INPUT,
             "status_changed_on": DATE_INPUT,
@@ -48,14 +80,17 @@ class EnterpriseForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            zones = Zone.objects.filter(pk=self.instance.zone_id)
+            zones, several = Zone.objects.filter(pk=self.instance.zone_id), False
             self.fields["zone"].disabled = True
         elif user.is_system_admin:
-            zones = Zone.objects.all()
+            zones, several = Zone.objects.all(), True
         else:
-            zones = Zone.objects.filter(pk__in=user.writable_zone_ids(Enterprise.scope))
+            zone_ids = user.writable_zone_ids(Enterprise.scope)
+            zones, several = Zone.objects.filter(pk__in=zone_ids), len(zone_ids) > 1
         self.fields["zone"].queryset = zones
         self.fields["park"].queryset = Park.objects.filter(zone__in=zones).select_related("zone")
+        self.fields["service_department"].queryset = Department.objects.filter(zone__in=zones).select_related("zone")
+        self.fields["service_department"].show_zone = several
         self.fields["chains"].queryset = IndustryChain.objects.filter(zone__in=zones).select_related("zone")
         self.fields["industry"].queryset = IndustryClass.objects.filter(level=IndustryLevelChoices.CLASS)
         self.fields["region"].queryset = Region.objects.select_related("parent__parent")
@@ -69,7 +104,7 @@ class EnterpriseForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["industry"].widget.attrs.update(
             {"data-picker": "1", "data-picker-url": "/enterprises/industries/search/"}
         )
-        for name in ("region", "chains", "tags", "zone", "park"):
+        for name in ("region", "chains", "tags", "zone", "park", "service_department"):
             self.fields[name].widget.attrs["data-picker"] = "1"
 
     def clean_credit_code(self):

@@ -26,7 +26,7 @@ from kaifaqu.core.imports import (
     register,
 )
 from kaifaqu.core.money import UNIT_FACTORS
-from kaifaqu.zones.models import Park, Region, Zone
+from kaifaqu.zones.models import Department, Park, Region, Zone
 
 from .choices import EnterpriseScaleChoices, EnterpriseStatusChoices, IndustryLevelChoices
 from .models import Enterprise, IndustryClass, Tag
@@ -49,7 +49,13 @@ PLAIN_FIELDS = {
     "status_changed_on": "status_changed_on",
     "main_products": "main_products",
 }
-RELATED_FIELDS = {"zone": "zone", "park": "park", "industry": "industry", "region": "region"}
+RELATED_FIELDS = {
+    "zone": "zone",
+    "park": "park",
+    "service_department": "service_department",
+    "industry": "industry",
+    "region": "region",
+}
 
 
 def can_import_enterprises(user):
@@ -124,6 +130,14 @@ def park_options(importer):
     return list(names.items())
 
 
+def department_options(importer):
+    departments = Department.objects.filter(zone__in=writable_zones(importer.user)).select_related("zone")
+    names = {}
+    for department in departments:
+        names.setdefault(department.name, []).append(str(department.zone))
+    return [(name, "、".join(sorted(zones))) for name, zones in sorted(names.items())]
+
+
 @register
 class EnterpriseImporter(Importer):
     kind = "enterprises"
@@ -138,6 +152,9 @@ class EnterpriseImporter(Importer):
         gettext_lazy("注册资本默认以万元填写；如填写“金额单位”列（元/千元/万元/亿元），系统按该单位换算为万元。"),
         gettext_lazy("曾用名可填多个，用分号或换行分隔；标签用逗号或顿号分隔，系统中没有的标签会自动创建。"),
         gettext_lazy("变更所属开发区或园区属于企业迁移，请在企业页面办理“迁移”，不能通过导入修改。"),
+        gettext_lazy(
+            "包联部门填写所属开发区的部门名称；“新增或更新”方式下，文件中有该列而单元格留空的企业将清除包联部门。"
+        ),
     )
 
     def get_columns(self):
@@ -183,6 +200,16 @@ class EnterpriseImporter(Importer):
                 help_text=gettext_lazy("园中园名称；须属于“所属开发区”"),
                 example="",
                 options=park_options,
+            ),
+            Column(
+                "service_department",
+                gettext_lazy("包联部门"),
+                Text(100, hint=gettext_lazy("管委会部门名称，须属于所填开发区")),
+                width=16,
+                help_text=gettext_lazy("负责联系服务该企业的管委会部门；须属于“所属开发区”，不填为未指定"),
+                example=gettext_lazy("企业服务中心"),
+                options=department_options,
+                aliases=("包联单位",),
             ),
             Column(
                 "industry",
@@ -284,6 +311,14 @@ class EnterpriseImporter(Importer):
             for pk, zone_id, name in Park.objects.values_list("pk", "zone_id", "name")
         }
 
+    @cached_property
+    def departments(self):
+        """(zone id, department name) → department id, loaded once per import."""
+        return {
+            (zone_id, normalize_label(name)): pk
+            for pk, zone_id, name in Department.objects.values_list("pk", "zone_id", "name")
+        }
+
     def clean_row(self, row):
         # 所在园区 is a name within the row's zone: text until here, a park id (or None) from here on.
         park_name = row.values.get("park")
@@ -293,6 +328,17 @@ class EnterpriseImporter(Importer):
             row.values["park"] = self.parks.get((zone.pk, normalize_label(park_name)))
             if row.values["park"] is None:
                 row.error("park", _("开发区“%(zone)s”中没有园区“%(park)s”") % {"zone": zone, "park": park_name})
+        # 包联部门 likewise: a department name within the row's zone, then a department id (or None).
+        department_name = row.values.get("service_department")
+        row.values["service_department"] = None
+        if department_name and zone is not None and "zone" not in row.failed:
+            row.values["service_department"] = self.departments.get((zone.pk, normalize_label(department_name)))
+            if row.values["service_department"] is None:
+                row.error(
+                    "service_department",
+                    _("开发区“%(zone)s”中没有部门“%(department)s”，请填写该开发区的部门名称")
+                    % {"zone": zone, "department": department_name},
+                )
         # A blank 状态变更日期 cell next to 迁出/注销 (a missing column is checked against the registered date).
         status = row.values.get("status")
         if (
@@ -452,7 +498,11 @@ class EnterpriseImporter(Importer):
 
     @staticmethod
     def export_queryset(queryset):
-        return queryset.select_related("zone", "park").prefetch_related("tags").order_by("name", "pk")
+        return (
+            queryset.select_related("zone", "park", "service_department")
+            .prefetch_related("tags")
+            .order_by("name", "pk")
+        )
 
     def export_row(self, enterprise):
         """The cells of one firm, in column order, as an import in update mode reads them back."""
@@ -463,6 +513,7 @@ class EnterpriseImporter(Importer):
             "name": enterprise.name,
             "zone": enterprise.zone.name,
             "park": enterprise.park.name if enterprise.park_id else "",
+            "service_department": enterprise.service_department.name if enterprise.service_department_id else "",
             "industry": enterprise.industry_id,
             "region": enterprise.region_id or "",
             "address": enterprise.address,

@@ -61,6 +61,15 @@ class Enterprise(TimestampedModel):
         related_name="enterprises",
         verbose_name=_("所在园区"),
     )
+    # 包联部门: the committee department that looks after the firm (visits, chasing its monthly figures).
+    service_department = models.ForeignKey(
+        "zones.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="liaison_enterprises",
+        verbose_name=_("包联部门"),
+    )
     industry = models.ForeignKey(
         IndustryClass,
         on_delete=models.PROTECT,
@@ -129,6 +138,8 @@ class Enterprise(TimestampedModel):
             errors["founded_on"] = _("成立日期不能晚于今天")
         if self.park_id and self.zone_id and self.park.zone_id != self.zone_id:
             errors["park"] = _("园区不属于所选开发区")
+        if self.service_department_id and self.zone_id and self.service_department.zone_id != self.zone_id:
+            errors["service_department"] = _("包联部门不属于所选开发区")
         if self.industry_id and self.industry.level != IndustryLevelChoices.CLASS:
             errors["industry"] = _("请选择到小类（4位代码）")
         if self.status != EnterpriseStatusChoices.ACTIVE and not self.status_changed_on:

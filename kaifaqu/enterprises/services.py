@@ -20,6 +20,7 @@ def relocate_enterprise(*, actor, enterprise, to_zone, to_park, moved_on, reason
     )
     if to_zone.pk != enterprise.zone_id:
         enterprise.chains.clear()  # chains belong to a zone; a firm's chain memberships do not travel with it
+        enterprise.service_department = None  # so does its liaison department (包联部门)
     enterprise.zone = to_zone
     enterprise.park = to_park
     enterprise._history_user = actor

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Count, DecimalField, Exists, F, FilteredRelation, Max, OuterRef, Q, Sum
 from django.db.models import Value as V
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -201,43 +203,78 @@ class Totals:
     published_firms: int = 0
 
 
-def with_prior(values, period):
+def with_prior(values, period, *, rows_of=None):
     """Annotate the LEFT JOIN `prior`: the same firm's current value of the same indicator a year before `period`.
 
     The unique current-value constraint (firm, indicator, period) makes it at most one row, so sums stay exact.
+    With `rows_of`, only rows of that period look for one (the others join nothing, and are not probed for it).
     """
     related = "enterprise__stat_values"
-    return values.annotate(
-        prior=FilteredRelation(
-            related,
-            condition=Q(
-                **{
-                    f"{related}__period": same_period_last_year(period),
-                    f"{related}__is_current": True,
-                    f"{related}__indicator_id": F("indicator_id"),
-                }
-            ),
-        )
+    condition = Q(
+        **{
+            f"{related}__period": same_period_last_year(period),
+            f"{related}__is_current": True,
+            f"{related}__indicator_id": F("indicator_id"),
+        }
     )
+    if rows_of is not None:
+        condition &= Q(Exact(F("period"), rows_of))
+    return values.annotate(prior=FilteredRelation(related, condition=condition))
 
 
-def totals(values, *, period, indicator_ids, group=None, narrowing=NO_NARROWING):
-    """{(indicator_id, group key): Totals} in two GROUP BY queries. `values` is a scoped queryset of current values.
+def totals(values, *, period, indicator_ids, group=None, narrowing=NO_NARROWING, across_zones=False):
+    """{(indicator_id, group key): Totals}. `values` is a scoped queryset of current values.
 
-    The first reads the period's rows with the same firms' values a year earlier (LEFT JOIN): current and
-    comparable figures. The second reads last year's rows of the zones: the published figure. (One query over both
-    periods would look up a "previous" row for last year's rows too, doubling the index probes.)
+    The period's rows give the current figure and, through a LEFT JOIN to the same firms' values a year earlier,
+    the comparable one; last year's rows of the zones give the published figure: one GROUP BY per period.
+
+    `across_zones` says the values span many zones (a ranking). PostgreSQL then reads both periods in one GROUP BY,
+    hashing last year's rows once instead of probing the index firm by firm: at 3.3 million values the ranking took
+    2.3× the hand-written single query with two queries, 1.2× with one. For one zone's dashboard the one query is
+    slower (it hashes last year's rows of every zone), and so is it on SQLite, whose joins are nested loops.
     """
-    previous = same_period_last_year(period)
     rows = values.filter(indicator_id__in=list(indicator_ids))
     if narrowing:
         rows = rows.filter(narrowing.q())
     fields = ["indicator_id"] + ([GROUPS[group]] if group else [])
-    result = {}
+    if across_zones and connections[values.db].vendor == "postgresql":
+        grouped = totals_in_one_query(rows, period, fields)
+    else:
+        grouped = totals_in_two_queries(rows, period, fields)
+    return {
+        (row["indicator_id"], row[GROUPS[group]] if group else None): Totals(
+            current=row.get("current"),
+            firms=row.get("firms", 0),
+            comparable=row.get("comparable"),
+            compared_firms=row.get("compared_firms", 0),
+            published=row.get("published"),
+            published_firms=row.get("published_firms", 0),
+        )
+        for row in grouped
+    }
 
-    def key(row):
-        return (row["indicator_id"], row[GROUPS[group]] if group else None)
 
+def totals_in_one_query(rows, period, fields):
+    """Both periods in one GROUP BY; the join condition names the period, so last year's rows join nothing."""
+    previous = same_period_last_year(period)
+    this_period, last_year = Q(period=period), Q(period=previous)
+    return (
+        with_prior(rows.filter(period__in=[period, previous]), period, rows_of=period)
+        .values(*fields)
+        .annotate(
+            current=Sum("value", filter=this_period),
+            firms=Count("enterprise_id", filter=this_period),
+            comparable=Sum("prior__value"),
+            compared_firms=Count("prior__value"),
+            published=Sum("value", filter=last_year),
+            published_firms=Count("enterprise_id", filter=last_year),
+        )
+        .order_by()
+    )
+
+
+def totals_in_two_queries(rows, period, fields):
+    """The period's rows with their prior values, then last year's rows: the same row dicts as the one query."""
     grouped = (
         with_prior(rows.filter(period=period), period)
         .values(*fields)
@@ -249,18 +286,11 @@ def totals(values, *, period, indicator_ids, group=None, narrowing=NO_NARROWING)
         )
         .order_by()
     )
-    for row in grouped:
-        result[key(row)] = Totals(
-            current=row["current"],
-            firms=row["firms"],
-            comparable=row["comparable"],
-            compared_firms=row["compared_firms"],
-        )
-    published = rows.filter(period=previous).values(*fields).annotate(total=Sum("value"), firms=Count("enterprise_id"))
-    for row in published.order_by():
-        figures = result.setdefault(key(row), Totals())
-        figures.published, figures.published_firms = row["total"], row["firms"]
-    return result
+    merged = {tuple(row[f] for f in fields): row for row in grouped}
+    published = rows.filter(period=same_period_last_year(period)).values(*fields)
+    for row in published.annotate(published=Sum("value"), published_firms=Count("enterprise_id")).order_by():
+        merged.setdefault(tuple(row[f] for f in fields), {f: row[f] for f in fields}).update(row)
+    return merged.values()
 
 
 # -- cells and summaries -------------------------------------------------------------------------------------------
@@ -603,10 +633,18 @@ class RankRow:
 
 
 def rank_zones(viewer, *, zone_ids, period, indicator, order="value", narrowing=NO_NARROWING):
-    """Zones ranked by 1—N月 value or by comparable growth, with both ranks (one GROUP BY zone, one zone query)."""
+    """Zones ranked by 1—N月 value or by comparable growth, with both ranks.
+
+    Queries: the GROUP BY zone (one on PostgreSQL, one per period elsewhere: see totals) and the zones' names.
+    """
     zone_ids = sorted(set(zone_ids))
     grouped = totals(
-        viewer.values(zone_ids), period=period, indicator_ids=[indicator.pk], group="zone", narrowing=narrowing
+        viewer.values(zone_ids),
+        period=period,
+        indicator_ids=[indicator.pk],
+        group="zone",
+        narrowing=narrowing,
+        across_zones=True,
     )
     index = price_index_for(indicator, period)
     whole = sum((t.current or 0 for t in grouped.values()), Decimal(0))
@@ -614,7 +652,7 @@ def rank_zones(viewer, *, zone_ids, period, indicator, order="value", narrowing=
         RankRow(
             zone, make_cell(zone.pk, str(zone), grouped.get((indicator.pk, zone.pk)), whole=whole, price_index=index)
         )
-        for zone in Zone.objects.filter(pk__in=zone_ids)
+        for zone in Zone.objects.filter(pk__in=zone_ids).only("pk", "name", "short_name")  # what str() and pages show
     ]
     values_rank = competition_ranks([r.cell.current for r in rows])
     growth_rank = competition_ranks([r.cell.growth_pct for r in rows])

@@ -1,4 +1,4 @@
-"""Forms of the statistics entry pages: the reporting form of one firm, reopening a period, assignments."""
+"""Forms of the statistics pages: the reporting form of one firm, validation rules, reopening a period, assignments."""
 
 import django_filters
 from django import forms
@@ -13,7 +13,7 @@ from kaifaqu.enterprises.models import Tag
 from kaifaqu.zones.models import Park, Zone
 
 from .calendar import is_due_period
-from .models import DataSet, DataSetAssignment
+from .models import DataSet, DataSetAssignment, ValidationRule
 from .querysets import active_assignment_q
 
 AMOUNT_FIELD = {"max_digits": 20, "decimal_places": 4}
@@ -115,6 +115,30 @@ class EntryForm(BootstrapFormMixin, forms.Form):
             for item in self.items
             if self.cleaned_data.get(field_name(item.indicator.code)) is not None
         }
+
+
+class RuleForm(BootstrapFormMixin, forms.ModelForm):
+    """A validation rule (system admin). Whether the rule is consistent is the model's to say
+    (`ValidationRule.clean`, run by the ModelForm's validation): this form only lets the constant be left blank."""
+
+    right_constant = forms.DecimalField(label=_("右边常数"), required=False, **AMOUNT_FIELD)
+
+    class Meta:
+        model = ValidationRule
+        fields = [
+            "name",
+            "data_set",
+            "kind",
+            "left",
+            "operator",
+            "right",
+            "right_factor",
+            "right_constant",
+            "when_indicator",
+            "severity",
+            "message",
+            "is_active",
+        ]
 
 
 class ReopenForm(BootstrapFormMixin, forms.Form):

@@ -5,16 +5,18 @@
 - 系统模板 (`stats_wide`): the system's own template of one data set and period, one row per firm and one column per
   indicator (the data set and period are on the template's first row, or chosen on the upload page);
 - 联网直报表 (`stats_form`): a firm's own copy of its 联网直报 form; rows are indicators, columns 本年本月 /
-  本年1—本月 / 上年同期本月 / 上年同期1—本月, money in 千元; the firm and period are chosen on the upload page or
-  read from a cell above the header.
+  本年1—本月 / 上年同期本月 / 上年同期1—本月 (one header row, or the form's own two rows: 本年 | 上年同期 merged over
+  本月 | 1—本月), money in 千元; the firm and period are chosen on the upload page or read from a cell above the header.
 
 Every layout is turned into `Submission`s and checked with `services.check_submissions` (the hard rules, locks and
 assignments of the form and the API); the commit writes through `services.record_values`, once per data set.
 Problems come back as (submission, indicator, message) and are mapped to the file's rows and columns here.
 """
 
+import math
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -180,21 +182,13 @@ def title_period(text):
 
 
 class Period(Parser):
-    """报告期: YYYY-MM, 2025年3月, 202503, or an Excel date (→ its month). Cached: a file repeats a few periods."""
+    """报告期: YYYY-MM, 2025年3月, 202503, or an Excel date (→ its month)."""
 
     number_format = "@"
-
-    def __init__(self):
-        self.cache = {}
+    cacheable = True  # a file repeats a few periods: the engine parses each once
 
     def parse(self, value, row):
-        key = (type(value), value)
-        try:
-            period = self.cache[key]
-        except (KeyError, TypeError):
-            period = to_period(value)
-            if isinstance(key[1], str | int | float | date):
-                self.cache[key] = period
+        period = to_period(value)
         if period is None:
             raise CellError(
                 _("报告期格式不正确：“%(value)s”，应为 2025-03、2025年3月 或 202503") % {"value": cell_text(value)}
@@ -209,6 +203,7 @@ class Code(Parser):
     """A code typed as text (统一社会信用代码, 单位): stripped, upper-cased; plain strings skip cell_text."""
 
     empty = ""
+    cacheable = True
 
     def __init__(self, max_length, *, upper=True):
         self.max_length = max_length
@@ -229,33 +224,13 @@ class ReadOnly(Parser):
     """A column shown to the user for checking (企业名称) and not imported."""
 
     empty = ""
+    cacheable = True
 
     def parse(self, value, row):
         return ""
 
     def hint(self):
         return _("仅供核对，不导入")
-
-
-class CachedLookup(Lookup):
-    """A Lookup over a small table, remembering each raw cell's result (a file repeats the same dozen names)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.cache = {}
-
-    def parse(self, value, row):
-        key = (type(value), value)
-        found = self.cache.get(key)
-        if found is None:
-            try:
-                found = super().parse(value, row)
-            except CellError as bad:
-                found = bad
-            self.cache[key] = found
-        if isinstance(found, CellError):
-            raise found
-        return found
 
 
 class Figure(Parser):
@@ -265,6 +240,9 @@ class Figure(Parser):
     _number = Number()
 
     def parse(self, value, row):
+        # Not cached: real figures rarely repeat. The float test comes first: calamine reads numbers as floats.
+        if type(value) is float and math.isfinite(value):
+            return Decimal(repr(value))
         if isinstance(value, int) and not isinstance(value, bool):
             return Decimal(value)
         return self._number.to_decimal(value)
@@ -374,33 +352,34 @@ class StatsImporter(Importer):
             raise ImportFileError(_("请选择报表"))
         firms = self.load_firms()
         zone_ids = stats_zone_ids(self.user)
-        groups = {}
+        groups = {}  # (credit code, period) → Submission: a firm's dozen rows find theirs with one look-up
         for row in self.rows:
-            if not row.ok:
+            if row.errors:
                 continue
             figures = self.figures_of(row)
             if not figures:
                 continue
             code, period = self.firm_and_period(row)
-            firm = firms.get(code)
-            if firm is None:
-                row.error(self.firm_column, _("未找到统一社会信用代码为“%(code)s”的企业") % {"code": code})
-                continue
-            if zone_ids is not None and firm.zone_id not in zone_ids:
-                row.error(
-                    self.firm_column,
-                    _("您无权录入“%(firm)s”的统计数据（该企业不在您负责统计工作的开发区）") % {"firm": firm.name},
-                )
-                continue
-            sub = groups.get((firm.pk, period))
+            sub = groups.get((code, period))
             if sub is None:
-                sub = groups[(firm.pk, period)] = Submission(firm, period, {}, row=row.number)
+                firm = firms.get(code)
+                if firm is None:
+                    row.error(self.firm_column, _("未找到统一社会信用代码为“%(code)s”的企业") % {"code": code})
+                    continue
+                if zone_ids is not None and firm.zone_id not in zone_ids:
+                    row.error(
+                        self.firm_column,
+                        _("您无权录入“%(firm)s”的统计数据（该企业不在您负责统计工作的开发区）") % {"firm": firm.name},
+                    )
+                    continue
+                sub = groups[(code, period)] = Submission(firm, period, {}, row=row.number)
                 self.origin[id(sub)] = {}
                 self.sub_rows[id(sub)] = []
             self.sub_rows[id(sub)].append(row)
+            origin = self.origin[id(sub)]
             for indicator_code, (amount, column) in figures.items():
                 sub.figures[indicator_code] = amount
-                self.origin[id(sub)][indicator_code] = (row, column)
+                origin[indicator_code] = (row, column)
         if not groups and all(row.ok for row in self.rows):
             raise ImportFileError(_("文件中没有可导入的数据：请核对表头（指标名称、数值列）和所选报表"))
         submissions = self.check_assigned(list(groups.values()))
@@ -580,6 +559,21 @@ def indicator_table(data_set):
     return table
 
 
+def unit_problem(indicator, unit):
+    """What is wrong with `unit` (as typed, may be "") for the indicator, or ""."""
+    if unit in UNIT_FACTORS and not indicator.is_money:
+        return _("“%(name)s”不是金额指标，不能填写金额单位“%(unit)s”") % {"name": indicator.name, "unit": unit}
+    if unit and unit not in UNIT_FACTORS and normalize_label(unit) != normalize_label(indicator.unit):
+        if indicator.is_money:
+            return _("金额单位应为元、千元、万元或亿元，不能为“%(unit)s”") % {"unit": unit}
+        return _("“%(name)s”的单位是“%(expected)s”，不能为“%(unit)s”") % {
+            "name": indicator.name,
+            "expected": indicator.unit,
+            "unit": unit,
+        }
+    return ""
+
+
 @register
 class StatsLongImporter(StatsImporter):
     """长表: one figure per row."""
@@ -603,6 +597,7 @@ class StatsLongImporter(StatsImporter):
     def prepare(self):
         if self.data_set is None:
             raise ImportFileError(_("请选择报表"))
+        self.unit_problems = {}  # (indicator code, unit as typed) → the unit's problem, or ""
 
     def get_columns(self):
         return [
@@ -629,7 +624,7 @@ class StatsLongImporter(StatsImporter):
             Column(
                 "indicator",
                 gettext_lazy("指标"),
-                CachedLookup(
+                Lookup(  # cacheable: the engine looks each distinct name up once
                     lambda importer: indicator_table(importer.data_set),
                     unknown=gettext_lazy("未知指标“%(value)s”，请填写指标代码或中文名称"),
                     hint=gettext_lazy("指标代码或中文名称"),
@@ -669,21 +664,11 @@ class StatsLongImporter(StatsImporter):
         if indicator is None or amount is None or "value" in row.failed or "indicator" in row.failed:
             return
         unit = row.values.get("unit") or ""
-        if unit in UNIT_FACTORS and not indicator.is_money:
-            row.error(
-                "unit", _("“%(name)s”不是金额指标，不能填写金额单位“%(unit)s”") % {"name": indicator.name, "unit": unit}
-            )
-            return
-        if unit and unit not in UNIT_FACTORS and normalize_label(unit) != normalize_label(indicator.unit):
-            if indicator.is_money:
-                message = _("金额单位应为元、千元、万元或亿元，不能为“%(unit)s”") % {"unit": unit}
-            else:
-                message = _("“%(name)s”的单位是“%(expected)s”，不能为“%(unit)s”") % {
-                    "name": indicator.name,
-                    "expected": indicator.unit,
-                    "unit": unit,
-                }
-            row.error("unit", message)
+        problem = self.unit_problems.get((indicator.code, unit))
+        if problem is None:  # a file pairs the same dozen indicators and units on every firm: check each pair once
+            problem = self.unit_problems[(indicator.code, unit)] = unit_problem(indicator, unit)
+        if problem:
+            row.error("unit", problem)
             return
         try:
             row.values["value"] = in_unit(amount, indicator, unit if indicator.is_money else None)
@@ -803,6 +788,55 @@ def form_name_key(text):
     return plain, bare
 
 
+def form_figure_columns(*, aliases=True):
+    """本年本月, 本年1—本月, 上年同期本月, 上年同期1—本月. Under a two-row header they carry no aliases: its second row
+    repeats 本月 and 1—本月, which the engine would take for columns found twice."""
+    headers = {
+        "month": gettext_lazy("本年本月"),
+        "cumulative": gettext_lazy("本年1—本月"),
+        "last_month": gettext_lazy("上年同期本月"),
+        "last_cumulative": gettext_lazy("上年同期1—本月"),
+    }
+    return [
+        Column(key, header, Figure(), aliases=FORM_COLUMN_ALIASES[key] if aliases else ())
+        for key, header in headers.items()
+    ]
+
+
+@dataclass(frozen=True)
+class MergedHeader:
+    """The figure columns of a two-row 联网直报 header (本年 | 上年同期 merged over 本月 | 1—本月)."""
+
+    second_row: int  # 1-based, as in Excel
+    positions: dict  # figure column key → position in the row
+    headers: dict  # figure column key → the two rows' labels joined, e.g. 本年1—本月
+
+
+def merged_form_header(rows):
+    """A header of two rows among the first rows: the first row filled forward across each merged span
+    (python-calamine gives a merged cell's value in its first cell and "" in the others) and joined to the label below
+    it must name 本年1—本月, with the labels a one-row header uses. None for a one-row header."""
+    labels = {label: column.key for column in form_figure_columns() for label in column.labels()}
+    for index in range(min(len(rows), HEADER_SEARCH_ROWS) - 1):
+        top, below = rows[index], rows[index + 1]
+        found, headers, above = {}, {}, ""
+        for position in range(max(len(top), len(below))):
+            if position < len(top) and not is_blank(top[position]):
+                above = cell_text(top[position])
+            if position >= len(below) or is_blank(below[position]) or not above:
+                continue
+            joined = above + cell_text(below[position])
+            key = labels.get(normalize_label(joined))
+            if key is not None:
+                if key in found:
+                    break  # a key twice: not this pair of rows
+                found[key], headers[key] = position, joined
+        else:
+            if "cumulative" in found:
+                return MergedHeader(second_row=index + 2, positions=found, headers=headers)
+    return None
+
+
 @register
 class StatsFormImporter(StatsImporter):
     """联网直报表: rows are indicators; 本年1—本月 is the cumulative figure, money in 千元."""
@@ -812,6 +846,7 @@ class StatsFormImporter(StatsImporter):
     sheet_title = gettext_lazy("数据")
     key_column = "name"
     firm_column = ""
+    merged = None  # MergedHeader when the file's header is two rows with merged cells
 
     def prepare(self):
         firm_id = self.options.get("enterprise")
@@ -819,6 +854,8 @@ class StatsFormImporter(StatsImporter):
             self.enterprise = Enterprise.objects.filter(pk=firm_id).first()
         if self.job is not None and (self.enterprise is None or not self.period):
             self.read_title_cells()
+        if self.job is not None:
+            self.merged = merged_form_header(self.file_rows()[:HEADER_SEARCH_ROWS])
         if self.data_set is None:
             raise ImportFileError(_("请选择报表"))
         if self.enterprise is None:
@@ -853,16 +890,23 @@ class StatsFormImporter(StatsImporter):
             Column("name", gettext_lazy("指标名称"), Text(), width=30, aliases=("指标", "项目", "指标名称(项目)")),
             Column("code", gettext_lazy("代码"), Text(40), width=10, aliases=("编码", "指标代码", "代号")),
             Column("unit", gettext_lazy("计量单位"), Text(20), width=10, aliases=("单位",)),
-            Column("month", gettext_lazy("本年本月"), Figure(), aliases=FORM_COLUMN_ALIASES["month"]),
-            Column("cumulative", gettext_lazy("本年1—本月"), Figure(), aliases=FORM_COLUMN_ALIASES["cumulative"]),
-            Column("last_month", gettext_lazy("上年同期本月"), Figure(), aliases=FORM_COLUMN_ALIASES["last_month"]),
-            Column(
-                "last_cumulative",
-                gettext_lazy("上年同期1—本月"),
-                Figure(),
-                aliases=FORM_COLUMN_ALIASES["last_cumulative"],
-            ),
+            *form_figure_columns(aliases=self.merged is None),
         ]
+
+    def read_merged_figures(self, row):
+        """Under a two-row header the engine maps the first row's columns only (指标名称, 代码, 计量单位): the figure
+        cells are parsed here, by the columns' own parser, as the engine parses them under a one-row header."""
+        self.present |= set(self.merged.positions)
+        self.file_headers.update(self.merged.headers)
+        for key, position in self.merged.positions.items():
+            raw = row.cells[position] if position < len(row.cells) else None
+            row.values[key] = None
+            if is_blank(raw):
+                continue
+            try:
+                row.values[key] = self.by_key[key].parser.parse(raw, row)
+            except CellError as bad:
+                row.error(key, bad.message)
 
     @property
     def form_table(self):
@@ -889,6 +933,10 @@ class StatsFormImporter(StatsImporter):
         return codes.get(code) or codes.get(code.zfill(2))
 
     def clean_row(self, row):
+        if self.merged is not None:
+            if row.number <= self.merged.second_row:
+                return  # the header's second row, when the engine took the first row for the header
+            self.read_merged_figures(row)
         super().clean_row(row)
         if "cumulative" not in self.present:
             raise ImportFileError(_("未找到“本年1—本月”列：请上传联网直报表的副本"))

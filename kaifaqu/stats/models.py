@@ -5,6 +5,8 @@ Values carry their zone (the firm's zone when the figure was recorded) so every 
 indexed by zone, and could later be partitioned by it.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -262,6 +264,38 @@ class ValidationRule(TimestampedModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """A rule must be evaluable. A comparison needs a right indicator or a constant (a blank constant is 0 when
+        there is a right indicator); a factor only makes sense with a right indicator and must be positive; a side
+        compared with itself unchanged says nothing. The cumulative rule is for flow (1—N月) indicators only, has no
+        right side and no condition, and always reads "left ≥ last month's left" (operator, factor and constant are
+        set here)."""
+        errors = {}
+
+        def refuse(field, message):
+            errors.setdefault(field, []).append(message)
+
+        factor, constant = self.right_factor, self.right_constant
+        if self.kind == RuleKindChoices.CUMULATIVE_NOT_DECREASING:
+            if self.left_id is not None and self.left.kind != IndicatorKindChoices.FLOW:
+                refuse("left", _("“累计值不低于上月”只适用于流量（1—N月累计）指标"))
+            if self.right_id is not None or self.when_indicator_id is not None:
+                refuse("right", _("“累计值不低于上月”规则不设右边指标和前提指标"))
+            self.operator, self.right_factor, self.right_constant = OperatorChoices.GE, Decimal(1), Decimal(0)
+        elif self.kind == RuleKindChoices.COMPARE:
+            if self.right_id is None and constant is None:
+                refuse("right", _("请选择右边指标或填写右边常数"))
+            if self.right_id is None and factor is not None and factor != 1:
+                refuse("right_factor", _("没有右边指标时系数无意义，请保持为 1"))
+            if self.right_id is not None and self.right_id == self.left_id and factor == 1 and not constant:
+                refuse("right", _("左右两边相同，规则没有意义"))
+            if factor is not None and factor <= 0:
+                refuse("right_factor", _("系数必须大于 0"))
+            if constant is None and self.right_id is not None:
+                self.right_constant = Decimal(0)
+        if errors:
+            raise ValidationError(errors)
 
 
 class ValidationFlag(models.Model):

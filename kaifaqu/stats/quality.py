@@ -1,9 +1,9 @@
 """Data quality: completeness and timeliness of a data set's period, the 催报 reminder list, outlier scans, and
 the follow-up of validation flags (explain, resolve).
 
-Completeness breaks down by zone, park and industry section. Firms are not linked to departments (a department
-owns domains, not firms), so a finer "by department" split does not exist: the page names the zone's departments
-that hold the statistics domain as the ones responsible, and breaks down by park and industry section instead.
+Completeness breaks down by zone, park, liaison department (包联部门, `Enterprise.service_department`: the committee
+department that looks after the firm and chases its figures; firms without one count under 未指定部门) and industry
+section.
 
 Timeliness: a firm reported on time when its first figure for the period (the earliest revision of any current
 value; corrections later do not make a punctual firm late) was entered on or before the deadline day of
@@ -22,10 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from kaifaqu.accounts.choices import DomainChoices
 from kaifaqu.enterprises.choices import IndustryLevelChoices
 from kaifaqu.enterprises.models import Contact, Enterprise, IndustryClass
-from kaifaqu.zones.models import Department
 
 from . import outliers
 from .calendar import deadline
@@ -81,7 +79,7 @@ class FirmReport:
 
 @dataclass
 class Tally:
-    """Counts of one group (a zone, park or industry section)."""
+    """Counts of one group (a zone, park, liaison department or industry section)."""
 
     key: object
     label: str
@@ -116,6 +114,7 @@ class Completeness:
     total: Tally = None
     by_zone: list = field(default_factory=list)
     by_park: list = field(default_factory=list)
+    by_department: list = field(default_factory=list)
     by_section: list = field(default_factory=list)
 
     def with_status(self, *statuses):
@@ -139,7 +138,7 @@ def completeness(*, assignments, data_set, period):
     firm_ids = assignments.filter(active_assignment_q(period), data_set=data_set).values("enterprise_id").distinct()
     firms = list(
         Enterprise.objects.filter(pk__in=firm_ids)
-        .select_related("zone", "park", "industry")
+        .select_related("zone", "park", "service_department", "industry")
         .order_by("zone__name", "name", "pk")
     )
     first = dict(
@@ -156,6 +155,7 @@ def completeness(*, assignments, data_set, period):
         result.total.add(report.status)
     result.by_zone = tallies(reports, lambda e: e.zone_id, lambda e: str(e.zone))
     result.by_park = tallies(reports, lambda e: e.park_id, lambda e: str(e.park) if e.park_id else _("未入园"))
+    result.by_department = tallies(reports, lambda e: e.service_department_id, department_label(reports))
     result.by_section = tallies(
         reports,
         lambda e: e.industry.section,
@@ -164,10 +164,18 @@ def completeness(*, assignments, data_set, period):
     return result
 
 
-def statistics_departments(zone_ids):
-    """The departments of these zones that hold the statistics domain (responsible for the reporting)."""
-    departments = Department.objects.filter(zone_id__in=zone_ids).select_related("zone").order_by("zone__name", "name")
-    return [d for d in departments if DomainChoices.STATISTICS in (d.domains or [])]
+def department_label(reports):
+    """The label of a firm's liaison department: its name, with the zone's when the firms span several zones (every
+    zone has its 经济运行部); 未指定部门 for firms without one."""
+    several = len({r.enterprise.zone_id for r in reports}) > 1
+
+    def label(firm):
+        department = firm.service_department
+        if department is None:
+            return _("未指定部门")
+        return f"{firm.zone} · {department.name}" if several else department.name
+
+    return label
 
 
 def attach_primary_contacts(user, reports):
@@ -188,7 +196,8 @@ def shows_phone_numbers(user):
 
 
 def reminder_rows(user, result, statuses=REMINDER_STATUSES):
-    """Rows of the 催报名单: firm, credit code, zone, park, contact, phone, deadline, status, first entry."""
+    """Rows of the 催报名单: firm, credit code, zone, park, liaison department, contact, phone, deadline, status,
+    first entry."""
     reports = attach_primary_contacts(user, result.with_status(*statuses))
     full = shows_phone_numbers(user)
     for report in reports:
@@ -199,6 +208,7 @@ def reminder_rows(user, result, statuses=REMINDER_STATUSES):
             firm.credit_code,
             str(firm.zone),
             str(firm.park) if firm.park_id else "",
+            firm.service_department.name if firm.service_department_id else "",
             contact.name if contact else "",
             phone,
             result.deadline,
@@ -212,13 +222,14 @@ REMINDER_HEADERS = (
     gettext_lazy("统一社会信用代码"),
     gettext_lazy("开发区"),
     gettext_lazy("园区"),
+    gettext_lazy("包联部门"),
     gettext_lazy("联系人"),
     gettext_lazy("联系电话"),
     gettext_lazy("截止日期"),
     gettext_lazy("报送状态"),
     gettext_lazy("首次报送时间"),
 )
-REMINDER_WIDTHS = (36, 22, 16, 22, 10, 16, 12, 10, 18)
+REMINDER_WIDTHS = (36, 22, 16, 22, 14, 10, 16, 12, 10, 18)
 
 
 # -- outlier scan --------------------------------------------------------------------------------------------------

@@ -90,6 +90,25 @@ def check_rule(rule, figures, previous=None):
     return Breach(rule, rule.left, rule.message)
 
 
+def nearest_later(period, series):
+    """(period, value) of the earliest month after `period` in the same year in `series` ({yyyymm: value}), or None.
+    Never across a year end: 1—N月 figures restart each January, so December does not bound the next January."""
+    year_end = period // 100 * 100 + 12
+    later = [month for month in series if period < month <= year_end]
+    return (min(later), series[min(later)]) if later else None
+
+
+def check_later(rule, figures, later):
+    """The cumulative rule seen from a later month: a Breach if a new 1—N月 figure is above `later` (code → Decimal,
+    the figure of the nearest later month of the same year already reported), else None. Equal passes."""
+    if rule.kind != "cumulative":
+        return None
+    new, after = figures.get(rule.left), (later or {}).get(rule.left)
+    if new is None or after is None or new <= after:
+        return None
+    return Breach(rule, rule.left, rule.message)
+
+
 def check_figures(rules, figures, previous=None):
     """Every breach of `rules` by `figures`, hard ones first."""
     breaches = [b for rule in rules if (b := check_rule(rule, figures, previous)) is not None]

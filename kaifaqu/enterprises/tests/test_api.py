@@ -11,7 +11,7 @@ from stdnum.cn import uscc
 
 from conftest import PERSONAS
 from kaifaqu.enterprises.models import Enterprise, Tag
-from kaifaqu.zones.models import IndustryChain
+from kaifaqu.zones.models import Department, IndustryChain
 
 FIRMS = ["firm_1", "firm_2", "firm_b"]
 FIRM_ZONE = {"firm_1": "a", "firm_2": "a", "firm_b": "b"}
@@ -228,6 +228,7 @@ def test_serializer_fields(personas, world, client_for):
         "zone",
         "zone_name",
         "park",
+        "service_department",
         "industry",
         "industry_name",
         "region",
@@ -248,6 +249,7 @@ def test_serializer_fields(personas, world, client_for):
     assert data["zone"] == world["zone_a"].pk
     assert data["zone_name"] == "高平经济技术开发区"
     assert data["park"] == world["park_a"].pk
+    assert data["service_department"] is None
     assert (data["industry"], data["industry_name"]) == ("2651", "初级形态塑料及合成树脂制造")
     assert data["region"] == "140581"
     assert data["registered_capital"] == "1234.5000"
@@ -367,6 +369,31 @@ def test_park_must_be_in_the_zone(personas, world, client_for):
     assert response.status_code == 400
     assert list(response.json()) == ["park"]
     assert snapshot() == before
+
+
+def test_liaison_department_must_be_in_the_zone(personas, world, client_for):
+    dept_a = Department.objects.get(zone=world["zone_a"], name="经济运行部")
+    dept_b = Department.objects.get(zone=world["zone_b"], name="经济运行部")
+    before = snapshot()
+    response = call(
+        client_for(personas["system_admin"]),
+        "patch",
+        f"/api/enterprises/{world['firm_1'].pk}/",
+        {"service_department": dept_b.pk},
+    )
+    assert response.status_code == 400
+    assert response.json() == {"service_department": ["包联部门不属于所选开发区"]}
+    assert snapshot() == before
+    response = call(
+        client_for(personas["staff_a"]),
+        "patch",
+        f"/api/enterprises/{world['firm_1'].pk}/",
+        {"service_department": dept_a.pk},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["service_department"] == dept_a.pk
+    world["firm_1"].refresh_from_db()
+    assert world["firm_1"].service_department == dept_a
 
 
 def test_chains_must_be_in_the_zone(personas, world, client_for):
@@ -497,6 +524,10 @@ def test_filters(personas, world, client_for):
     assert ids(f"q={firm_b.credit_code[-6:].lower()}") == {firm_b.pk}  # credit code, any case
     assert ids(f"zone={world['zone_a'].pk}") == {firm_1.pk, firm_2.pk}
     assert ids(f"park={world['park_b'].pk}") == {firm_b.pk}
+    dept_a = Department.objects.get(zone=world["zone_a"], name="经济运行部")
+    Enterprise.objects.filter(pk=firm_1.pk).update(service_department=dept_a)
+    assert ids(f"service_department={dept_a.pk}") == {firm_1.pk}
+    assert ids("service_department=none") == {firm_2.pk, firm_b.pk}
     assert ids("industry=341") == {firm_2.pk, firm_b.pk}
     assert ids("status=active") == {firm_1.pk, firm_b.pk}
     assert ids("status=closed&status=moved_out") == {firm_2.pk}

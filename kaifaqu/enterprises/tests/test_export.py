@@ -46,6 +46,7 @@ def rich_firm(world):
         name='=HYPERLINK("http://evil","点我")',
         zone=world["zone_a"],
         park=world["park_a"],
+        service_department=world["dept_a"],
         industry_id="3311",
         region_id="140581",
         address="+86 高平市",
@@ -78,6 +79,7 @@ def test_export_has_the_template_columns_and_escapes_formula_cells(personas, cli
     assert not any(cell.data_type == "f" for line in sheet.iter_rows() for cell in line)  # no formula anywhere
     assert row["所属开发区"] == "高平经济技术开发区"
     assert row["所在园区"] == "高平新材料园"
+    assert row["包联部门"] == "经济运行部"
     assert (row["国民经济行业代码"], row["注册地区划代码"]) == ("3311", "140581")
     assert row["成立日期"].date() == date(2015, 3, 8)
     assert Decimal(str(row["注册资本(万元)"])) == Decimal("1234.5678")
@@ -131,6 +133,11 @@ def test_export_uses_the_list_filters(personas, client_for, world):
     assert exported_codes(book) == {CODE_FIRM_1}
     _response, book = export(client, f"park={world['park_a'].pk}")
     assert exported_codes(book) == {CODE_FIRM_1}
+    Enterprise.objects.filter(pk=world["firm_2"].pk).update(service_department=world["dept_a_projects"])
+    _response, book = export(client, f"service_department={world['dept_a_projects'].pk}")
+    assert exported_codes(book) == {CODE_FIRM_2}
+    _response, book = export(client, "service_department=none")
+    assert exported_codes(book) == {CODE_FIRM_1, CODE_FIRM_B}
 
 
 def test_anonymous_cannot_export(db, client):

@@ -24,9 +24,10 @@ from kaifaqu.core.imports import request_commit, start_import
 from kaifaqu.core.models import ImportJob, ImportModeChoices, ImportStatusChoices
 from kaifaqu.enterprises.importers import EnterpriseImporter
 from kaifaqu.enterprises.models import Enterprise, IndustryClass, Tag
+from kaifaqu.zones.models import Department
 
 HEADERS = [
-    "统一社会信用代码", "企业名称", "所属开发区", "所在园区", "国民经济行业代码", "注册地区划代码",
+    "统一社会信用代码", "企业名称", "所属开发区", "所在园区", "包联部门", "国民经济行业代码", "注册地区划代码",
     "注册地址", "法定代表人", "成立日期", "注册资本(万元)", "金额单位", "企业规模",
     "经营状态", "状态变更日期", "曾用名", "主要产品", "标签",
 ]  # fmt: skip
@@ -104,6 +105,7 @@ BAD_INPUTS = [
     ("unknown zone", {"所属开发区": "火星开发区"}, "所属开发区", "未找到开发区“火星开发区”"),
     ("unknown park", {"所在园区": "不存在的园"}, "所在园区", "没有园区“不存在的园”"),
     ("park of another zone", {"所在园区": "灵石装备园"}, "所在园区", "没有园区“灵石装备园”"),
+    ("unknown department", {"包联部门": "宣传部"}, "包联部门", "开发区“高平经开区”中没有部门“宣传部”"),
     ("missing industry", {"国民经济行业代码": None}, "国民经济行业代码", "必填项不能为空"),
     ("unknown industry", {"国民经济行业代码": "9999"}, "国民经济行业代码", "不在 GB/T 4754-2017 中"),
     ("industry not a class", {"国民经济行业代码": "265"}, "国民经济行业代码", "请填写 4 位小类代码"),
@@ -345,6 +347,55 @@ def test_update_mode_leaves_columns_missing_from_the_file_alone(personas, world)
     assert firm_1.park == world["park_a"]
 
 
+def test_liaison_department_by_name_within_the_zone(personas, world):
+    """包联部门 is a department name of the row's zone: both zones have a 经济运行部, each row gets its own zone's."""
+    dept_a = Department.objects.get(zone=world["zone_a"], name="经济运行部")
+    dept_b = Department.objects.get(zone=world["zone_b"], name="经济运行部")
+    rows = [
+        firm(1, 包联部门=" 经济运行部 "),
+        firm(2, 包联部门="经济运行部", 所属开发区=ZONE_B, 统一社会信用代码=make_code(2, "140729")),
+        firm(3),
+    ]
+    job = commit(run_import(personas["system_admin"], rows))
+    assert job.status == ImportStatusChoices.COMMITTED, job.errors
+    got = dict(Enterprise.objects.filter(name__startswith="测试").values_list("name", "service_department"))
+    assert got == {"测试1号有限公司": dept_a.pk, "测试2号有限公司": dept_b.pk, "测试3号有限公司": None}
+
+
+def test_liaison_department_of_another_zone_is_an_error_naming_row_and_column(personas, world):
+    Department.objects.create(zone=world["zone_b"], name="灵石招商局")
+    job = run_import(personas["system_admin"], [firm(1), firm(2, 包联部门="灵石招商局")])
+    assert job.errors == [
+        {
+            "row": 3,
+            "column": "包联部门",
+            "message": "开发区“高平经开区”中没有部门“灵石招商局”，请填写该开发区的部门名称",
+        }
+    ]
+    assert not request_commit(job)
+    assert not Enterprise.objects.filter(name__startswith="测试").exists()
+
+
+def test_update_mode_sets_and_clears_the_liaison_department(personas, world):
+    firm_1, dept = world["firm_1"], Department.objects.get(zone=world["zone_a"], name="项目服务中心")
+    headers = ["统一社会信用代码", "企业名称", "所属开发区", "所在园区", "国民经济行业代码", "包联部门"]
+    row = [CODE_FIRM_1, firm_1.name, ZONE_A, "高平新材料园", "2651"]
+    job = commit(run_import(personas["staff_a"], xlsx([row + ["项目服务中心"]], headers), ImportModeChoices.UPSERT))
+    assert job.status == ImportStatusChoices.COMMITTED, job.errors
+    firm_1.refresh_from_db()
+    assert firm_1.service_department == dept
+    assert firm_1.history.first().service_department_id == dept.pk
+    # A file without the column leaves it alone; a blank cell in the column clears it.
+    job = commit(run_import(personas["staff_a"], xlsx([row], headers[:-1]), ImportModeChoices.UPSERT))
+    assert job.unchanged_count == 1
+    firm_1.refresh_from_db()
+    assert firm_1.service_department == dept
+    job = commit(run_import(personas["staff_a"], xlsx([row + [None]], headers), ImportModeChoices.UPSERT))
+    assert job.update_count == 1
+    firm_1.refresh_from_db()
+    assert firm_1.service_department is None
+
+
 def test_update_mode_refuses_to_move_a_firm_between_zones_or_parks(personas, world):
     moved_zone = firm(0, 统一社会信用代码=CODE_FIRM_1, 企业名称="x", 所属开发区=ZONE_B)
     moved_park = firm(0, 统一社会信用代码=CODE_FIRM_1, 企业名称="x", 所在园区=None)
@@ -423,11 +474,13 @@ def test_template_has_headers_dropdowns_and_explanations(personas, client_for):
     industry_sheet = book["行业代码"]
     assert industry_sheet.max_row - 1 == IndustryClass.objects.filter(level="class").count() == 1381
     validated = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert "行业代码" in validated["E2"]
-    for letter in ("C", "D", "K", "L", "M"):  # zone, park, unit, scale, status
+    assert "行业代码" in validated["F2"]
+    for letter in ("C", "D", "E", "L", "M", "N"):  # zone, park, liaison department, unit, scale, status
         assert "选项" in validated[f"{letter}2"]
     options = [c.value for c in book["选项"]["A"] if c.value]
     assert options == ["所属开发区", ZONE_A]  # only the zones the user may write to
+    departments = [c.value for c in book["选项"]["C"] if c.value]
+    assert departments == ["包联部门", "经济运行部", "项目服务中心"]  # zone A's, not zone B's
     explained = "\n".join(str(c.value) for row in book["说明"].iter_rows() for c in row if c.value)
     for header in HEADERS:
         assert header in explained

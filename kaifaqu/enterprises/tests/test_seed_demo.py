@@ -12,6 +12,7 @@ from django.apps import apps
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from stdnum.cn import uscc
 
@@ -139,6 +140,47 @@ def test_firm_data_is_plausible(demo):
             assert chain.zone_id == firm.zone_id
             codes = chain.industry_codes.split(",")
             assert firm.industry.section in codes or f"{firm.industry.section}{firm.industry.division}" in codes
+
+
+def test_every_demo_firm_has_a_liaison_department_of_its_zone(demo):
+    firms = Enterprise.objects.filter(is_demo=True).select_related("service_department")
+    assert not firms.filter(service_department__isnull=True).exists()
+    assert not firms.exclude(service_department__zone=F("zone")).exists()
+    assert not firms.filter(service_department__name="行政审批局").exists()  # handles matters, not firms
+    plans = {p.credit_code: p.liaison for zone_plans in plan_all().values() for p in zone_plans}
+    assert {f.credit_code: f.service_department.name for f in firms} == plans
+    for spec in ZONES:  # the firms are shared among the zone's liaison departments
+        used = set(firms.filter(zone__name=spec.name).values_list("service_department__name", flat=True))
+        assert used == set(spec.departments) - {"行政审批局"}
+
+
+def test_firms_seeded_before_liaison_departments_get_theirs_once(demo):
+    """A database seeded before 包联部门 existed: its firms have none, in the row and in the history. The next
+    seed_demo gives them their planned department with a history entry; a firm whose department a user cleared
+    (the history shows it had one) stays cleared; a third run changes nothing."""
+    firms = Enterprise.objects.filter(is_demo=True, zone__short_name="灵石经开区").order_by("credit_code")
+    old, cleared = list(firms[:20]), firms[20]
+    ids = [firm.pk for firm in old]
+    Enterprise.objects.filter(pk__in=ids).update(service_department=None)
+    Enterprise.history.filter(id__in=ids).update(service_department=None)
+    Enterprise.objects.filter(pk=cleared.pk).update(service_department=None)
+    history_before = Enterprise.history.count()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "补充包联部门 20" in out.getvalue()
+    plans = {p.credit_code: p.liaison for zone_plans in plan_all().values() for p in zone_plans}
+    for firm in Enterprise.objects.filter(pk__in=ids).select_related("service_department"):
+        assert firm.service_department.name == plans[firm.credit_code]
+        assert firm.service_department.zone_id == firm.zone_id
+        latest = firm.history.first()
+        assert (latest.history_type, latest.service_department_id) == ("~", firm.service_department_id)
+        assert latest.history_change_reason == "演示数据初始化"
+        assert {row.tag_id for row in latest.tags.all()} == set(firm.tags.values_list("pk", flat=True))
+    assert Enterprise.history.count() == history_before + 20
+    assert Enterprise.objects.get(pk=cleared.pk).service_department is None
+    before = row_counts()
+    call_command("seed_demo", stdout=StringIO())
+    assert row_counts() == before
 
 
 def test_contacts_are_synthetic(demo):

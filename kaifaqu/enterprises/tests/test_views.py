@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from stdnum.cn import uscc
@@ -13,7 +14,7 @@ from kaifaqu.zones.models import IndustryChain, Park
 
 # Query budgets (session, user, memberships included), the same for 5 rows as for 60: no N+1.
 LIST_PAGE_QUERIES = 15
-ENTERPRISE_PAGE_QUERIES = 17
+ENTERPRISE_PAGE_QUERIES = 18  # the history names a changed department: one query per related model, not per row
 HOME_PAGE_QUERIES = 11
 
 
@@ -28,6 +29,7 @@ def payload(firm=None, **changes):
         "former_names": "",
         "zone": "",
         "park": "",
+        "service_department": "",
         "industry": "",
         "region": "",
         "address": "",
@@ -47,6 +49,7 @@ def payload(firm=None, **changes):
             former_names=firm.former_names,
             zone=firm.zone_id,
             park=firm.park_id or "",
+            service_department=firm.service_department_id or "",
             industry=firm.industry_id,
             region=firm.region_id or "",
             founded_on=firm.founded_on or "",
@@ -99,6 +102,7 @@ def test_a_valid_enterprise_is_created(world, personas, staff_a):
         ({"founded_on": "future"}, "founded_on", "不能晚于今天"),
         ({"founded_on": "2019-02-30"}, "founded_on", "有效"),
         ({"park": "park_b"}, "park", "不属于所选开发区"),
+        ({"service_department": "dept_b"}, "service_department", "包联部门不属于所选开发区"),
         ({"industry": "265"}, "industry", "有效"),  # a group, not a class
         ({"industry": "C"}, "industry", "有效"),  # a section
         ({"industry": ""}, "industry", "必填"),
@@ -117,6 +121,7 @@ def test_a_valid_enterprise_is_created(world, personas, staff_a):
         "founded-future",
         "founded-invalid",
         "park-other-zone",
+        "department-other-zone",
         "industry-group",
         "industry-section",
         "industry-missing",
@@ -129,7 +134,7 @@ def test_a_valid_enterprise_is_created(world, personas, staff_a):
 )
 def test_create_errors_are_shown_per_field_in_chinese(world, personas, client_for, changes, field, message):
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    special = {"future": tomorrow, "park_b": world["park_b"].pk}
+    special = {"future": tomorrow, "park_b": world["park_b"].pk, "dept_b": world["dept_b"].pk}
     changes = {key: special.get(value, value) for key, value in changes.items()}
     client = client_for(personas["system_admin"])  # sees every zone's parks, so the model rules are reached
     before = Enterprise.objects.count()
@@ -150,6 +155,39 @@ def test_staff_cannot_pick_a_park_or_zone_outside_their_writable_zones(world, st
     assert response.status_code == 200
     assert set(response.context["form"].errors) >= {"zone", "park"}
     assert not Enterprise.objects.filter(name="高平丁科技有限公司").exists()
+
+
+def test_clean_rejects_a_liaison_department_of_another_zone(world):
+    firm = world["firm_1"]
+    firm.service_department = world["dept_b"]
+    with pytest.raises(ValidationError) as refused:
+        firm.full_clean()
+    assert refused.value.message_dict == {"service_department": ["包联部门不属于所选开发区"]}
+    firm.service_department = world["dept_a"]
+    firm.full_clean()
+
+
+def test_liaison_department_choices_are_the_zones_and_show_on_the_page(world, personas, staff_a):
+    firm = world["firm_1"]
+    url = reverse("enterprises:enterprise_edit", args=[firm.pk])
+    choices = dict(staff_a.get(url).context["form"].fields["service_department"].choices)
+    assert set(choices.values()) == {"---------", "经济运行部", "项目服务中心"}  # zone A's, by name
+    response = staff_a.post(url, payload(firm, service_department=world["dept_b"].pk))
+    assert "service_department" in response.context["form"].errors  # not a choice for this firm
+    response = staff_a.post(url, payload(firm, service_department=world["dept_a_projects"].pk))
+    assert response.status_code == 302
+    firm.refresh_from_db()
+    assert firm.service_department == world["dept_a_projects"]
+    page = staff_a.get(firm.get_absolute_url())
+    assert "项目服务中心" in page.content.decode().split('id="service-department"')[1][:80]
+    changes = {(str(c["field"]), c["old"], c["new"]) for entry in page.context["history"] for c in entry["changes"]}
+    assert ("包联部门", "—", "项目服务中心") in changes
+
+
+def test_system_admin_adding_a_firm_sees_whose_department_it_is(world, personas, client_for):
+    form = client_for(personas["system_admin"]).get(reverse("enterprises:enterprise_add")).context["form"]
+    labels = set(dict(form.fields["service_department"].choices).values()) - {"---------"}
+    assert labels == {"高平经开区 · 经济运行部", "高平经开区 · 项目服务中心", "灵石经开区 · 经济运行部"}
 
 
 def test_credit_code_is_stored_upper_case(world, staff_a):
@@ -272,9 +310,10 @@ def test_bad_relocation_writes_nothing(world, staff_a, data, field):
     assert firm.history.count() == 1
 
 
-def test_relocation_to_another_zone_drops_chains_and_moves_scope(world, personas, client_for, staff_a):
+def test_relocation_to_another_zone_drops_chains_and_liaison_and_moves_scope(world, personas, client_for, staff_a):
     firm = world["firm_1"]
     firm.chains.add(IndustryChain.objects.create(zone=world["zone_a"], name="新材料产业链"))
+    Enterprise.objects.filter(pk=firm.pk).update(service_department=world["dept_a"])
     response = relocate(
         client_for(personas["system_admin"]),
         firm,
@@ -285,6 +324,7 @@ def test_relocation_to_another_zone_drops_chains_and_moves_scope(world, personas
     assert response.status_code == 302
     firm.refresh_from_db()
     assert (firm.zone, firm.park, firm.chains.count()) == (world["zone_b"], world["park_b"], 0)
+    assert firm.service_department is None  # zone A's department does not travel with the firm
     assert client_for(personas["staff_a"]).get(firm.get_absolute_url()).status_code == 404
     assert client_for(personas["staff_b"]).get(firm.get_absolute_url()).status_code == 200
 
@@ -318,9 +358,12 @@ def catalogue(world):
         credit_code=credit_code("91140500MA0K04444"),
         name="高平软件有限公司",
         zone=w["zone_a"],
+        service_department=w["dept_a"],
         industry_id="6511",
         scale="micro",
     )
+    w["firm_1"].service_department = w["dept_a"]
+    w["firm_1"].save()
     w["shop"] = Enterprise.objects.create(
         credit_code=credit_code("91140500MA0K05555"),
         name="高平百货商店",
@@ -344,6 +387,8 @@ def catalogue(world):
         ({"zone": "zone_b"}, {"firm_b"}),
         ({"zone": "zone_a", "status": "active"}, {"firm_1", "firm_2", "soft"}),
         ({"park": "park_a"}, {"firm_1"}),
+        ({"service_department": "dept_a"}, {"firm_1", "soft"}),
+        ({"service_department": "none"}, {"firm_2", "firm_b", "shop"}),
         ({"section": "C"}, {"firm_1", "firm_2", "firm_b"}),
         ({"section": "I"}, {"soft"}),
         ({"division": "34"}, {"firm_2", "firm_b"}),
@@ -372,6 +417,19 @@ def test_list_filters_never_widen_scope(catalogue, personas, client_for):
     assert "zone" in response.context["filter"].errors  # zone B is not a choice for staff of zone A
     shown = {row.record.pk for row in response.context["table"].page.object_list}
     assert catalogue["firm_b"].pk not in shown
+    response = client_for(personas["staff_a"]).get(
+        reverse("enterprises:enterprise_list"), {"service_department": catalogue["dept_b"].pk}
+    )
+    assert "service_department" in response.context["filter"].errors
+
+
+def test_department_filter_labels(catalogue, personas, client_for):
+    url = reverse("enterprises:enterprise_list")
+    staff = client_for(personas["staff_a"]).get(url).context["filter"].form.fields["service_department"]
+    labels = list(dict(staff.choices).values())
+    assert labels[:2] == ["全部", "未指定部门"] and set(labels[2:]) == {"经济运行部", "项目服务中心"}  # zone A's
+    admin = client_for(personas["system_admin"]).get(url).context["filter"].form.fields["service_department"]
+    assert {"高平经开区 · 经济运行部", "灵石经开区 · 经济运行部"} <= set(dict(admin.choices).values())
 
 
 # ------------------------------------------------------------------------------------------------- query counts
@@ -384,6 +442,7 @@ def populate(world, n):
             name=f"演示企业{i:03d}",
             zone=world["zone_a"],
             park=world["park_a"],
+            service_department=world["dept_a"] if i % 2 else world["dept_a_projects"],
             industry_id="2651" if i % 2 else "3411",
             region_id="140581",
             scale="small",
@@ -420,6 +479,8 @@ def test_enterprise_page_queries_are_bounded(world, personas, client_for, django
             recorded_by=user,
         )
         firm.main_products = f"产品{i}"
+        if i == n - 1:
+            firm.service_department = world["dept_a"]  # the page shows it; the latest history entry names it
         firm._history_user = user
         firm.save()
     client = client_for(user)

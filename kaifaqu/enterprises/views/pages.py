@@ -44,7 +44,11 @@ class EnterpriseView(ScopedDetailView):
     template_name = "enterprises/enterprise.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("zone", "park", "industry__parent__parent__parent", "region")
+        return (
+            super()
+            .get_queryset()
+            .select_related("zone", "park", "service_department", "industry__parent__parent__parent", "region")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

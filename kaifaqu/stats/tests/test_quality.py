@@ -40,7 +40,7 @@ def put(firm, period, data_set, when, code="revenue", value=100, revision=1, is_
 @pytest.fixture
 def case(world):
     """Zone A: firm_1 on time (on the deadline day, then corrected late), firm_2 late, firm_3 missing;
-    zone B: firm_b on time. Firm 4 in zone A is not assigned and never counts."""
+    zone B: firm_b on time. Firm 4 in zone A is not assigned and never counts. Liaison departments below."""
     data_set = DataSet.objects.get(code="industry_monthly")
     firm_3 = Enterprise.objects.create(
         credit_code="91140500MA0K00011B", name="高平丁电子有限公司", zone=world["zone_a"], industry_id="3982"
@@ -55,6 +55,9 @@ def case(world):
     put(world["firm_2"], PERIOD, data_set, at(2025, 4, 11, 0))
     put(world["firm_2"], 202502, data_set, at(2025, 3, 1))  # an earlier period does not count for March
     put(world["firm_b"], PERIOD, data_set, at(2025, 4, 1))
+    # 包联部门: firm_1 → 经济运行部, firm_2 → 项目服务中心, firm_3 none; firm_b → zone B's 经济运行部.
+    for key, department in (("firm_1", "dept_a"), ("firm_2", "dept_a_projects"), ("firm_b", "dept_b")):
+        Enterprise.objects.filter(pk=world[key].pk).update(service_department=world[department])
     Contact.objects.create(enterprise=world["firm_2"], name="乙次要", phone="13900000009")
     Contact.objects.create(enterprise=world["firm_2"], name="乙联系人", phone="13900000002", is_primary=True)
     return {**world, "data_set": data_set, "firm_3": firm_3}
@@ -82,6 +85,75 @@ def test_completeness_counts_on_time_late_missing(case, personas):
     assert sections == {"C": 3}
 
 
+def tally_counts(tallies):
+    return {t.label: (t.assigned, t.on_time, t.late, t.missing) for t in tallies}
+
+
+def test_completeness_by_liaison_department(case, personas):
+    result = completeness(
+        assignments=DataSetAssignment.objects.restrict(personas["staff_a"]), data_set=case["data_set"], period=PERIOD
+    )
+    assert tally_counts(result.by_department) == {
+        "经济运行部": (1, 1, 0, 0),
+        "项目服务中心": (1, 0, 1, 0),
+        "未指定部门": (1, 0, 0, 1),
+    }
+    assert result.by_department[-1].key is None  # 未指定部门 comes last
+
+
+def test_department_breakdown_matches_a_hand_count(case, personas):
+    """Twenty-four more firms of zone A, each with a department (or none) and a reporting state chosen here; the
+    breakdown must count exactly what was set up, and its groups add up to the total."""
+    departments = [case["dept_a"], case["dept_a_projects"], None]
+    states = ["on_time", "late", "missing", "missing"]
+    expected = {"经济运行部": [1, 1, 0, 0], "项目服务中心": [1, 0, 1, 0], "未指定部门": [1, 0, 0, 1]}  # the case's
+    columns = {"on_time": 1, "late": 2, "missing": 3}
+    for n in range(24):
+        department, state = departments[n % 3], states[n % 4]
+        firm = Enterprise.objects.create(
+            credit_code=f"91140500MA0K2{n:04d}0",
+            name=f"手数{n}（测试）",
+            zone=case["zone_a"],
+            industry_id="3982",
+            service_department=department,
+        )
+        DataSetAssignment.objects.create(data_set=case["data_set"], enterprise=firm, from_period=202502)
+        if state == "on_time":
+            put(firm, PERIOD, case["data_set"], at(2025, 4, 9))
+        elif state == "late":
+            put(firm, PERIOD, case["data_set"], at(2025, 4, 15))
+        counts = expected[department.name if department else "未指定部门"]
+        counts[0] += 1
+        counts[columns[state]] += 1
+    result = completeness(
+        assignments=DataSetAssignment.objects.restrict(personas["zone_admin_a"]),
+        data_set=case["data_set"],
+        period=PERIOD,
+    )
+    assert tally_counts(result.by_department) == {label: tuple(c) for label, c in expected.items()}
+    # By hand: n % 3 and n % 4 meet every pair twice in 0..23, so each department gains 8 firms — 2 on time,
+    # 2 late, 4 missing — on top of the case's one firm each.
+    assert expected == {"经济运行部": [9, 3, 2, 4], "项目服务中心": [9, 2, 3, 4], "未指定部门": [9, 2, 2, 5]}
+    total = result.total
+    for index, name in enumerate(("assigned", "on_time", "late", "missing")):
+        assert sum(getattr(t, name) for t in result.by_department) == getattr(total, name)
+        assert sum(c[index] for c in expected.values()) == getattr(total, name)
+
+
+def test_departments_of_several_zones_are_told_apart(case, personas):
+    result = completeness(
+        assignments=DataSetAssignment.objects.restrict(personas["system_admin"]),
+        data_set=case["data_set"],
+        period=PERIOD,
+    )
+    assert tally_counts(result.by_department) == {
+        "灵石经开区 · 经济运行部": (1, 1, 0, 0),
+        "高平经开区 · 经济运行部": (1, 1, 0, 0),
+        "高平经开区 · 项目服务中心": (1, 0, 1, 0),
+        "未指定部门": (1, 0, 0, 1),
+    }
+
+
 def test_completeness_of_the_system_admin_spans_zones(case, personas):
     result = completeness(
         assignments=DataSetAssignment.objects.restrict(personas["system_admin"]),
@@ -102,6 +174,45 @@ def test_completeness_page_lists_the_late_firm(case, personas, client_for, djang
     assert "高平甲材料有限公司" not in body.split('id="firm-table"')[1]
     assert "灵石丙装备有限公司" not in body
     assert 'id="outlier-scan"' in body  # staff_a writes statistics in zone A
+
+
+def test_completeness_page_breaks_down_by_department_and_filters_by_it(case, personas, client_for):
+    client = client_for(personas["staff_a"])
+    url = reverse("stats:completeness")
+    body = client.get(url, {"period": "2025-03"}).content.decode()
+    assert "企业未与部门一一关联" not in body
+    table = body.split('id="by-department"')[1].split("</table>")[0]
+    assert "经济运行部" in table and "项目服务中心" in table and "未指定部门" in table
+    # Each department links to the page narrowed to it and to its 催报名单 (one click).
+    projects = case["dept_a_projects"].pk
+    assert f"service_department={projects}" in table
+    assert reverse("stats:completeness_export") + "?" in table
+    # On a page listing only the on-time firms, a department's 催报名单 link still means its late and missing ones.
+    table = client.get(url, {"period": "2025-03", "status": "on_time"}).content.decode().split('id="by-department"')[1]
+    export_link = table.split(reverse("stats:completeness_export") + "?")[1].split('"')[0]
+    assert "status" not in export_link and f"service_department={projects}" in export_link
+    response = client.get(url, {"period": "2025-03", "service_department": projects})
+    assert [r.enterprise.name for r in response.context["page"].object_list] == ["高平乙机械有限公司"]
+    assert tally_counts(response.context["result"].by_department) == {"项目服务中心": (1, 0, 1, 0)}
+    response = client.get(url, {"period": "2025-03", "service_department": "none"})
+    assert [r.enterprise.name for r in response.context["page"].object_list] == ["高平丁电子有限公司"]
+    # Another zone's department is not a choice: a form error, no result.
+    response = client.get(url, {"period": "2025-03", "service_department": case["dept_b"].pk})
+    assert "service_department" in response.context["form"].errors and response.context["result"] is None
+
+
+@pytest.mark.parametrize(
+    ("department", "names"),
+    [("dept_a_projects", ["高平乙机械有限公司"]), ("none", ["高平丁电子有限公司"]), ("dept_a", [])],
+)
+def test_reminder_export_follows_the_department_filter(case, personas, client_for, department, names):
+    value = case[department].pk if department in case else department
+    response = client_for(personas["staff_a"]).get(
+        reverse("stats:completeness_export"), {"period": "2025-03", "service_department": value}
+    )
+    assert [row[0] for row in read_workbook(response)[1:]] == names
+    event = AuditEvent.objects.filter(event="export", detail__kind="stats_reminders").latest("pk")
+    assert event.detail["service_department"] == value and event.detail["rows"] == len(names)
 
 
 def test_completeness_page_query_count_does_not_grow(case, personas, client_for, django_assert_max_num_queries):
@@ -147,12 +258,22 @@ def test_reminder_export_lists_late_and_missing_firms(case, personas, client_for
     )
     assert response.status_code == 200
     rows = read_workbook(response)
-    assert rows[0][:7] == ["企业名称", "统一社会信用代码", "开发区", "园区", "联系人", "联系电话", "截止日期"]
+    assert rows[0][:8] == [
+        "企业名称",
+        "统一社会信用代码",
+        "开发区",
+        "园区",
+        "包联部门",
+        "联系人",
+        "联系电话",
+        "截止日期",
+    ]
     by_name = {row[0]: row for row in rows[1:]}
     assert set(by_name) == {"高平乙机械有限公司", "高平丁电子有限公司"}
     late = by_name["高平乙机械有限公司"]
-    assert late[1:6] == ["91140500MA0K00002Y", "高平经开区", None, "乙联系人", "13900000002"]
-    assert late[6].date() == datetime.date(2025, 4, 10) and late[7] == "逾期报送"
+    assert late[1:7] == ["91140500MA0K00002Y", "高平经开区", None, "项目服务中心", "乙联系人", "13900000002"]
+    assert late[7].date() == datetime.date(2025, 4, 10) and late[8] == "逾期报送"
+    assert by_name["高平丁电子有限公司"][4] is None  # no liaison department
     assert AuditEvent.objects.filter(event="export", detail__kind="stats_reminders", detail__rows=2).exists()
 
 

@@ -26,9 +26,12 @@ from kaifaqu.core.filtersets import StyledFilterSet
 from kaifaqu.core.forms import BootstrapFormMixin, FilterForm
 from kaifaqu.core.history import history_entries
 from kaifaqu.core.periods import format_period, parse_period
-from kaifaqu.zones.models import Park, Zone
+from kaifaqu.enterprises.filtersets import shows_one_zone
+from kaifaqu.enterprises.forms import NO_DEPARTMENT, DepartmentFilterField
+from kaifaqu.zones.models import Department, Park, Zone
 
-from ..choices import FlagKindChoices, FlagStatusChoices, IndicatorKindChoices
+from ..choices import FlagKindChoices, FlagStatusChoices
+from ..forms import RuleForm
 from ..models import DataSet, DataSetAssignment, Indicator, ValidationFlag, ValidationRule, Value
 from ..quality import (
     REMINDER_HEADERS,
@@ -45,7 +48,6 @@ from ..quality import (
     resolve_flag,
     scan_outliers,
     shows_phone_numbers,
-    statistics_departments,
 )
 from ..querysets import latest_due_period, parse_due_period, period_label
 
@@ -87,6 +89,9 @@ class CompletenessForm(BootstrapFormMixin, forms.Form):
     period = PeriodField(label=gettext_lazy("报告期"), required=False)
     zone = forms.ModelChoiceField(label=gettext_lazy("开发区"), queryset=Zone.objects.none(), required=False)
     park = forms.ModelChoiceField(label=gettext_lazy("园区"), queryset=Park.objects.none(), required=False)
+    service_department = DepartmentFilterField(
+        label=gettext_lazy("包联部门"), queryset=Department.objects.none(), required=False
+    )
     status = forms.ChoiceField(
         label=gettext_lazy("报送状态"),
         choices=[("", gettext_lazy("全部"))] + list(ReportStatusChoices.choices),
@@ -100,6 +105,10 @@ class CompletenessForm(BootstrapFormMixin, forms.Form):
         self.fields["zone"].empty_label = _("全部")
         self.fields["park"].queryset = Park.objects.restrict(user, "view").select_related("zone")
         self.fields["park"].empty_label = _("全部")
+        departments = self.fields["service_department"]
+        departments.queryset = Department.objects.restrict(user, "view").select_related("zone")
+        departments.empty_label = _("全部")
+        departments.show_zone = not shows_one_zone(user)
         self.fields["data_set"].empty_label = None
 
     def clean_data_set(self):
@@ -133,6 +142,11 @@ class CompletenessForm(BootstrapFormMixin, forms.Form):
             rows = rows.filter(enterprise__zone=self.cleaned_data["zone"])
         if self.cleaned_data.get("park"):
             rows = rows.filter(enterprise__park=self.cleaned_data["park"])
+        department = self.cleaned_data.get("service_department")
+        if department == NO_DEPARTMENT:
+            rows = rows.filter(enterprise__service_department__isnull=True)
+        elif department:
+            rows = rows.filter(enterprise__service_department=department)
         return rows
 
 
@@ -148,6 +162,16 @@ def completeness_for(request, zones):
         form = CompletenessForm(shown, user=request.user, zones=zones)
         form.is_valid()
     return form, completeness(assignments=form.assignments(), data_set=data["data_set"], period=data["period"])
+
+
+def link_department_groups(form, groups):
+    """Give each department group the query of the page on screen narrowed to that department (未指定部门 included),
+    and that of its 催报名单 (late and missing firms, whatever status the page lists), each one click away."""
+    shown = {key: value for key, value in form.data.items() if key != "page" and value not in ("", None)}
+    for group in groups:
+        query = {**shown, "service_department": group.key or NO_DEPARTMENT}
+        group.query = urlencode(query)
+        group.reminder_query = urlencode({key: value for key, value in query.items() if key != "status"})
 
 
 class CompletenessView(QualityAccessMixin, TemplateView):
@@ -167,11 +191,11 @@ class CompletenessView(QualityAccessMixin, TemplateView):
         attach_primary_contacts(user, page.object_list)
         zone_ids = [data["zone"].pk] if data.get("zone") else list(self.zones.values_list("pk", flat=True))
         scan_zone = data.get("zone") or (self.zones.first() if len(zone_ids) == 1 else None)
+        link_department_groups(form, result.by_department)
         context.update(
             page=page,
             period_text=format_period(result.period),
             period_label=period_label(result.period, result.data_set),
-            departments=statistics_departments(zone_ids),
             show_phones=shows_phone_numbers(user),
             scan_zone=scan_zone if scan_zone is not None and may_scan_zone(user, scan_zone) else None,
             statuses=ReportStatusChoices,
@@ -180,9 +204,16 @@ class CompletenessView(QualityAccessMixin, TemplateView):
         return context
 
 
+def department_param(value):
+    """The department filter as the audit record keeps it: an id, "none" for 未指定部门, or None."""
+    if value in (None, ""):
+        return None
+    return value if value == NO_DEPARTMENT else value.pk
+
+
 class ReminderExportView(QualityAccessMixin, View):
-    """催报名单 as .xlsx: the firms late or missing for the page's data set, period, zone and park (or the chosen
-    status), with their primary contact and the deadline."""
+    """催报名单 as .xlsx: the firms late or missing for the page's data set, period, zone, park and liaison
+    department (or the chosen status), with their primary contact and the deadline."""
 
     def get(self, request):
         form, result = completeness_for(request, self.zones)
@@ -206,6 +237,8 @@ class ReminderExportView(QualityAccessMixin, View):
                 "data_set": result.data_set.code,
                 "period": format_period(result.period),
                 "zone": form.cleaned_data["zone"].pk if form.cleaned_data.get("zone") else None,
+                "park": form.cleaned_data["park"].pk if form.cleaned_data.get("park") else None,
+                "service_department": department_param(form.cleaned_data.get("service_department")),
                 "rows": count,
             },
         )
@@ -421,52 +454,6 @@ class RuleListView(QualityAccessMixin, TemplateView):
             "-is_active", "severity", "name"
         )
         return {**super().get_context_data(**kwargs), "rules": rules, "may_edit": self.request.user.is_system_admin}
-
-
-class RuleForm(BootstrapFormMixin, forms.ModelForm):
-    right_constant = forms.DecimalField(label=gettext_lazy("右边常数"), max_digits=20, decimal_places=4, required=False)
-
-    class Meta:
-        model = ValidationRule
-        fields = [
-            "name",
-            "data_set",
-            "kind",
-            "left",
-            "operator",
-            "right",
-            "right_factor",
-            "right_constant",
-            "when_indicator",
-            "severity",
-            "message",
-            "is_active",
-        ]
-
-    def clean(self):
-        """A rule must be evaluable: compare rules need a right indicator or a constant (a factor only makes sense
-        with an indicator); the cumulative rule is for flow indicators only and has no right side."""
-        data = super().clean()
-        kind, left, right = data.get("kind"), data.get("left"), data.get("right")
-        constant, factor = data.get("right_constant"), data.get("right_factor")
-        if kind == "cumulative":
-            if left is not None and left.kind != IndicatorKindChoices.FLOW:
-                self.add_error("left", _("“累计值不低于上月”只适用于流量（1—N月累计）指标"))
-            if right is not None or data.get("when_indicator") is not None:
-                self.add_error("right", _("“累计值不低于上月”规则不设右边指标和前提指标"))
-            data["operator"], data["right_constant"], data["right_factor"] = "ge", 0, 1
-        elif kind == "compare":
-            if right is None and constant is None:
-                self.add_error("right", _("请选择右边指标或填写右边常数"))
-            if right is None and factor is not None and factor != 1:
-                self.add_error("right_factor", _("没有右边指标时系数无意义，请保持为 1"))
-            if right is not None and left is not None and right == left and factor == 1 and not constant:
-                self.add_error("right", _("左右两边相同，规则没有意义"))
-            if factor is not None and factor <= 0:
-                self.add_error("right_factor", _("系数必须大于 0"))
-            if data.get("right_constant") is None:
-                data["right_constant"] = 0
-        return data
 
 
 class RuleEditView(LoginRequiredMixin, TemplateView):

@@ -20,6 +20,7 @@ LABELS = {
     "contact": "联系人",
     "enterprise_tag": "企业标签",
     "enterprise_chain": "企业产业链",
+    "enterprise_liaison": "补充包联部门",
     "user": "演示账户",
     "membership": "角色授权",
 }
