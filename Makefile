@@ -21,6 +21,7 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_demo_stats
+	$(BIN)/python manage.py seed_demo_projects
 
 run: demo
 	$(BIN)/python manage.py print_demo_accounts

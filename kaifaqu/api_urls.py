@@ -4,6 +4,13 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from kaifaqu.enterprises.api import EnterpriseViewSet, IndustryClassViewSet
+from kaifaqu.projects.api import (
+    ApprovalViewSet,
+    ProblemViewSet,
+    ProgressReportViewSet,
+    ProjectStageViewSet,
+    ProjectViewSet,
+)
 from kaifaqu.stats.api import ValueViewSet
 from kaifaqu.stats.api_summary import SummaryView
 from kaifaqu.zones.api import DepartmentViewSet, IndustryChainViewSet, ParkViewSet, RegionViewSet, ZoneViewSet
@@ -17,6 +24,11 @@ router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("industry-classes", IndustryClassViewSet, basename="industryclass")
 router.register("regions", RegionViewSet, basename="region")
 router.register("stats/values", ValueViewSet, basename="stats-value")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("project-stages", ProjectStageViewSet, basename="project-stage")
+router.register("project-approvals", ApprovalViewSet, basename="project-approval")
+router.register("project-progress", ProgressReportViewSet, basename="project-progress")
+router.register("project-problems", ProblemViewSet, basename="project-problem")
 
 urlpatterns = router.urls
 urlpatterns.append(path("stats/summary/", SummaryView.as_view(), name="stats-summary"))

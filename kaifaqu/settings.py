@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kaifaqu.zones",
     "kaifaqu.enterprises",
     "kaifaqu.stats",
+    "kaifaqu.projects",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +228,9 @@ AUDIT_RETENTION_DAYS = max(env_int("AUDIT_RETENTION_DAYS", 184), 184)
 
 # Statistics confidentiality (统计法): suppress aggregates of fewer than k firms for viewers not entitled.
 STATS_MIN_GROUP_SIZE = env_int("STATS_MIN_GROUP_SIZE", 3)
+
+# Project progress dispatch (项目调度): a month's report may be entered until day N of the next month.
+PROJECT_PROGRESS_DEADLINE_DAY = env_int("PROJECT_PROGRESS_DEADLINE_DAY", 10)
 
 # Internationalisation: Chinese by default, English complete. Source strings are Chinese.
 LANGUAGE_CODE = "zh-hans"

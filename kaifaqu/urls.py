@@ -12,6 +12,7 @@ urlpatterns = [
     path("zones/", include("kaifaqu.zones.urls")),
     path("enterprises/", include("kaifaqu.enterprises.urls")),
     path("stats/", include("kaifaqu.stats.urls")),
+    path("projects/", include("kaifaqu.projects.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", include("kaifaqu.api_urls")),

@@ -26,6 +26,10 @@ def nav_items_for(user):
     elif RoleChoices.ENTERPRISE_USER in roles:
         items += [("enterprises:enterprise_list", _("本企业"))]
     if roles & (BUSINESS_ROLES | {RoleChoices.ENTERPRISE_USER}):
+        items.append(("projects:project_list", pgettext_lazy("navigation", "项目")))
+    if roles & BUSINESS_ROLES:
+        items.append(("projects:leader", _("项目调度")))
+    if roles & (BUSINESS_ROLES | {RoleChoices.ENTERPRISE_USER}):
         items.append(("stats:report", pgettext_lazy("navigation", "统计")))
     if roles & BUSINESS_ROLES:
         items.append(("stats:dashboard_home", _("统计看板")))
@@ -43,6 +47,14 @@ def nav_items_for(user):
 CLAIMS = {
     "stats:dashboard_home": ("stats:dashboard", "stats:ranking", "stats:target", "stats:status"),
     "stats:completeness": ("stats:completeness", "stats:outlier", "stats:flag", "stats:rule"),
+    # 项目调度: the leader's page, 三个一批 campaigns, inspections, key projects and the 通报; the rest is 项目.
+    "projects:leader": (
+        "projects:leader",
+        "projects:campaign",
+        "projects:inspection",
+        "projects:key_projects",
+        "projects:bulletin",
+    ),
 }
 
 
@@ -65,4 +77,8 @@ def navigation(request):
     for name, label in nav_items_for(user):
         url = reverse(name)
         items.append({"url": url, "label": label, "active": is_active(name, current)})
-    return {"nav_items": items}
+    # An enterprise user with no business role: project tabs hide the pages such users may not open (the board).
+    enterprise_only = RoleChoices.ENTERPRISE_USER in user.roles and not (
+        user.roles & BUSINESS_ROLES or user.is_superuser
+    )
+    return {"nav_items": items, "user_is_enterprise": enterprise_only}

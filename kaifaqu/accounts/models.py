@@ -155,12 +155,19 @@ class Membership(models.Model):
             return scope.domain in (self.department.domains or [])
         return False
 
+    def assigned_q(self, scope, action, zone_q):
+        """Rows assigned to the user's own department (承办部门): its staff change them, never add or delete."""
+        if action == "change" and scope.department and self.role == RoleChoices.DEPARTMENT_STAFF:
+            return zone_q & Q(**{scope.department: self.department_id})
+        return NOTHING
+
     def scope_q(self, scope, action):
         role = self.role
         if role in (RoleChoices.ZONE_ADMIN, RoleChoices.DEPARTMENT_STAFF, RoleChoices.LEADER):
+            zone_q = Q(**{scope.zone_lookup(): self.zone_id})
             if action in WRITE_ACTIONS and not self.may_write(scope):
-                return NOTHING
-            return Q(**{scope.zone_lookup(): self.zone_id})
+                return self.assigned_q(scope, action, zone_q)
+            return zone_q
         if action in WRITE_ACTIONS:
             return NOTHING
         if role == RoleChoices.ENTERPRISE_USER and scope.enterprise is not None:

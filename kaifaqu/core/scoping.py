@@ -19,11 +19,14 @@ class Scope:
 
     zone: lookup path to the zone's primary key ("zone" for a ForeignKey, "" when the row *is* a zone).
     enterprise: lookup path to the enterprise's primary key, or None when enterprise users never see the rows.
+    department: lookup path to the department a row is assigned to (an approval matter, a problem): staff of that
+        department may change the row even when the model's domain is not theirs.
     """
 
     zone: str
     enterprise: str | None = None
     domain: str = "registry"
+    department: str | None = None
 
     def zone_lookup(self, suffix=""):
         """The ORM lookup from a row to its zone's field `suffix` (e.g. "region__code__startswith")."""

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +50,13 @@ class ScopedDeleteView(ScopedObjectMixin, DeleteView):
 
     def form_valid(self, form):
         target = self.get_success_url()
-        self.object.delete()
+        try:
+            self.object.delete()
+        except (ProtectedError, RestrictedError) as blocked:
+            # Rows elsewhere still need this one (e.g. a department responsible for open project problems).
+            blocking = getattr(blocked, "protected_objects", None) or getattr(blocked, "restricted_objects", ())
+            names = sorted({str(obj._meta.verbose_name) for obj in blocking})
+            messages.error(self.request, _("仍有关联的%(names)s，不能删除。") % {"names": "、".join(names)})
+            return redirect(self.request.path)
         messages.success(self.request, _("已删除。"))
         return redirect(target)

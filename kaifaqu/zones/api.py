@@ -1,7 +1,7 @@
 """REST API of zones, parks (园中园), departments, industry chains and regions (GB/T 2260, read-only)."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, permissions, serializers, viewsets
 
@@ -170,7 +170,12 @@ class ZonePartViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         if self.in_use(instance):
             raise Conflict(self.in_use_message)
-        super().perform_destroy(instance)
+        try:
+            super().perform_destroy(instance)
+        except ProtectedError as blocked:
+            # Rows of other apps that must keep it (e.g. project problems a department is responsible for).
+            names = "、".join(sorted({str(obj._meta.verbose_name) for obj in blocked.protected_objects}))
+            raise Conflict(_("仍有关联的%(names)s，不能删除。") % {"names": names}) from blocked
 
 
 class ParkViewSet(ZonePartViewSet):

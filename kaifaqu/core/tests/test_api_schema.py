@@ -27,6 +27,16 @@ API_PATHS = {
     "/api/regions/{code}/",
     "/api/stats/summary/",
     "/api/stats/values/",
+    "/api/projects/",
+    "/api/projects/{id}/",
+    "/api/project-stages/",
+    "/api/project-stages/{id}/",
+    "/api/project-approvals/",
+    "/api/project-approvals/{id}/",
+    "/api/project-progress/",
+    "/api/project-progress/{id}/",
+    "/api/project-problems/",
+    "/api/project-problems/{id}/",
 }
 URL = re.compile(r"""https?://[^\s"'<>)]+""")
 LOCAL_HOSTS = ("testserver",)

@@ -13,9 +13,7 @@ elsewhere and excluded here.
 """
 
 import io
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 import openpyxl
 import pytest
@@ -30,8 +28,20 @@ from conftest import PASSWORD, PERSONAS
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.models import AuditEvent, Membership, User
 from kaifaqu.core.models import ImportJob, ImportStatusChoices
+from kaifaqu.core.tests.matrix_kit import (
+    Invalid,
+    Login,
+    Post,
+    Probe,
+    Redirect,
+    Visibility,
+    Written,
+    allow,
+    write,
+)
 from kaifaqu.enterprises.importers import EnterpriseImporter
 from kaifaqu.enterprises.models import Contact, Enterprise, Relocation
+from kaifaqu.projects.tests.matrix import PROJECT_PROBES, project_objects
 from kaifaqu.stats.models import DataSet, DataSetAssignment, Indicator, ValidationFlag, ValidationRule, Value
 from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
 
@@ -52,72 +62,6 @@ EXCLUDED_PREFIXES = ("api/", "i18n/", "jsi18n/", settings.ADMIN_URL, settings.ST
 NEW_PASSWORD = "Matrix-new-2026!"
 
 
-# ---------------------------------------------------------------------------------------------------------- outcomes
-@dataclass(frozen=True)
-class Login:
-    """302 to the login page (anonymous)."""
-
-
-@dataclass(frozen=True)
-class Redirect:
-    """302 to the URL `to(world)` returns."""
-
-    to: Any
-
-
-@dataclass(frozen=True)
-class Written:
-    """A write that succeeded: a redirect (to `to(world)` when given) and the effect checked by the post's `effect`."""
-
-    to: Any = None
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """The page re-renders with a form error (200) and nothing is written."""
-
-
-LOGIN, WRITTEN, INVALID = Login(), Written(), Invalid()
-
-
-def allow(*personas, anonymous=LOGIN, denied=404, allowed=200):
-    """Expected outcome per persona: `allowed` for `personas`, `denied` for the rest, `anonymous` for None."""
-    return {p: anonymous if p == "anonymous" else allowed if p in personas else denied for p in PERSONAS}
-
-
-def write(*personas, invalid=()):
-    expected = allow(*personas, allowed=WRITTEN)
-    expected.update(dict.fromkeys(invalid, INVALID))
-    return expected
-
-
-@dataclass
-class Post:
-    payload: Any  # world -> dict
-    expect: dict
-    effect: Any  # (world, user, client) -> bool: the write took place
-
-
-@dataclass
-class Probe:
-    view: str
-    label: str = ""
-    kwargs: Any = None  # world -> dict of URL kwargs
-    get: dict = field(default_factory=dict)
-    posts: dict = field(default_factory=dict)  # name -> Post
-    visible: Any = None  # a Visibility: which objects each persona sees on the page
-    query: str = ""
-
-
-@dataclass
-class Visibility:
-    """Which of a set of objects a persona sees on a list page, recognised by a marker in the response."""
-
-    markers: Any  # world -> {key: bytes marker}
-    expect: dict  # persona -> set of keys
-    content: Any = None  # response -> text to search (default: the HTML)
-
-
 # ---------------------------------------------------------------------------------------------------------- payloads
 def credit_code(prefix17):
     return prefix17 + uscc.calc_check_digit(prefix17)
@@ -130,6 +74,7 @@ def enterprise_payload(firm=None, **changes):
         "former_names": "",
         "zone": "",
         "park": "",
+        "service_department": "",
         "industry": "2651",
         "region": "",
         "address": "",
@@ -1050,7 +995,9 @@ def objects(world, personas, settings, tmp_path):
     w = dict(world)
     w["park_a2"] = Park.objects.create(zone=w["zone_a"], name="高平第二园")
     w["park_b2"] = Park.objects.create(zone=w["zone_b"], name="灵石第二园")
-    w["department_a"], w["department_b"] = w["dept_a"], w["dept_b"]
+    # The department probes edit and delete departments nothing else refers to (dept_a/dept_b carry project rows).
+    w["department_a"] = Department.objects.create(zone=w["zone_a"], name="招商中心", domains=["registry"])
+    w["department_b"] = Department.objects.create(zone=w["zone_b"], name="招商中心", domains=["registry"])
     w["chain_a"] = IndustryChain.objects.create(zone=w["zone_a"], name="新材料产业链")
     w["chain_b"] = IndustryChain.objects.create(zone=w["zone_b"], name="装备制造产业链")
     w["contact_firm_1"] = Contact.objects.create(enterprise=w["firm_1"], name="甲联系人", phone="13800000001")
@@ -1062,6 +1009,7 @@ def objects(world, personas, settings, tmp_path):
     w["stats_job_b"] = make_stats_import_job(personas["staff_b"])
     w.update(quality_objects(w))
     w.update(entry_objects(w))
+    w.update(project_objects(w, personas))
     return w
 
 
@@ -1088,6 +1036,9 @@ def make_import_job(owner, zone):
     return job
 
 
+MATRIX += PROJECT_PROBES
+
+
 # ------------------------------------------------------------------------------------------------------------- tools
 def ui_view_names():
     """Every named URL pattern outside the API, admin, i18n and static files, found by walking the resolver."""
@@ -1104,7 +1055,7 @@ def ui_view_names():
     return dict(walk(get_resolver().url_patterns))
 
 
-SNAPSHOT_APPS = ("accounts", "zones", "enterprises", "core", "authtoken", "stats")
+SNAPSHOT_APPS = ("accounts", "zones", "enterprises", "core", "authtoken", "stats", "projects")
 REFERENCE_MODELS = {"zones.Region", "enterprises.IndustryClass"}
 
 

@@ -1,0 +1,162 @@
+"""The one filter of the project list: the page, its .xlsx export and the pipeline board's "more" links share it."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField as FilterModelChoiceField
+
+from kaifaqu.core.filtersets import StyledFilterSet
+from kaifaqu.core.forms import FilterForm
+from kaifaqu.enterprises.choices import IndustryLevelChoices
+from kaifaqu.enterprises.filtersets import (
+    DepartmentFilter,
+    chains_in_scope,
+    departments_in_scope,
+    parks_in_scope,
+    shows_one_zone,
+    zones_in_scope,
+)
+from kaifaqu.enterprises.forms import DepartmentLabelMixin
+from kaifaqu.enterprises.models import IndustryClass
+from kaifaqu.zones.models import Zone
+
+from . import campaigns
+from .choices import CampaignBatchChoices, ProjectKindChoices, ProjectLevelChoices, ProjectStatusChoices
+from .models import Campaign, Project, StageDefinition
+
+NO_STAGE = "none"  # the stage filter's value for projects without any actual stage date yet
+
+
+def campaigns_in_scope(request):
+    if request is None:
+        return Campaign.objects.none()
+    return Campaign.objects.restrict(request.user, "view").select_related("zone")
+
+
+def stage_choices(user):
+    """(code, name) of the stages of every zone whose projects the user reads, in ladder order, once per code.
+
+    Stages are configured per zone, so the filter works on the stage code: 签约 means 签约 in every zone.
+    """
+    zones = Q(zone__in=Zone.objects.restrict(user, "view")) | Q(zone__in=Project.objects.restrict(user).values("zone"))
+    rows = StageDefinition.objects.filter(zones).order_by("order", "zone").values_list("code", "name")
+    choices = {}
+    for code, name in rows:
+        choices.setdefault(code, name)
+    return [*choices.items(), (NO_STAGE, _("未记录阶段"))]
+
+
+class CampaignFilterField(DepartmentLabelMixin, FilterModelChoiceField):
+    """Campaigns labelled "zone · name" when several zones' campaigns are offered (they share names)."""
+
+
+class CampaignFilter(django_filters.ModelChoiceFilter):
+    field_class = CampaignFilterField
+
+
+class ProjectFilterSet(StyledFilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="search", help_text=_("项目名称或投资方"))
+    zone = django_filters.ModelChoiceFilter(label=_("开发区"), queryset=zones_in_scope)
+    park = django_filters.ModelChoiceFilter(label=_("园区"), queryset=parks_in_scope)
+    stage = django_filters.ChoiceFilter(label=_("当前阶段"), method="current_stage")
+    level = django_filters.MultipleChoiceFilter(
+        label=_("重点项目级别"), choices=ProjectLevelChoices.choices, distinct=False
+    )
+    kind = django_filters.MultipleChoiceFilter(label=_("项目类型"), choices=ProjectKindChoices.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=ProjectStatusChoices.choices, distinct=False)
+    section = django_filters.ModelChoiceFilter(
+        label=_("行业门类"),
+        queryset=IndustryClass.objects.filter(level=IndustryLevelChoices.SECTION),
+        field_name="industry__section",
+        to_field_name="code",
+        method="industry_level",
+    )
+    division = django_filters.ModelChoiceFilter(
+        label=_("行业大类"),
+        queryset=IndustryClass.objects.filter(level=IndustryLevelChoices.DIVISION),
+        field_name="industry__division",
+        to_field_name="code",
+        method="industry_level",
+    )
+    chain = django_filters.ModelChoiceFilter(label=_("产业链"), queryset=chains_in_scope)
+    department = DepartmentFilter(label=_("责任部门"), queryset=departments_in_scope)
+    overdue = django_filters.BooleanFilter(
+        label=_("逾期"),
+        method="overdue_only",
+        widget=forms.Select(choices=[("", _("全部")), ("true", _("有逾期事项")), ("false", _("无逾期事项"))]),
+    )
+    investment_min = django_filters.NumberFilter(
+        label=_("总投资不低于（万元）"),
+        field_name="total_investment",
+        lookup_expr="gte",
+        min_value=0,
+        widget=forms.NumberInput(attrs={"placeholder": _("10000 即亿元以上"), "step": "any"}),
+    )
+    campaign = CampaignFilter(label=_("三个一批"), queryset=campaigns_in_scope, method="in_campaign")
+    batch = django_filters.ChoiceFilter(label=_("批次"), choices=CampaignBatchChoices.choices, method="no_op")
+
+    class Meta:
+        model = Project
+        fields = [
+            "q",
+            "zone",
+            "park",
+            "stage",
+            "level",
+            "kind",
+            "status",
+            "section",
+            "division",
+            "chain",
+            "department",
+            "overdue",
+            "investment_min",
+            "campaign",
+            "batch",
+        ]
+        form = FilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.request.user if self.request is not None else None
+        if user is not None and user.is_authenticated:
+            self.filters["stage"].extra["choices"] = stage_choices(user)
+            one_zone = shows_one_zone(user)
+            self.filters["department"].extra["show_zone"] = not one_zone
+            self.filters["campaign"].extra["show_zone"] = not one_zone
+        else:
+            self.filters["stage"].extra["choices"] = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(investor_name__icontains=value) | Q(investor__name__icontains=value)
+        )
+
+    def current_stage(self, queryset, name, value):
+        if value == NO_STAGE:
+            return queryset.filter(current_stage__isnull=True)
+        return queryset.filter(current_stage__code=value) if value else queryset
+
+    def industry_level(self, queryset, name, value):
+        return queryset.filter(**{name: value.code}) if value else queryset
+
+    def overdue_only(self, queryset, name, value):
+        if value is None:
+            return queryset
+        late = Project.objects.filter(pk__in=queryset.values("pk")).overdue(timezone.localdate()).values("pk")
+        return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
+
+    def in_campaign(self, queryset, name, value):
+        """三个一批: the projects of one batch of the campaign (all three batches when no batch is chosen)."""
+        if value is None:
+            return queryset
+        batch = self.form.cleaned_data.get("batch") or None
+        return queryset.filter(campaigns.batch_project_q(value, batch))
+
+    def no_op(self, queryset, name, value):
+        return queryset  # the batch is read by in_campaign

@@ -1,0 +1,260 @@
+"""Project writes: defaults of a zone, projects, stage dates, progress dispatch, inspections and problems.
+
+Every function takes the acting user, validates everything before writing, and writes all-or-nothing.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kaifaqu.accounts.audit import record_event
+from kaifaqu.accounts.choices import AuditEventChoices, RoleChoices
+from kaifaqu.core.periods import format_period, month_of, year_of
+
+from .choices import DEFAULT_APPROVAL_KINDS, DEFAULT_STAGES, ProblemStatusChoices
+from .models import (
+    ApprovalKind,
+    Inspection,
+    Problem,
+    ProgressReopening,
+    ProgressReport,
+    ProjectStage,
+    StageDefinition,
+)
+from .rules import StageDate, amount_from_cumulative, out_of_order, running_totals
+
+
+def ensure_zone_defaults(zone):
+    """A zone's stage ladder and approval matters, created from the defaults the first time they are needed."""
+    if not StageDefinition.objects.filter(zone=zone).exists():
+        StageDefinition.objects.bulk_create(
+            StageDefinition(zone=zone, code=code, name=name, phase=phase, milestone=milestone, order=index + 1)
+            for index, (code, name, phase, milestone) in enumerate(DEFAULT_STAGES)
+        )
+    if not ApprovalKind.objects.filter(zone=zone).exists():
+        ApprovalKind.objects.bulk_create(
+            ApprovalKind(zone=zone, name=name, time_limit_days=days, order=index + 1)
+            for index, (name, days) in enumerate(DEFAULT_APPROVAL_KINDS)
+        )
+
+
+def attribute(obj, actor, reason=""):
+    obj._history_user = actor
+    if reason:
+        obj._change_reason = reason
+    return obj
+
+
+@transaction.atomic
+def save_project(*, actor, project, reason=""):
+    project.full_clean()
+    attribute(project, actor, reason).save()
+    ensure_zone_defaults(project.zone)
+    return project
+
+
+# -- stages ------------------------------------------------------------------------------------------------------
+
+
+def stage_order_errors(project, stage, actual_on):
+    """Messages for actual dates out of the ladder's order once `stage` has `actual_on` (pipeline stages only)."""
+    if actual_on is None:
+        return []
+    dates = [
+        StageDate(s.stage.order, s.stage.name, s.actual_on)
+        for s in project.stages.select_related("stage").exclude(stage=stage)
+        if s.stage.phase == stage.phase
+    ]
+    dates.append(StageDate(stage.order, stage.name, actual_on))
+    return [
+        _("%(later)s的实际日期早于%(earlier)s的实际日期") % {"later": later, "earlier": earlier}
+        for later, earlier in out_of_order(dates)
+    ]
+
+
+@transaction.atomic
+def record_stage(
+    *, actor, project, stage, planned_on=None, actual_on=None, note="", out_of_order_reason="", phase=None
+):
+    """Set a stage's planned and actual dates. Dates out of order need a confirmed reason (日期顺序例外说明)."""
+    if stage.zone_id != project.zone_id:
+        raise ValidationError({"stage": _("阶段不属于项目所在开发区")})
+    if planned_on is None and actual_on is None:
+        raise ValidationError({"actual_on": _("请填写计划日期或实际日期")})
+    if actual_on and actual_on > timezone.localdate():
+        raise ValidationError({"actual_on": _("实际日期不能晚于今天")})
+    problems = stage_order_errors(project, stage, actual_on)
+    if problems and not out_of_order_reason.strip():
+        raise ValidationError({"actual_on": problems + [_("如确属实际情况，请填写日期顺序例外说明后再保存")]})
+    row = ProjectStage.objects.filter(project=project, stage=stage).first() or ProjectStage(
+        project=project, stage=stage
+    )
+    row.planned_on, row.actual_on, row.note, row.phase = planned_on, actual_on, note, phase
+    row.out_of_order_reason = out_of_order_reason.strip() if problems else ""
+    row.recorded_by = actor
+    attribute(row, actor).save()
+    refresh_current_stage(project, actor)
+    return row
+
+
+def refresh_current_stage(project, actor):
+    """The current stage is the last stage of the ladder with an actual date."""
+    latest = (
+        ProjectStage.objects.filter(project=project, actual_on__isnull=False)
+        .select_related("stage")
+        .order_by("-stage__order")
+        .first()
+    )
+    stage_id = latest.stage_id if latest else None
+    if project.current_stage_id != stage_id:
+        project.current_stage_id = stage_id
+        attribute(project, actor).save(update_fields=["current_stage", "updated_at"])
+
+
+# -- progress dispatch -------------------------------------------------------------------------------------------
+
+
+def progress_deadline(period):
+    """The last day a month's progress may be reported: day N of the next month."""
+    year, month = year_of(period), month_of(period)
+    day = settings.PROJECT_PROGRESS_DEADLINE_DAY
+    return datetime.date(year + 1, 1, day) if month == 12 else datetime.date(year, month + 1, day)
+
+
+def progress_period_open(zone_id, period, now=None):
+    """A month can be reported from its start until the deadline; after it only while a zone admin reopened it."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    if period > today.year * 100 + today.month:
+        return False
+    if today <= progress_deadline(period):
+        return True
+    return ProgressReopening.objects.filter(zone_id=zone_id, period=period, closes_at__gt=now).exists()
+
+
+def is_investor_user(user, project):
+    return bool(project.investor_id) and any(
+        m.role == RoleChoices.ENTERPRISE_USER and m.enterprise_id == project.investor_id
+        for m in user.active_memberships
+    )
+
+
+def may_report_progress(user, project):
+    """Project staff of the zone, or the investor's enterprise user (own project only)."""
+    return user.can_add_in_zone(ProgressReport.scope, project.zone_id) or is_investor_user(user, project)
+
+
+@transaction.atomic
+def record_progress(*, actor, project, period, decade=0, amount=None, since_start=None, image_progress="", now=None):
+    """Record one period's investment completed; running totals of this and later reports are recomputed.
+
+    Give `amount` (当期完成) or `since_start` (开工至报告期累计, from which the amount is derived). A closed period
+    is refused whoever writes; a total since the start can never decrease.
+    """
+    if not progress_period_open(project.zone_id, period, now):
+        raise ValidationError({"period": _("%(period)s 的进度填报已截止") % {"period": format_period(period)}})
+    reports = list(ProgressReport.objects.select_for_update().filter(project=project))
+    earlier = [r for r in reports if (r.period, r.decade) < (period, decade)]
+    previous_total = max((r.since_start for r in earlier), default=0)
+    if amount is None:
+        if since_start is None:
+            raise ValidationError({"amount": _("请填写当期完成投资或开工至报告期累计投资")})
+        amount = amount_from_cumulative(since_start, previous_total)
+        if amount is None:
+            raise ValidationError(
+                {"since_start": _("开工至报告期累计投资不能少于上期累计（%(total)s 万元）") % {"total": previous_total}}
+            )
+    if amount < 0:
+        raise ValidationError({"amount": _("当期完成投资不能为负数")})
+    report = next((r for r in reports if (r.period, r.decade) == (period, decade)), None)
+    if report is None:
+        report = ProgressReport(project=project, period=period, decade=decade, reported_by=actor)
+        reports.append(report)
+    report.amount, report.image_progress, report.reported_by = amount, image_progress, actor
+    save_running_totals(reports, actor)
+    if image_progress:
+        project.image_progress = image_progress
+        attribute(project, actor).save(update_fields=["image_progress", "updated_at"])
+    return report
+
+
+def save_running_totals(reports, actor):
+    """Write the reports whose amount or totals changed (a correction moves every later total with it)."""
+    rows = running_totals((r.period, r.decade, r.amount) for r in reports)
+    totals = {(period, decade): (ytd, total) for period, decade, _amount, ytd, total in rows}
+    stored = dict(ProgressReport.objects.filter(pk__in=[r.pk for r in reports if r.pk]).values_list("pk", "amount"))
+    for report in reports:
+        ytd, total = totals[(report.period, report.decade)]
+        unchanged = report.pk and stored.get(report.pk) == report.amount
+        if unchanged and (report.year_to_date, report.since_start) == (ytd, total):
+            continue
+        report.year_to_date, report.since_start = ytd, total
+        attribute(report, actor).save()
+
+
+@transaction.atomic
+def reopen_progress_period(*, actor, zone, period, reason, closes_at, request=None):
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写重新开放的原因")})
+    reopening = ProgressReopening.objects.create(
+        zone=zone, period=period, reason=reason, closes_at=closes_at, opened_by=actor
+    )
+    record_event(
+        AuditEventChoices.CONFIG_CHANGE,
+        request=request,
+        user=actor,
+        obj=reopening,
+        detail={"action": "reopen_progress", "zone": zone.pk, "period": format_period(period), "reason": reason},
+    )
+    return reopening
+
+
+# -- inspections and problems ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_inspection(*, actor, zone, held_on, kind, leaders, location="", summary="", projects=(), issues=()):
+    """An inspection and the problems raised on the spot: issues are dicts with project (or None), category,
+    description, department and deadline. Each becomes a Problem of the zone."""
+    inspection = Inspection(
+        zone=zone, held_on=held_on, kind=kind, leaders=leaders, location=location, summary=summary, recorded_by=actor
+    )
+    inspection.full_clean()
+    attribute(inspection, actor).save()
+    foreign = [p for p in projects if p.zone_id != zone.pk]
+    if foreign:
+        raise ValidationError({"projects": _("调研项目须属于本开发区")})
+    inspection.projects.set(projects)
+    for index, issue in enumerate(issues, start=1):
+        problem = Problem(zone=zone, inspection=inspection, raised_on=held_on, raised_by=actor, **issue)
+        try:
+            problem.full_clean()
+        except ValidationError as error:
+            raise ValidationError(
+                [_("第 %(n)d 个问题：%(message)s") % {"n": index, "message": m} for m in error.messages]
+            ) from error
+        attribute(problem, actor).save()
+    return inspection
+
+
+@transaction.atomic
+def resolve_problem(*, actor, problem, resolution, resolved_on=None):
+    problem.status = ProblemStatusChoices.RESOLVED
+    problem.resolution = resolution
+    problem.resolved_on = resolved_on or timezone.localdate()
+    problem.full_clean()
+    attribute(problem, actor).save()
+    return problem
+
+
+@transaction.atomic
+def link_investor(*, actor, project, enterprise):
+    """A prospective investor registered: link the project to its enterprise record (same zone)."""
+    if enterprise.zone_id != project.zone_id:
+        raise ValidationError({"investor": _("企业不属于项目所在开发区")})
+    project.investor = enterprise
+    return save_project(actor=actor, project=project, reason=_("关联已登记的投资企业"))

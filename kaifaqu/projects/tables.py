@@ -1,0 +1,146 @@
+"""The project list's table and the reads it needs: this year's plan and completion in one annotated query, and
+the overdue flags (late stage, overdue problem, overdue approval matter) for the rows shown."""
+
+import django_tables2 as tables
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from kaifaqu.core.money import format_wan
+
+from .choices import ProjectLevelChoices
+from .models import AnnualPlan, Approval, ProgressReport, Project
+from .querysets import PENDING_APPROVALS
+from .rules import approval_due_on, pct
+
+
+def overdue_approval_project_ids(projects, today):
+    """Ids of the projects (a queryset or a list of ids) with a pending approval matter past its due date.
+
+    One query; the due date (planned date, or acceptance + statutory limit) is computed in Python like
+    ApprovalQuerySet.overdue, because a column of days cannot be added to a date portably in SQL.
+    """
+    rows = (
+        Approval.objects.filter(project__in=projects, status__in=PENDING_APPROVALS)
+        .filter(Q(planned_on__lt=today) | Q(submitted_on__isnull=False, time_limit_days__isnull=False))
+        .values_list("project_id", "submitted_on", "time_limit_days", "planned_on")
+    )
+    return {
+        project_id
+        for project_id, submitted_on, limit, planned_on in rows
+        if (due := approval_due_on(submitted_on, limit, planned_on)) and due < today
+    }
+
+
+def annotate_for_list(queryset, year, today):
+    """The list's row facts in the same query: this year's plan (年度计划投资), completed this year (年初至报告期累计
+    of the year's latest report), a late stage and an overdue problem."""
+    plan = AnnualPlan.objects.filter(project=OuterRef("pk"), year=year).values("planned_investment")[:1]
+    done = (
+        ProgressReport.objects.filter(project=OuterRef("pk"), period__gte=year * 100 + 1, period__lte=year * 100 + 12)
+        .order_by("-period", "-decade")
+        .values("year_to_date")[:1]
+    )
+    return queryset.with_overdue(today).annotate(annual_plan=Subquery(plan), completed_this_year=Subquery(done))
+
+
+def overdue_badges(record, late_approval):
+    badges = []
+    if getattr(record, "has_late_stage", False):
+        badges.append(("text-bg-warning", _("节点滞后")))
+    if getattr(record, "has_overdue_problem", False):
+        badges.append(("text-bg-danger", _("问题逾期")))
+    if late_approval:
+        badges.append(("text-bg-danger", _("审批超时")))
+    return badges
+
+
+LEVEL_BADGES = {
+    ProjectLevelChoices.PROVINCE: "text-bg-danger",
+    ProjectLevelChoices.CITY: "text-bg-primary",
+    ProjectLevelChoices.COUNTY: "text-bg-info",
+    ProjectLevelChoices.DISTRICT: "text-bg-info",
+}
+
+
+class MoneyColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return format_wan(value)
+
+
+class ProjectTable(tables.Table):
+    name = tables.Column(linkify=True, verbose_name=_("项目名称"))
+    zone = tables.Column(verbose_name=_("开发区"), order_by=("zone__name",))
+    park = tables.Column(verbose_name=_("园区"), order_by=("park__name",))
+    investor = tables.Column(
+        verbose_name=_("投资方"), accessor="investor_label", order_by=("investor__name", "investor_name")
+    )
+    level = tables.Column(verbose_name=_("级别"))
+    current_stage = tables.Column(verbose_name=_("当前阶段"), order_by=("current_stage__order",))
+    total_investment = MoneyColumn(verbose_name=_("总投资"))
+    annual_plan = MoneyColumn(verbose_name=_("年度计划"))
+    completed_this_year = MoneyColumn(verbose_name=_("本年完成"))
+    overdue = tables.Column(verbose_name=_("逾期"), accessor="pk", orderable=False)
+    leader = tables.Column(verbose_name=_("挂点领导"))
+
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "zone",
+            "park",
+            "investor",
+            "level",
+            "current_stage",
+            "total_investment",
+            "annual_plan",
+            "completed_this_year",
+            "overdue",
+            "leader",
+        ]
+        attrs = {"class": "table table-sm table-hover", "id": "project-table"}
+        empty_text = _("没有符合条件的项目")
+
+    def __init__(self, *args, year=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year or timezone.localdate().year
+        self.late_approvals = set()
+        self.columns["annual_plan"].column.verbose_name = _("%(year)s年计划") % {"year": self.year}
+        self.columns["completed_this_year"].column.verbose_name = _("%(year)s年完成") % {"year": self.year}
+
+    def before_render(self, request):
+        """One query for the approval matters of the rows on this page (the rest of a row is in the list query)."""
+        rows = self.paginated_rows
+        ids = [row.record.pk for row in rows]
+        self.late_approvals = overdue_approval_project_ids(ids, timezone.localdate()) if ids else set()
+
+    def render_name(self, record, value):
+        if record.is_demo:
+            return format_html('{} <span class="badge badge-demo">{}</span>', value, _("演示"))
+        return value
+
+    def render_investor(self, record, value):
+        if record.investor_id:
+            return value
+        return format_html('{} <span class="badge text-bg-light">{}</span>', value, _("未登记"))
+
+    def render_level(self, record, value):
+        css = LEVEL_BADGES.get(record.level)
+        return format_html('<span class="badge {}">{}</span>', css, value) if css else value
+
+    def render_completed_this_year(self, record, value):
+        rate = pct(value, record.annual_plan)
+        if rate is None:
+            return format_wan(value)
+        return format_html('{} <small class="text-muted">{}%</small>', format_wan(value), rate)
+
+    def render_overdue(self, record):
+        badges = overdue_badges(record, record.pk in self.late_approvals)
+        if not badges:
+            return "—"
+        return format_html_join(" ", '<span class="badge {}">{}</span>', badges)

@@ -1,0 +1,237 @@
+"""seed_demo_projects: scenarios 1, 2, 7 and 8 as reported, synthetic parts marked, idempotent.
+
+The demo zones and firms (seed_demo) and the demo projects are seeded once per module inside a transaction that is
+rolled back at the end, so other test modules never see them; each test runs in its own savepoint on top.
+"""
+
+import datetime
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from kaifaqu.accounts.models import User
+from kaifaqu.enterprises.demo import DEMO_MARK
+from kaifaqu.projects import demo
+from kaifaqu.projects.choices import BATCH_MILESTONES, CampaignBatchChoices, LineStatusChoices, ProjectLevelChoices
+from kaifaqu.projects.models import (
+    AnnualPlan,
+    Approval,
+    Campaign,
+    CampaignOverride,
+    Inspection,
+    Problem,
+    ProductionLine,
+    ProgressReport,
+    Project,
+    ProjectPhase,
+    ProjectStage,
+)
+from kaifaqu.projects.rules import batch_members
+from kaifaqu.stats.demo import demo_firms
+
+MODELS = (
+    Project,
+    ProjectPhase,
+    ProjectStage,
+    ProductionLine,
+    Approval,
+    AnnualPlan,
+    ProgressReport,
+    Inspection,
+    Problem,
+    Campaign,
+    CampaignOverride,
+)
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seed the demo zones and the demo projects once for the module; roll everything back afterwards."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=StringIO())
+        out = StringIO()
+        call_command("seed_demo_projects", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def seeded_db(seeded, db):
+    return seeded
+
+
+def project(name):
+    return Project.objects.select_related("zone").get(name=name, is_demo=True)
+
+
+def row_counts():
+    counts = {}
+    for model in MODELS:
+        counts[model._meta.label] = model.objects.count()
+        if hasattr(model, "history"):
+            counts[model.history.model._meta.label] = model.history.model.objects.count()
+    counts["inspection_projects"] = Inspection.projects.through.objects.count()
+    return counts
+
+
+def test_second_run_changes_nothing(seeded_db):
+    assert "本次新建" in seeded_db
+    before = row_counts()
+    out = StringIO()
+    call_command("seed_demo_projects", stdout=out)
+    assert "无需新建" in out.getvalue()
+    assert row_counts() == before
+
+
+def test_scenario_7_tpu_film_has_exactly_the_three_reported_dates_and_its_lines(seeded_db):
+    tpu = project(demo.TPU_FILM)
+    assert tpu.zone.short_name == "山西转型综改示范区"
+    assert (tpu.land_mu, tpu.floor_area_m2) == (Decimal(26), Decimal(35000))
+    assert (tpu.total_investment, tpu.expected_output_value) == (Decimal(22000), Decimal(20000))
+    stages = tpu.stages.select_related("stage").order_by("stage__order")
+    assert [(s.stage.milestone, s.planned_on, s.actual_on) for s in stages] == [
+        ("signed", None, datetime.date(2023, 5, 29)),
+        ("filed", None, datetime.date(2023, 6, 5)),
+        ("started", None, datetime.date(2023, 10, 1)),
+    ]
+    assert tpu.current_stage.milestone == "started"
+    lines = list(tpu.lines.order_by("order").values_list("name", "status"))
+    assert [status for _name, status in lines] == [LineStatusChoices.TRIAL] * 3 + [LineStatusChoices.COMMISSIONING]
+    assert tpu.investor.is_demo and tpu.investor.name.endswith(DEMO_MARK)
+
+
+def test_scenario_1_polysulfone_has_four_topped_out_buildings_and_three_cleared_assessments(seeded_db):
+    psu = project(demo.POLYSULFONE)
+    assert psu.zone.short_name == "平定经开区"
+    assert (psu.capacity_quantity, psu.capacity_unit) == (Decimal(10000), "吨/年")
+    assert psu.expected_output_value == Decimal(100000) and "预计产值超10亿元" in psu.content
+    topped_out = psu.stages.get(stage__milestone="topped_out")
+    assert topped_out.actual_on is not None and psu.current_stage.milestone == "topped_out"
+    buildings = list(psu.lines.all())
+    assert len(buildings) == 4
+    assert all("主体封顶" in b.note and b.status_on <= topped_out.actual_on for b in buildings)
+    cleared = psu.approvals.filter(kind__name__in=("环评", "安评", "能评"), status="approved")
+    assert sorted(cleared.values_list("kind__name", flat=True)) == ["安评", "环评", "能评"]
+    assert all(a.document_number.endswith(DEMO_MARK) and a.approved_on for a in cleared)
+    first_phase = psu.phases.get(name="一期")
+    assert first_phase.expected_production_on == datetime.date(2025, 6, 30)
+    production = psu.stages.get(stage__milestone="production")
+    assert (production.planned_on, production.actual_on, production.phase) == (
+        datetime.date(2025, 6, 30),
+        None,
+        first_phase,
+    )
+
+
+def test_scenario_8_inspection_problems_fall_overdue_after_their_deadlines(seeded_db):
+    inspection = Inspection.objects.get(location=demo.INSPECTION_PLACE, is_demo=True)
+    assert inspection.zone.short_name == "永济经开区" and inspection.kind == "on_site"
+    assert inspection.projects.count() == 4
+    assert set(inspection.projects.values_list("level", flat=True)) <= {"city", "district"}
+    problems = inspection.problems.all()
+    assert sorted(problems.values_list("category", flat=True)) == ["land", "living", "living", "roads"]
+    assert all(p.department.zone_id == inspection.zone_id for p in problems)
+    assert problems.get(category="land").status == "resolved"
+    # The canteen is due 2025-04-30 and the dormitories 2025-05-31; the road is not due until 2027.
+    assert problems.overdue(datetime.date(2025, 4, 30)).count() == 0
+    assert [p.category for p in problems.overdue(datetime.date(2025, 5, 1))] == ["living"]
+    assert problems.overdue(datetime.date(2025, 6, 1)).count() == 2
+    assert problems.overdue(datetime.date(2027, 7, 1)).count() == 3
+
+
+def milestone_dates(zone, milestone):
+    return dict(
+        ProjectStage.objects.filter(
+            project__zone=zone, stage__milestone=milestone, actual_on__isnull=False
+        ).values_list("project_id", "actual_on")
+    )
+
+
+def test_scenario_2_campaign_batches_by_hand(seeded_db):
+    campaign = Campaign.objects.get(zone__short_name="高平经开区", zone__is_demo=True, name="2025年三个一批")
+    zone = campaign.zone
+    projects = {p.pk: p for p in Project.objects.filter(zone=zone)}
+    members = {}
+    for batch, milestone in BATCH_MILESTONES.items():
+        overrides = campaign.overrides.filter(batch=batch).values_list("project_id", "include")
+        members[batch] = batch_members(
+            milestone_dates(zone, milestone), campaign.starts_on, campaign.ends_on, overrides
+        )
+    signed = members[CampaignBatchChoices.SIGNED]
+    assert len(signed) == 7
+    assert sum(projects[pk].total_investment >= demo.YI for pk in signed) == 5
+    assert project(demo.LATE_SIGNING).pk in signed  # included by hand, with the reason kept
+    assert campaign.overrides.get().reason == demo.LATE_SIGNING_REASON
+    assert len(members[CampaignBatchChoices.STARTED]) == 4
+    produced = [projects[pk] for pk in members[CampaignBatchChoices.PRODUCTION]]
+    assert len(produced) == 4
+    # Producers are demo 规上 firms that seed_demo_stats reports for, so the batch has output to show.
+    reporting = set(demo_firms().filter(zone=zone).values_list("pk", flat=True))
+    assert all(p.producer_id in reporting and p.producer_id == p.investor_id for p in produced)
+    quarters = Campaign.objects.filter(zone=zone, name__contains="季度").order_by("starts_on")
+    assert [(q.starts_on, q.ends_on) for q in quarters] == [
+        (datetime.date(2025, 1, 1), datetime.date(2025, 3, 31)),
+        (datetime.date(2025, 4, 1), datetime.date(2025, 6, 30)),
+        (datetime.date(2025, 7, 1), datetime.date(2025, 9, 30)),
+        (datetime.date(2025, 10, 1), datetime.date(2025, 12, 31)),
+    ]
+    quarterly = sum(len(batch_members(milestone_dates(zone, "started"), q.starts_on, q.ends_on)) for q in quarters)
+    assert quarterly == len(members[CampaignBatchChoices.STARTED])
+
+
+def test_scenario_2_key_projects_have_plans_and_progress_to_2025_10(seeded_db):
+    plans = AnnualPlan.objects.filter(project__zone__short_name="高平经开区", project__is_demo=True, year=2025)
+    levels = set(plans.values_list("project__level", flat=True))
+    assert {ProjectLevelChoices.PROVINCE, ProjectLevelChoices.CITY, ProjectLevelChoices.DISTRICT} <= levels
+    assert set(plans.values_list("project__kind", flat=True)) == {"industry", "infrastructure", "livelihood"}
+    assert (
+        plans.filter(planned_start=True).count()
+        > plans.filter(
+            planned_start=True, project__stages__stage__milestone="started", project__stages__actual_on__year=2025
+        ).count()
+    )  # one planned start has not happened: 开工率 below 100%
+    reports = ProgressReport.objects.filter(project__in=plans.values("project"))
+    assert max(reports.values_list("period", flat=True)) == 202510
+    for plan in plans:
+        rows = list(reports.filter(project=plan.project).order_by("period"))
+        if not rows:
+            continue
+        assert rows[-1].period == 202510
+        assert rows[-1].year_to_date == sum(r.amount for r in rows if r.period // 100 == 2025)
+        assert rows[-1].since_start == sum(r.amount for r in rows)
+        assert all("演示数据" in r.image_progress or not r.image_progress for r in rows)
+    overdue = Problem.objects.filter(zone=plans.first().project.zone).overdue(datetime.date(2025, 11, 1))
+    assert overdue.exists()
+    assert Approval.objects.filter(project__zone__short_name="高平经开区").overdue(datetime.date(2025, 12, 1)).exists()
+    assert Approval.objects.filter(project__is_demo=True, is_commitment=True).exists()
+    assert Approval.objects.filter(project__is_demo=True, is_agency=True).exists()
+
+
+def test_only_synthetic_firms_and_every_synthetic_part_marked(seeded_db):
+    projects = Project.objects.filter(is_demo=True).select_related("investor", "producer", "zone")
+    assert projects.count() == Project.objects.count()
+    assert all(p.zone.is_demo for p in projects)
+    for p in projects:
+        for firm in (p.investor, p.producer):
+            assert firm is None or (firm.is_demo and firm.name.endswith(DEMO_MARK)), p
+        if p.name not in (demo.TPU_FILM, demo.POLYSULFONE):
+            assert p.name.endswith(DEMO_MARK)
+        assert "演示数据" in p.content or "据公开报道" in p.content
+        assert not p.investor_id or p.investor.zone_id == p.zone_id
+    assert all("演示数据" in note for note in Approval.objects.values_list("note", flat=True))
+    assert all("演示数据" in goal for goal in AnnualPlan.objects.values_list("progress_goal", flat=True))
+    assert all("演示数据" in c.note for c in Campaign.objects.all())
+    marked = ProjectStage.objects.exclude(note__contains="演示数据").exclude(note="据公开报道")
+    assert not marked.exists()
+    assert not ProjectStage.objects.filter(note="据公开报道").exclude(project__name=demo.TPU_FILM).exists()
+
+
+def test_rows_are_attributed_to_an_account_that_cannot_sign_in(seeded_db):
+    actor = User.objects.get(username=demo.ACTOR_USERNAME)
+    assert not actor.is_active and not actor.has_usable_password() and not actor.memberships.exists()
+    tpu = project(demo.TPU_FILM)
+    assert {h.history_user_id for h in tpu.history.all()} == {actor.pk}
+    assert {r.reported_by_id for r in ProgressReport.objects.all()} == {actor.pk}

@@ -1,0 +1,450 @@
+"""A zone's project configuration: its stage ladder, its approval matters, and reopening a closed progress month.
+
+- Stages (StageDefinition, domain "administration"): the zone admin and the system administrator rename, reorder,
+  switch off and add stages. `order` is a position in the ladder: moving or adding a stage renumbers the others
+  1..N so that the ladder stays gapless (the database keeps (zone, order) unique).
+- Approval kinds (ApprovalKind, domain "projects"): project writers of the zone keep the list of matters with their
+  statutory time limit and default department.
+- Progress reopening (ProgressReopening, domain "administration"): like statistics, a zone admin opens a month
+  after its deadline again, with a written reason and a closing time (services.reopen_progress_period, audited).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
+from django.db.models import Count, F
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView
+
+from kaifaqu.core.forms import BootstrapFormMixin
+from kaifaqu.core.periods import format_period, parse_period
+from kaifaqu.zones.models import Department, Zone
+
+from .. import services
+from ..choices import MilestoneChoices
+from ..models import ApprovalKind, ProgressReopening, Project, ProjectStage, StageDefinition
+
+ORDER_OFFSET = 10000  # interim orders while a ladder is renumbered (far above any real position)
+
+
+def config_zones(user, model):
+    """Zones where the user may write `model` (every zone for the system administrator)."""
+    if user.is_system_admin:
+        return Zone.objects.all()
+    return Zone.objects.filter(pk__in=user.writable_zone_ids(model.scope))
+
+
+def chosen_zone(request, zones):
+    """The zone of ?zone= among `zones` (404 for any other), else the first of them."""
+    value = request.GET.get("zone")
+    if value:
+        try:
+            return zones.get(pk=int(value))
+        except (ValueError, Zone.DoesNotExist) as missing:
+            raise Http404 from missing
+    return zones.order_by("name").first()
+
+
+class ConfigAccessMixin(LoginRequiredMixin):
+    """Configuration pages exist only for users who may write `model` in some zone; for others they are 404."""
+
+    model = None
+
+    def zones(self):
+        return config_zones(self.request.user, self.model)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.zones().exists():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+def config_url(name, zone_id):
+    return f"{reverse(name)}?zone={zone_id}"
+
+
+# -- stage ladder --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_stage(*, actor, stage, position):
+    """Save `stage` at `position` (1-based) of its zone's ladder; the other stages keep their relative order and are
+    renumbered 1..N. Rows in the way first move to interim numbers (no history for those), then every row that moves
+    is saved with its final number and the actor, so its history reads old → new position."""
+    others = list(
+        StageDefinition.objects.select_for_update().filter(zone_id=stage.zone_id).exclude(pk=stage.pk).order_by("order")
+    )
+    position = max(1, min(position, len(others) + 1))
+    ladder = [*others[: position - 1], stage, *others[position - 1 :]]
+    moving = [s for index, s in enumerate(ladder, start=1) if s is not stage and s.order != index]
+    interim = [s.pk for s in moving] + ([stage.pk] if stage.pk else [])
+    if interim:
+        StageDefinition.objects.filter(pk__in=interim).update(order=F("order") + ORDER_OFFSET)
+    for index, other in enumerate(ladder, start=1):
+        if other in moving:
+            other.order = index
+            services.attribute(other, actor).save(update_fields=["order", "updated_at"])
+    stage.order = position
+    stage.full_clean()
+    services.attribute(stage, actor).save()
+    return stage
+
+
+class StageForm(BootstrapFormMixin, forms.ModelForm):
+    position = forms.IntegerField(
+        label=gettext_lazy("位置"),
+        min_value=1,
+        help_text=gettext_lazy("在阶段顺序中的位置（1 为第一个）；其余阶段依次顺延"),
+    )
+
+    class Meta:
+        model = StageDefinition
+        fields = ["zone", "code", "name", "phase", "milestone", "is_active"]
+        help_texts = {
+            "code": gettext_lazy("英文字母、数字、下划线或连字符，本开发区内唯一，创建后不能修改"),
+            "milestone": gettext_lazy("三个一批、开工率等统计按节点含义识别阶段；每个节点含义在一个开发区只能用一次"),
+            "is_active": gettext_lazy("停用的阶段不再出现在录入和导入中，已填的日期保留"),
+        }
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["zone"]
+            del self.fields["code"]
+            self.fields["position"].initial = self.instance.order
+        else:
+            self.fields["zone"].queryset = zones.order_by("name")
+            self.fields["zone"].empty_label = None
+        self.order_fields(["zone", "code", "name", "phase", "milestone", "position", "is_active"])
+
+    def zone_id(self):
+        if self.instance.pk:
+            return self.instance.zone_id
+        zone = self.cleaned_data.get("zone")
+        return zone.pk if zone else None
+
+    def siblings(self):
+        return StageDefinition.objects.filter(zone_id=self.zone_id()).exclude(pk=self.instance.pk)
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.zone_id() is None:
+            return cleaned
+        siblings = self.siblings()
+        name, code, milestone = cleaned.get("name"), cleaned.get("code"), cleaned.get("milestone")
+        if name and siblings.filter(name=name).exists():
+            self.add_error("name", _("本开发区已有名为“%(name)s”的阶段") % {"name": name})
+        if code and siblings.filter(code=code).exists():
+            self.add_error("code", _("本开发区已有代码为“%(code)s”的阶段") % {"code": code})
+        if milestone:
+            holder = siblings.filter(milestone=milestone).first()
+            if holder is not None:
+                self.add_error(
+                    "milestone",
+                    _("节点含义“%(milestone)s”已由阶段“%(stage)s”使用；每个节点含义在一个开发区只能用一次")
+                    % {"milestone": MilestoneChoices(milestone).label, "stage": holder.name},
+                )
+        return cleaned
+
+    def validate_unique(self):
+        """Uniqueness (code, order, milestone) is checked in clean() with named messages and by save_stage."""
+
+
+class StageConfigView(ConfigAccessMixin, TemplateView):
+    """The stage ladder of one zone (?zone=), with how many projects use each stage."""
+
+    model = StageDefinition
+    template_name = "projects/config_stages.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        zones = self.zones()
+        zone = chosen_zone(self.request, zones)
+        if not StageDefinition.objects.filter(zone=zone).exists():
+            services.ensure_zone_defaults(zone)
+        stages = list(StageDefinition.objects.filter(zone=zone).order_by("order"))
+        dated = dict(
+            ProjectStage.objects.filter(stage__zone=zone)
+            .values("stage")
+            .annotate(n=Count("pk"))
+            .values_list("stage", "n")
+        )
+        current = dict(
+            Project.objects.filter(zone=zone, current_stage__isnull=False)
+            .values("current_stage")
+            .annotate(n=Count("pk"))
+            .values_list("current_stage", "n")
+        )
+        context.update(
+            zone=zone,
+            zones=zones.order_by("name"),
+            rows=[{"stage": s, "dated": dated.get(s.pk, 0), "current": current.get(s.pk, 0)} for s in stages],
+        )
+        return context
+
+
+class StageConfigEditView(ConfigAccessMixin, FormView):
+    """Add a stage (zone in the form) or edit one (name, phase, milestone, position, active)."""
+
+    model = StageDefinition
+    form_class = StageForm
+    template_name = "projects/config_stage_form.html"
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        return StageDefinition.objects.get_restricted_or_404(self.request.user, "change", pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.object is None:
+            zones = self.zones()
+            zone = chosen_zone(self.request, zones)
+            initial["zone"] = zone
+            initial["position"] = StageDefinition.objects.filter(zone=zone).count() + 1
+        return initial
+
+    def get_form_kwargs(self):
+        instance = self.object or StageDefinition(phase="pipeline")
+        return {**super().get_form_kwargs(), "instance": instance, "zones": self.zones()}
+
+    def form_valid(self, form):
+        stage = form.instance
+        save_stage(actor=self.request.user, stage=stage, position=form.cleaned_data["position"])
+        messages.success(self.request, _("阶段“%(name)s”已保存。") % {"name": stage.name})
+        return redirect(config_url("projects:stage_config", stage.zone_id))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        zone = self.object.zone if self.object else None
+        context.update(stage=self.object, zone=zone)
+        return context
+
+
+# -- approval kinds ------------------------------------------------------------------------------------------------
+
+
+class ApprovalKindForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = ApprovalKind
+        fields = ["zone", "name", "time_limit_days", "default_department", "order"]
+        help_texts = {
+            "time_limit_days": gettext_lazy("自受理之日起的法定办理时限；超过即标为逾期。不填为无法定时限"),
+            "default_department": gettext_lazy("新增该事项时默认的办理部门"),
+            "order": gettext_lazy("在事项清单中的顺序，数字小的在前"),
+        }
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["zone"]
+            departments = Department.objects.filter(zone_id=self.instance.zone_id)
+        else:
+            self.fields["zone"].queryset = zones.order_by("name")
+            self.fields["zone"].empty_label = None
+            departments = Department.objects.filter(zone__in=zones).select_related("zone")
+            self.fields["default_department"].label_from_instance = lambda d: f"{d.zone} · {d.name}"
+        self.fields["default_department"].queryset = departments.order_by("zone__name", "name")
+
+    def zone_id(self):
+        if self.instance.pk:
+            return self.instance.zone_id
+        zone = self.cleaned_data.get("zone")
+        return zone.pk if zone else None
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        zone_id = self.zone_id()
+        name, department = cleaned.get("name"), cleaned.get("default_department")
+        if zone_id is None:
+            return cleaned
+        if name and ApprovalKind.objects.filter(zone_id=zone_id, name=name).exclude(pk=self.instance.pk).exists():
+            self.add_error("name", _("本开发区已有名为“%(name)s”的审批事项") % {"name": name})
+        if department is not None and department.zone_id != zone_id:
+            self.add_error("default_department", _("部门不属于所选开发区"))
+        return cleaned
+
+    def validate_unique(self):
+        """The unique name is checked in clean() with a named message."""
+
+
+class ApprovalKindConfigView(ConfigAccessMixin, TemplateView):
+    model = ApprovalKind
+    template_name = "projects/config_approval_kinds.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        zones = self.zones()
+        zone = chosen_zone(self.request, zones)
+        if not ApprovalKind.objects.filter(zone=zone).exists():
+            services.ensure_zone_defaults(zone)
+        context.update(
+            zone=zone,
+            zones=zones.order_by("name"),
+            kinds=ApprovalKind.objects.filter(zone=zone).select_related("default_department").order_by("order", "name"),
+        )
+        return context
+
+
+class ApprovalKindEditView(ConfigAccessMixin, FormView):
+    model = ApprovalKind
+    form_class = ApprovalKindForm
+    template_name = "projects/config_approval_kind_form.html"
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        return ApprovalKind.objects.get_restricted_or_404(self.request.user, "change", pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.object is None:
+            zone = chosen_zone(self.request, self.zones())
+            initial["zone"] = zone
+            last = ApprovalKind.objects.filter(zone=zone).order_by("-order").values_list("order", flat=True).first()
+            initial["order"] = (last or 0) + 1
+        return initial
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.object, "zones": self.zones()}
+
+    def form_valid(self, form):
+        kind = form.save(commit=False)
+        kind.full_clean()
+        services.attribute(kind, self.request.user).save()
+        messages.success(self.request, _("审批事项“%(name)s”已保存。") % {"name": kind.name})
+        return redirect(config_url("projects:approval_kind_config", kind.zone_id))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(kind=self.object, zone=self.object.zone if self.object else None)
+        return context
+
+
+# -- reopening a closed progress month -----------------------------------------------------------------------------
+
+
+class ProgressReopenForm(BootstrapFormMixin, forms.Form):
+    zone = forms.ModelChoiceField(label=gettext_lazy("开发区"), queryset=Zone.objects.none(), empty_label=None)
+    period = forms.CharField(
+        label=gettext_lazy("报告期"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM"}),
+        help_text=gettext_lazy("如 2025-03"),
+    )
+    closes_at = forms.DateTimeField(
+        label=gettext_lazy("再次截止时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(label=gettext_lazy("原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = zones.order_by("name")
+
+    def clean_period(self):
+        try:
+            period = parse_period(self.cleaned_data["period"])
+        except ValueError as bad:
+            raise forms.ValidationError(_("请按 YYYY-MM 格式填写报告期，例如 2025-03")) from bad
+        today = timezone.localdate()
+        if period > today.year * 100 + today.month:
+            raise forms.ValidationError(_("报告期不能晚于本月"))
+        deadline = services.progress_deadline(period)
+        if today <= deadline:
+            raise forms.ValidationError(
+                _("%(period)s 的填报截止日为 %(deadline)s，尚未截止，无需重新开放")
+                % {"period": format_period(period), "deadline": deadline.isoformat()}
+            )
+        return period
+
+    def clean_closes_at(self):
+        closes_at = self.cleaned_data["closes_at"]
+        if closes_at <= timezone.now():
+            raise forms.ValidationError(_("再次截止时间须晚于现在"))
+        return closes_at
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("请填写重新开放的原因"))
+        return reason
+
+
+class ProgressReopenView(ConfigAccessMixin, FormView):
+    """管委会管理员: open a closed progress month of a zone again; the past reopenings below."""
+
+    model = ProgressReopening
+    form_class = ProgressReopenForm
+    template_name = "projects/config_progress_reopen.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "zones": self.zones()}
+
+    def get_initial(self):
+        initial = super().get_initial()
+        zones = list(self.zones()[:2])
+        if len(zones) == 1:
+            initial["zone"] = zones[0]
+        if self.request.GET.get("period"):
+            initial["period"] = self.request.GET["period"]
+        return initial
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        reopening = services.reopen_progress_period(
+            actor=self.request.user,
+            zone=data["zone"],
+            period=data["period"],
+            reason=data["reason"],
+            closes_at=data["closes_at"],
+            request=self.request,
+        )
+        messages.success(
+            self.request,
+            _("%(zone)s %(period)s 的项目进度填报已重新开放。")
+            % {"zone": reopening.zone, "period": format_period(reopening.period)},
+        )
+        return redirect("projects:progress_reopen")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reopenings = (
+            ProgressReopening.objects.restrict(self.request.user, "view")
+            .filter(zone__in=self.zones())
+            .select_related("zone", "opened_by")
+            .order_by("-opened_at", "-pk")[:200]
+        )
+        now = timezone.now()
+        context["reopenings"] = [
+            {"row": r, "period": format_period(r.period), "open": r.closes_at > now} for r in reopenings
+        ]
+        return context
