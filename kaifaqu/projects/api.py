@@ -116,7 +116,7 @@ class ProjectFilterSet(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         """Late milestones, overdue problems or overdue approval matters (ProjectQuerySet.overdue)."""
-        late = queryset.select_related(None).overdue(timezone.localdate()).values("pk")
+        late = queryset.overdue(timezone.localdate()).values("pk")
         return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
 
 
@@ -310,7 +310,7 @@ class ApprovalFilterSet(django_filters.FilterSet):
         fields = ["project", "zone", "department", "status", "overdue"]
 
     def filter_overdue(self, queryset, name, value):
-        late = queryset.select_related(None).overdue(timezone.localdate()).values("pk")
+        late = queryset.overdue(timezone.localdate()).values("pk")
         return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
 
 
@@ -525,7 +525,7 @@ class ProblemFilterSet(django_filters.FilterSet):
         fields = ["zone", "project", "department", "category", "status", "overdue"]
 
     def filter_overdue(self, queryset, name, value):
-        late = queryset.select_related(None).overdue(timezone.localdate()).values("pk")
+        late = queryset.overdue(timezone.localdate()).values("pk")
         return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
 
 

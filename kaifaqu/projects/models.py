@@ -28,6 +28,7 @@ from .choices import (
     StagePhaseChoices,
 )
 from .querysets import ApprovalQuerySet, ProblemQuerySet, ProjectQuerySet
+from .rules import approval_due_on, approval_overdue
 
 PROJECTS = "projects"
 ZONE_OF_PROJECT = Scope(zone="project__zone", enterprise="project__investor", domain=PROJECTS)
@@ -426,14 +427,10 @@ class Approval(TimestampedModel):
 
     @property
     def due_on(self):
-        from .rules import approval_due_on
-
         return approval_due_on(self.submitted_on, self.time_limit_days, self.planned_on)
 
     @property
     def is_overdue(self):
-        from .rules import approval_overdue
-
         return approval_overdue(self.status, self.due_on, timezone.localdate())
 
     def clean(self):

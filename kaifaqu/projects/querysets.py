@@ -4,14 +4,11 @@ from django.db.models import Exists, OuterRef, Q
 
 from kaifaqu.core.scoping import ScopedQuerySet
 
-from .choices import ApprovalStatusChoices, ProblemStatusChoices
+from .choices import ProblemStatusChoices
+from .rules import PENDING, approval_due_on
 
-# Approval matters still to be handled: these can run late.
-PENDING_APPROVALS = (
-    ApprovalStatusChoices.NOT_STARTED,
-    ApprovalStatusChoices.PREPARING,
-    ApprovalStatusChoices.SUBMITTED,
-)
+# Approval matters still to be handled: these can run late (one list, in rules.py).
+PENDING_APPROVALS = sorted(PENDING)
 
 
 class ApprovalQuerySet(ScopedQuerySet):
@@ -24,8 +21,6 @@ class ApprovalQuerySet(ScopedQuerySet):
         The limit is counted in calendar days from acceptance (受理); the candidates are compared in Python because
         adding a column of days to a date is not portable between SQLite and PostgreSQL.
         """
-        from .rules import approval_due_on
-
         candidates = self.pending().filter(
             Q(planned_on__lt=today) | Q(submitted_on__isnull=False, time_limit_days__isnull=False)
         )
