@@ -13,6 +13,7 @@ import codecs
 import csv
 import gc
 import io
+import json
 import logging
 import re
 import unicodedata
@@ -508,6 +509,16 @@ class Importer:
     def check_existing(self, row, obj):
         """A row that matches `obj` in update mode: permission; set row.changed to the fields that change."""
 
+    def checked_state(self, result):
+        """A clean validation's rows as JSON-able data from which `recheck` can commit without reading the file
+        again; None (the default) makes the commit validate the stored file again."""
+        return None
+
+    def recheck(self, state):
+        """At commit, inside its transaction: check a `checked_state` against the current data (the database may have
+        changed since the preview) and return a Result whose rows carry their action, as validate_table's would."""
+        raise NotImplementedError
+
     def commit(self, rows):
         """Write the valid rows (inside the engine's transaction). Return a summary dict of counts."""
         raise NotImplementedError
@@ -675,15 +686,19 @@ BLANK = object()  # what parse_cell returns for a blank cell
 
 
 def parse_order(importer, positions):
-    """Present columns, those that depend on others last, each with its cache of parsed cells (or None).
+    """Present columns, those that depend on others last, as (key, position, cache or None, parser, required).
 
     The caches live as long as one validation: a file repeats the same codes, periods and names thousands of times.
+    Plain tuples: parse_row reads them for every cell of the sheet.
     """
-    present = [
-        (importer.by_key[key], position, {} if importer.by_key[key].parser.cacheable else None)
-        for key, position in positions.items()
+    present = sorted(
+        ((importer.by_key[key], position) for key, position in positions.items()),
+        key=lambda item: bool(item[0].parser.depends_on),
+    )
+    return [
+        (column.key, position, {} if column.parser.cacheable else None, column.parser, column.required)
+        for column, position in present
     ]
-    return sorted(present, key=lambda item: bool(item[0].parser.depends_on))
 
 
 def parse_cell(parser, raw, row):
@@ -697,33 +712,33 @@ def parse_cell(parser, raw, row):
 
 
 def parse_row(importer, number, cells, ordered, absent):
-    row = Row(importer=importer, number=number, cells=cells)
+    row = Row(importer, number, cells)
     values = row.values
     for column in absent:
         values[column.key] = column.parser.empty
     width = len(cells)
-    for column, position, cache in ordered:
+    for key, position, cache, parser, required in ordered:
         raw = cells[position] if position < width else None
         if cache is None:
-            parsed = parse_cell(column.parser, raw, row)
+            parsed = parse_cell(parser, raw, row)
         else:  # inline, not a function: this runs for every cell of the sheet
             # str keys as they are; other types with their type, since 1 == 1.0 == True but they read differently
-            key = raw if type(raw) is str else (type(raw), raw)
+            cache_key = raw if type(raw) is str else (type(raw), raw)
             try:
-                parsed = cache[key]
+                parsed = cache[cache_key]
             except KeyError:
-                parsed = cache[key] = parse_cell(column.parser, raw, row)
+                parsed = cache[cache_key] = parse_cell(parser, raw, row)
             except TypeError:  # an unhashable cell (not from calamine or csv)
-                parsed = parse_cell(column.parser, raw, row)
+                parsed = parse_cell(parser, raw, row)
         if parsed is BLANK:
-            if column.required:
-                row.error(column.key, _("必填项不能为空"))
+            if required:
+                row.error(key, _("必填项不能为空"))
             else:
-                values[column.key] = column.parser.empty
+                values[key] = parser.empty
         elif isinstance(parsed, CellError):
-            row.error(column.key, parsed.message)
+            row.error(key, parsed.message)
         else:
-            values[column.key] = parsed
+            values[key] = parsed
     return row
 
 
@@ -796,13 +811,20 @@ def validate_rows(importer, table, positions):
         result.rows.append(row)
     mark_duplicates(importer, result.rows)
     match_existing(importer, result.rows)
+    result.errors = row_errors(importer, result.rows)
+    return result
+
+
+def row_errors(importer, rows):
+    """Every error of the rows as dicts row / column / message, by row and then in the sheet's column order."""
     order = {c.key: i for i, c in enumerate(importer.columns)}
-    for row in result.rows:
+    errors = []
+    for row in rows:
         if not row.errors:
             continue
         for key, message in sorted(row.errors, key=lambda e: order.get(e[0], -1)):
-            result.errors.append({"row": row.number, "column": importer.header(key), "message": message})
-    return result
+            errors.append({"row": row.number, "column": importer.header(key), "message": message})
+    return errors
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -904,6 +926,32 @@ def store_result(job, result, table):
         job.error_file.save("errors.xlsx", ContentFile(error_workbook(table, result.errors)), save=False)
 
 
+def store_checked(job, importer, result):
+    """Keep what a clean validation parsed, when the importer can commit from it (see Importer.checked_state)."""
+    drop_checked(job)
+    state = importer.checked_state(result) if not result.errors else None
+    if state is not None:
+        data = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
+        job.checked_file.save("checked.json", ContentFile(data), save=False)
+
+
+def drop_checked(job):
+    if job.checked_file:
+        job.checked_file.delete(save=False)
+
+
+def load_checked(job):
+    """The stored checked state of a job, or None when it has none (or it cannot be read: validate again)."""
+    if not job.checked_file:
+        return None
+    try:
+        with job.checked_file.open("rb") as handle, paused_gc():  # a list per figure: see paused_gc
+            return json.loads(handle.read())
+    except (OSError, ValueError):
+        logger.warning("import job %s: checked state unreadable, validating the file again", job.pk)
+        return None
+
+
 def store_file_error(job, bad):
     job.status = ImportStatusChoices.FAILED
     job.message = bad.message
@@ -923,8 +971,10 @@ def validate_job(job_id):
         try:
             importer = importer_for(job)
             table, positions = load_job_table(job, importer)
-            result = validate_table(importer, table, positions)
-            store_result(job, result, table)
+            with paused_gc():  # the rows stay alive until their errors and checked figures are stored
+                result = validate_table(importer, table, positions)
+                store_result(job, result, table)
+                store_checked(job, importer, result)
             job.status = ImportStatusChoices.VALIDATED
             job.message = (
                 _("校验通过，可以导入。")
@@ -955,20 +1005,31 @@ def commit_job(job_id):
     with translation.override(job.language):
         try:
             importer = importer_for(job)
-            table, positions = load_job_table(job, importer)
+            state = load_checked(job)
+            table = None
+            if state is None:
+                table, positions = load_job_table(job, importer)
             with transaction.atomic():
                 locked = ImportJob.objects.select_for_update().get(pk=job.pk)
                 if locked.status != ImportStatusChoices.COMMITTING:
                     return locked.status
-                result = validate_table(importer, table, positions)
+                if state is None:
+                    result = validate_table(importer, table, positions)
+                else:  # the preview's parsed rows, checked again against the current data only
+                    with paused_gc():
+                        result = importer.recheck(state)
                 if result.errors:
+                    if table is None:  # the error workbook repeats the user's rows
+                        table, _positions = load_job_table(job, importer)
                     store_result(job, result, table)
+                    drop_checked(job)
                     job.status = ImportStatusChoices.VALIDATED
                     job.message = _("提交前复核发现错误（数据可能已被他人修改），未写入任何数据。请修改后重新上传。")
                 else:
                     with paused_gc():
                         summary = importer.commit([row for row in result.rows if row.action in ("create", "update")])
                     store_result(job, result, table)
+                    drop_checked(job)
                     job.new_count = summary.get("created", job.new_count)
                     job.update_count = summary.get("updated", job.update_count)
                     job.status = ImportStatusChoices.COMMITTED

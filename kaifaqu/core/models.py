@@ -42,6 +42,10 @@ def import_errors_upload_to(instance, filename):
     return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-errors.xlsx"
 
 
+def import_checked_upload_to(instance, filename):
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-checked.json"
+
+
 class ImportJobQuerySet(models.QuerySet):
     def restrict(self, user, action="view"):
         """A user sees only the jobs they started; a system administrator sees all."""
@@ -79,6 +83,11 @@ class ImportJob(TimestampedModel):
         _("错误"), default=list, blank=True, help_text=_("前若干条错误；全部错误见错误说明工作簿")
     )
     error_file = models.FileField(_("错误说明工作簿"), upload_to=import_errors_upload_to, max_length=200, blank=True)
+    # A clean validation's rows as the importer parsed them (JSON), for importers that can commit from them: the
+    # commit then checks them against the current data without reading and parsing the file again.
+    checked_file = models.FileField(
+        _("校验结果"), upload_to=import_checked_upload_to, max_length=200, blank=True, editable=False
+    )
     message = models.TextField(_("说明"), blank=True)
     # Parameters chosen on the upload page (e.g. a data set, period or firm) and notes the importer keeps.
     options = models.JSONField(_("导入参数"), default=dict, blank=True)

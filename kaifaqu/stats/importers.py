@@ -38,6 +38,8 @@ from kaifaqu.core.imports import (
     Lookup,
     Number,
     Parser,
+    Result,
+    Row,
     Text,
     cell_text,
     chunks,
@@ -45,6 +47,7 @@ from kaifaqu.core.imports import (
     normalize_label,
     read_rows,
     register,
+    row_errors,
 )
 from kaifaqu.core.money import UNIT_FACTORS, WAN, to_wan
 from kaifaqu.core.periods import format_period, make_period, month_of, parse_period, previous_month
@@ -294,6 +297,7 @@ class StatsImporter(Importer):
         self.rows = []
         self.actions = {}  # row number → create / update / unchanged
         self.warnings = []
+        self.soft_warnings = 0  # warnings[:soft_warnings] come from soft rules, the rest from the layout's checks
         self.ignored = 0
         self.submissions = []
         self.checked = None
@@ -340,7 +344,7 @@ class StatsImporter(Importer):
         self.rows.append(row)
 
     def figures_of(self, row):
-        """{indicator code: (Decimal, column key)} of a clean row; empty when the row carries no figure."""
+        """(indicator code, Decimal, column key) of each figure of a clean row; empty when the row carries none."""
         raise NotImplementedError
 
     def firm_and_period(self, row):
@@ -350,7 +354,7 @@ class StatsImporter(Importer):
         """All rows are in: check them as one batch (no per-row queries) and leave each row's errors and action."""
         if self.data_set is None:
             raise ImportFileError(_("请选择报表"))
-        firms = self.load_firms()
+        firms = self.load_firms({self.firm_and_period(row)[0] for row in self.rows if row.ok})
         zone_ids = stats_zone_ids(self.user)
         groups = {}  # (credit code, period) → Submission: a firm's dozen rows find theirs with one look-up
         for row in self.rows:
@@ -362,55 +366,71 @@ class StatsImporter(Importer):
             code, period = self.firm_and_period(row)
             sub = groups.get((code, period))
             if sub is None:
-                firm = firms.get(code)
-                if firm is None:
-                    row.error(self.firm_column, _("未找到统一社会信用代码为“%(code)s”的企业") % {"code": code})
+                problem = self.firm_problem(code, firms.get(code), zone_ids)
+                if problem:
+                    row.error(self.firm_column, problem)
                     continue
-                if zone_ids is not None and firm.zone_id not in zone_ids:
-                    row.error(
-                        self.firm_column,
-                        _("您无权录入“%(firm)s”的统计数据（该企业不在您负责统计工作的开发区）") % {"firm": firm.name},
-                    )
-                    continue
-                sub = groups[(code, period)] = Submission(firm, period, {}, row=row.number)
-                self.origin[id(sub)] = {}
-                self.sub_rows[id(sub)] = []
-            self.sub_rows[id(sub)].append(row)
-            origin = self.origin[id(sub)]
-            for indicator_code, (amount, column) in figures.items():
-                sub.figures[indicator_code] = amount
-                origin[indicator_code] = (row, column)
+                sub = groups[(code, period)] = self.new_submission(firms[code], period, row)
+            for indicator_code, amount, column in figures:
+                self.add_figure(sub, indicator_code, amount, row, column)
         if not groups and all(row.ok for row in self.rows):
             raise ImportFileError(_("文件中没有可导入的数据：请核对表头（指标名称、数值列）和所选报表"))
-        submissions = self.check_assigned(list(groups.values()))
-        problems, soft = check_submissions(data_set=self.data_set, submissions=submissions)
-        self.checked = (problems, soft)  # the commit, in the same transaction, writes on this very check
-        for sub, indicator_code, message in problems:
-            self.report(sub, indicator_code, message)
-        self.check_cumulative_in_file(submissions)
-        self.note_soft(submissions, soft)
-        self.set_actions(submissions)
-        self.submissions = submissions
-        self.after_check(submissions)
+        self.check_batch(list(groups.values()))
+        self.soft_warnings = len(self.warnings)
+        self.after_check(self.submissions)
         self.store_notes()
         return {}
 
-    def load_firms(self):
-        codes = {self.firm_and_period(row)[0] for row in self.rows if row.ok and self.firm_column in row.values}
+    def load_firms(self, codes):
         found = {}
         for chunk in chunks(codes):
             for firm in Enterprise.objects.filter(credit_code__in=chunk).only("pk", "zone_id", "credit_code", "name"):
                 found[firm.credit_code] = firm
         return found
 
+    def firm_problem(self, code, firm, zone_ids):
+        """Why figures of the firm with credit code `code` (None: not registered) cannot be written, or ""."""
+        if firm is None:
+            return _("未找到统一社会信用代码为“%(code)s”的企业") % {"code": code}
+        if zone_ids is not None and firm.zone_id not in zone_ids:
+            return _("您无权录入“%(firm)s”的统计数据（该企业不在您负责统计工作的开发区）") % {"firm": firm.name}
+        return ""
+
+    def new_submission(self, firm, period, row):
+        sub = Submission(firm, period, {}, row=row.number)
+        self.origin[id(sub)] = {}
+        self.sub_rows[id(sub)] = []
+        return sub
+
+    def add_figure(self, sub, indicator_code, amount, row, column):
+        sub.figures[indicator_code] = amount
+        self.origin[id(sub)][indicator_code] = (row, column)
+        rows = self.sub_rows[id(sub)]
+        if not rows or rows[-1] is not row:  # a row's figures come together
+            rows.append(row)
+
+    def check_batch(self, submissions, *, in_file=True):
+        """Assignments, the service's checks (locks, negativity, rules against stored figures), the actions.
+        `in_file`: also compare the file's own months (a check of the file alone, not repeated at commit)."""
+        submissions = self.check_assigned(submissions)
+        problems, soft = check_submissions(data_set=self.data_set, submissions=submissions)
+        self.checked = (problems, soft)  # the commit, in the same transaction, writes on this very check
+        for sub, indicator_code, message in problems:
+            self.report(sub, indicator_code, message)
+        if in_file:
+            self.check_cumulative_in_file(submissions)
+        self.note_soft(submissions, soft)
+        self.set_actions(submissions)
+        self.submissions = submissions
+
     def check_assigned(self, submissions):
         by_period = defaultdict(set)
         for sub in submissions:
-            by_period[sub.period].add(sub.enterprise.pk)
+            by_period[sub.period].add(sub.firm_id)
         assigned = {period: assigned_enterprise_ids(self.data_set, period, ids) for period, ids in by_period.items()}
         kept = []
         for sub in submissions:
-            if sub.enterprise.pk in assigned[sub.period]:
+            if sub.firm_id in assigned[sub.period]:
                 kept.append(sub)
                 continue
             message = _("“%(firm)s”未被指定报送“%(form)s”（%(period)s）") % {
@@ -444,11 +464,11 @@ class StatsImporter(Importer):
         rules = [r for r in active_rules(self.data_set) if r.kind == "cumulative" and r.severity == "hard"]
         if not rules:
             return
-        by_key = {(sub.enterprise.pk, sub.period): sub for sub in submissions}
+        by_key = {(sub.firm_id, sub.period): sub for sub in submissions}
         for sub in submissions:
             if month_of(sub.period) == 1:
                 continue
-            before = by_key.get((sub.enterprise.pk, previous_month(sub.period)))
+            before = by_key.get((sub.firm_id, previous_month(sub.period)))
             if before is None:
                 continue
             for rule in rules:
@@ -472,10 +492,10 @@ class StatsImporter(Importer):
 
     def set_actions(self, submissions):
         """create: every figure of the row is new; update: a stored figure changes (a new revision); else unchanged."""
-        stored = current_figures({s.enterprise.pk for s in submissions}, {s.period for s in submissions})
+        stored = current_figures({s.firm_id for s in submissions}, {s.period for s in submissions})
         self.actions = {}
         for sub in submissions:
-            before = stored.get((sub.enterprise.pk, sub.period), {})
+            before = stored.get((sub.firm_id, sub.period), {})
             for indicator_code, amount in sub.figures.items():
                 row, _column = self.origin[id(sub)][indicator_code]
                 old = before.get(indicator_code)
@@ -497,6 +517,51 @@ class StatsImporter(Importer):
 
     def check_new(self, row):
         row.action = self.actions.get(row.number, "")
+
+    # -- commit from the preview's figures ------------------------------------------------------------------------
+
+    def checked_state(self, result):
+        """The validated figures of each firm and period with the row and column each came from: the commit checks
+        them again against the current data (Importer.checked_state) instead of reading the file again."""
+        submissions = []
+        for sub in self.submissions:
+            origin = self.origin[id(sub)]
+            figures = [
+                [code, str(amount), origin[code][0].number, origin[code][1]] for code, amount in sub.figures.items()
+            ]
+            submissions.append([sub.enterprise.credit_code, sub.period, figures])
+        return {
+            "rows": [row.number for row in result.rows],
+            "ignored": self.ignored,
+            "layout_warnings": self.warnings[self.soft_warnings :],
+            "submissions": submissions,
+        }
+
+    def recheck(self, state):
+        """The preview's figures checked again as one batch: the firms (still registered, still in the user's
+        zones), assignments, locks and rules against the figures stored now. The file's own checks stand."""
+        rows = {number: Row(importer=self, number=number, cells=()) for number in state["rows"]}
+        self.rows, self.ignored = list(rows.values()), state["ignored"]
+        firms = self.load_firms({code for code, _period, _figures in state["submissions"]})
+        zone_ids = stats_zone_ids(self.user)
+        submissions = []
+        for code, period, figures in state["submissions"]:
+            problem = self.firm_problem(code, firms.get(code), zone_ids)
+            if problem:
+                for number in dict.fromkeys(number for _code, _amount, number, _column in figures):
+                    rows[number].error(self.firm_column, problem)
+                continue
+            sub = self.new_submission(firms[code], period, rows[figures[0][2]])
+            for indicator_code, amount, number, column in figures:
+                self.add_figure(sub, indicator_code, Decimal(amount), rows[number], column)
+            submissions.append(sub)
+        self.check_batch(submissions, in_file=False)
+        self.warnings += state["layout_warnings"]
+        self.store_notes()
+        for row in self.rows:
+            if row.ok:
+                self.check_new(row)
+        return Result(rows=self.rows, errors=row_errors(self, self.rows))
 
     # -- commit ----------------------------------------------------------------------------------------------------
 
@@ -679,7 +744,7 @@ class StatsLongImporter(StatsImporter):
             row.values["_key"] = (row.values["credit_code"], row.values["period"], indicator.code)
 
     def figures_of(self, row):
-        return {row.values["indicator"].code: (row.values["value"], "value")}
+        return ((row.values["indicator"].code, row.values["value"], "value"),)
 
     def firm_and_period(self, row):
         return row.values["credit_code"], row.values["period"]
@@ -748,18 +813,23 @@ class StatsWideImporter(StatsImporter):
 
     def clean_row(self, row):
         super().clean_row(row)
-        figures = {}
+        figures = []
         by_code = {i.code: i for i in self.indicators}
-        for key in self.present:
-            if not key.startswith("ind:") or key in row.failed or row.values.get(key) is None:
+        for key in self.figure_keys:
+            if key in row.failed or row.values.get(key) is None:
                 continue
             indicator = by_code[key[4:]]
             unit = header_unit(self.file_headers.get(key)) if indicator.is_money else None
             try:
-                figures[indicator.code] = (in_unit(row.values[key], indicator, unit), key)
+                figures.append((indicator.code, in_unit(row.values[key], indicator, unit), key))
             except CellError as bad:
                 row.error(key, bad.message)
         row.figures = figures
+
+    @property
+    def figure_keys(self):
+        """The indicator columns present in the file, in the template's order."""
+        return [column.key for column in self.columns if column.key.startswith("ind:") and column.key in self.present]
 
     def figures_of(self, row):
         return row.figures
@@ -940,7 +1010,7 @@ class StatsFormImporter(StatsImporter):
         super().clean_row(row)
         if "cumulative" not in self.present:
             raise ImportFileError(_("未找到“本年1—本月”列：请上传联网直报表的副本"))
-        row.figures = {}
+        row.figures = ()
         row.values["_key"] = ("ignored", row.number)  # replaced by the indicator's code below
         indicator = self.find_indicator(row)
         in_set = {i.code for i in self.indicators}
@@ -962,7 +1032,7 @@ class StatsFormImporter(StatsImporter):
         unit = unit if unit in UNIT_FACTORS else FORM_UNIT
         row.indicator, row.unit = indicator, unit
         try:
-            row.figures[indicator.code] = (in_unit(row.values[key], indicator, unit), key)
+            row.figures = ((indicator.code, in_unit(row.values[key], indicator, unit), key),)
         except CellError as bad:
             row.error(key, bad.message)
             return
@@ -974,7 +1044,7 @@ class StatsFormImporter(StatsImporter):
     def firm_and_period(self, row):
         return self.enterprise.credit_code, self.period
 
-    def load_firms(self):
+    def load_firms(self, codes):
         return {self.enterprise.credit_code: self.enterprise}
 
     def problem_rows(self, sub):

@@ -33,6 +33,10 @@ class Submission:
     period: int
     figures: dict
     row: int | None = None  # where it came from, for import error reports
+    firm_id: int = field(init=False)  # enterprise.pk, read once: the batch checks look it up per figure
+
+    def __post_init__(self):
+        self.firm_id = self.enterprise.pk
 
 
 @dataclass
@@ -96,12 +100,12 @@ def check_submissions(*, data_set, submissions, now=None):
     """
     indicators = {i.code: i for i in data_set.indicators.all()}
     rules = active_rules(data_set)
-    ids = {s.enterprise.pk for s in submissions}
+    ids = {s.firm_id for s in submissions}
     periods = {s.period for s in submissions}
     assigned = {p: assigned_enterprise_ids(data_set, p, ids) for p in periods}
     earlier = current_figures(ids, {previous_month(p) for p in periods if month_of(p) > 1})
     stored = current_figures(ids, periods)
-    in_batch = {(s.enterprise.pk, s.period): s.figures for s in submissions}
+    in_batch = {(s.firm_id, s.period): s.figures for s in submissions}
     following = later_series(submissions, rules)
     open_cache = {}
     problems, soft = [], defaultdict(list)
@@ -110,11 +114,11 @@ def check_submissions(*, data_set, submissions, now=None):
         if key not in open_cache:
             open_cache[key] = period_is_open(data_set, sub.enterprise.zone_id, sub.period, now)
         problems += basic_problems(data_set, sub, indicators, assigned[sub.period], open_cache[key])
-        stored_here = stored.get((sub.enterprise.pk, sub.period), {})
+        stored_here = stored.get((sub.firm_id, sub.period), {})
         merged = {**stored_here, **sub.figures}
         previous = None
         if month_of(sub.period) > 1:
-            before = (sub.enterprise.pk, previous_month(sub.period))
+            before = (sub.firm_id, previous_month(sub.period))
             batch_before = {code: v for code, v in in_batch.get(before, {}).items() if v is not None}
             previous = {**earlier.get(before, {}), **batch_before}
         breaches = check_figures(rules, merged, previous)
@@ -137,14 +141,14 @@ def later_series(submissions, rules):
     months = {p // 100 * 100 + m for p in {s.period for s in submissions} for m in range(month_of(p) + 1, 13)}
     series = defaultdict(dict)
     if months:
-        stored = current_figures({s.enterprise.pk for s in submissions}, months, codes)
+        stored = current_figures({s.firm_id for s in submissions}, months, codes)
         for (enterprise_id, period), figures in stored.items():
             for code, value in figures.items():
                 series[(enterprise_id, code)][period] = (value, False)
     for sub in submissions:
         for code in codes:
             if sub.figures.get(code) is not None:
-                series[(sub.enterprise.pk, code)][sub.period] = (sub.figures[code], True)
+                series[(sub.firm_id, code)][sub.period] = (sub.figures[code], True)
     return series
 
 
@@ -160,7 +164,7 @@ def later_breaches(sub, rules, stored_here, series, indicators):
         new = sub.figures.get(code)
         if rule.kind != "cumulative" or new is None:
             continue
-        found = nearest_later(sub.period, series.get((sub.enterprise.pk, code), {}))
+        found = nearest_later(sub.period, series.get((sub.firm_id, code), {}))
         if found is None:
             continue
         later, (later_value, from_batch) = found
@@ -194,7 +198,7 @@ def basic_problems(data_set, sub, indicators, assigned_ids, is_open):
         return [(sub, None, _("%(period)s 不是报告期：1月免报，1—2月数据在2月报送") % {"period": label})]
     if not is_open:
         return [(sub, None, _("%(period)s 已过截止日期并锁定，需管委会管理员重新开放") % {"period": label})]
-    if sub.enterprise.pk not in assigned_ids:
+    if sub.firm_id not in assigned_ids:
         return [(sub, None, _("该企业未被指定报送“%(form)s”") % {"form": data_set.name})]
     problems = []
     for code, value in sub.figures.items():
@@ -222,7 +226,7 @@ def record_values(*, actor, data_set, submissions, source, reason="", now=None, 
     amount = DecimalAdapter(Value._meta.get_field("value"))
     result, new_rows, superseded = RecordResult(), [], []
     for sub in submissions:
-        firm_id, zone_id, period = sub.enterprise.pk, sub.enterprise.zone_id, sub.period
+        firm_id, zone_id, period = sub.firm_id, sub.enterprise.zone_id, sub.period
         for code, value in sub.figures.items():
             if value is None:
                 continue
@@ -289,7 +293,7 @@ def current_revisions(submissions):
     """{(enterprise_id, indicator_id, period): (pk, value, revision)} of the current values the batch may replace."""
     periods = {s.period for s in submissions}
     found = {}
-    for ids in in_batches({s.enterprise.pk for s in submissions}):
+    for ids in in_batches({s.firm_id for s in submissions}):
         current = Value.objects.filter(enterprise_id__in=ids, period__in=periods, is_current=True)
         for pk, firm_id, indicator_id, period, value, revision in current.values_list(
             "pk", "enterprise_id", "indicator_id", "period", "value", "revision"
@@ -320,7 +324,7 @@ def flag_soft_breaches(submissions, soft):
     indicator_ids = dict(Indicator.objects.values_list("code", "pk"))
     already = set(
         ValidationFlag.objects.filter(
-            enterprise_id__in={s.enterprise.pk for s in submissions}, status="open", kind="rule"
+            enterprise_id__in={s.firm_id for s in submissions}, status="open", kind="rule"
         ).values_list("enterprise_id", "period", "rule_id")
     )
     flags = [
@@ -335,7 +339,7 @@ def flag_soft_breaches(submissions, soft):
         )
         for sub in submissions
         for breach in soft.get(id(sub), [])
-        if (sub.enterprise.pk, sub.period, breach.rule.rule_id) not in already
+        if (sub.firm_id, sub.period, breach.rule.rule_id) not in already
     ]
     return ValidationFlag.objects.bulk_create(flags)
 
