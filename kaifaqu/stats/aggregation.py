@@ -203,23 +203,35 @@ class Totals:
     published_firms: int = 0
 
 
+def added_up(parts):
+    """The Totals of groups that partition the firms (every firm in one group, firms without a park or industry in
+    the group None), added up: the figures of the whole, as the total's own query would return them."""
+    parts = list(parts)
+
+    def amount(name):
+        found = [getattr(part, name) for part in parts if getattr(part, name) is not None]
+        return sum(found, Decimal(0)) if found else None
+
+    return Totals(
+        current=amount("current"),
+        firms=sum(part.firms for part in parts),
+        comparable=amount("comparable"),
+        compared_firms=sum(part.compared_firms for part in parts),
+        published=amount("published"),
+        published_firms=sum(part.published_firms for part in parts),
+    )
+
+
 def with_prior(values, period, *, rows_of=None):
     """Annotate the LEFT JOIN `prior`: the same firm's current value of the same indicator a year before `period`.
 
     The unique current-value constraint (firm, indicator, period) makes it at most one row, so sums stay exact.
     With `rows_of`, only rows of that period look for one (the others join nothing, and are not probed for it).
     """
-    related = "enterprise__stat_values"
-    condition = Q(
-        **{
-            f"{related}__period": same_period_last_year(period),
-            f"{related}__is_current": True,
-            f"{related}__indicator_id": F("indicator_id"),
-        }
-    )
+    condition = Q(same_firm_figures__period=same_period_last_year(period), same_firm_figures__is_current=True)
     if rows_of is not None:
         condition &= Q(Exact(F("period"), rows_of))
-    return values.annotate(prior=FilteredRelation(related, condition=condition))
+    return values.annotate(prior=FilteredRelation("same_firm_figures", condition=condition))
 
 
 def totals(values, *, period, indicator_ids, group=None, narrowing=NO_NARROWING, across_zones=False):
@@ -411,15 +423,23 @@ def group_labels(group, keys):
 def summarize(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, group_by=None):
     """The figures of one indicator for one period over `zone_ids`, optionally narrowed and grouped.
 
-    Queries: the total (1), the zone total when narrowed (1), the groups and their labels (2), the price index (1).
+    Queries: the total (2, or none when the groups partition the firms: they add up to it), the zone total when
+    narrowed (2), the groups (2) and their labels (1), the price index of value added (1).
     """
     zone_ids = sorted(set(zone_ids))
     values = viewer.values(zone_ids)
     entitled = viewer.entitled(zone_ids)
     k = min_group_size()
     index = price_index_for(indicator, period)
-    figures = totals(values, period=period, indicator_ids=[indicator.pk], narrowing=narrowing).get((indicator.pk, None))
-    figures = figures or Totals()
+    grouped = {}
+    if group_by:
+        grouped = totals(values, period=period, indicator_ids=[indicator.pk], group=group_by, narrowing=narrowing)
+    if group_by in PARTITIONS:
+        figures = added_up(grouped.values())
+    else:
+        figures = totals(values, period=period, indicator_ids=[indicator.pk], narrowing=narrowing).get(
+            (indicator.pk, None), Totals()
+        )
     whole = figures.current
     zone_share = None
     if narrowing:
@@ -441,7 +461,6 @@ def summarize(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, gr
         total.share_pct = zone_share
     summary = Summary(zone_ids, period, indicator, narrowing, group_by, entitled, total, zone_share, price_index=index)
     if group_by:
-        grouped = totals(values, period=period, indicator_ids=[indicator.pk], group=group_by, narrowing=narrowing)
         by_key = {key: t for (_i, key), t in grouped.items() if t.firms}
         hidden = set()
         if not entitled:

@@ -177,23 +177,50 @@ class PeriodReopening(models.Model):
         return f"{self.zone} · {self.data_set} · {self.period}"
 
 
+class SameFirmFigures(models.ForeignObject):
+    """Joins a value to every value of the same firm and indicator, on the columns it already has (no column of its
+    own). Many rows match, so the target is not unique (Django's own tests join translations this way); it is only
+    read through a FilteredRelation that narrows it to one current value (aggregation.with_prior), never as an
+    attribute of an instance."""
+
+    requires_unique_target = False
+
+
 class Value(models.Model):
     """One figure of one firm for one indicator and period. Corrections add a revision; one is current."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="stat_values")
+    # No index of their own on enterprise, indicator and data set: the unique constraints start with the enterprise,
+    # and an indicator or a data set picks a twelfth of the table (the partial indexes below serve the queries).
+    # Each index costs every import's INSERT: three fewer made a 50,000-row commit about a third faster.
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="stat_values", db_index=False
+    )
     zone = models.ForeignKey("zones.Zone", on_delete=models.PROTECT, related_name="+")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values", db_index=False)
     period = models.PositiveIntegerField(_("报告期"))
     value = models.DecimalField(_("数值"), **AMOUNT)
     revision = models.PositiveSmallIntegerField(_("版本"), default=1)
     is_current = models.BooleanField(_("当前值"), default=True)
-    data_set = models.ForeignKey(DataSet, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    data_set = models.ForeignKey(
+        DataSet, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     source = models.CharField(_("来源"), max_length=10, choices=ValueSourceChoices.choices)
     reason = models.CharField(_("修改原因"), max_length=300, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     entered_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    # The comparable figure a year before is the same firm's value of the same indicator: joined directly, not
+    # through the enterprise table (which cost a look-up of a wide row per value on SQLite: 2× in the ranking).
+    same_firm_figures = SameFirmFigures(
+        "self",
+        on_delete=models.DO_NOTHING,
+        from_fields=["enterprise", "indicator"],
+        to_fields=["enterprise", "indicator"],
+        related_name="+",
+        null=True,  # no column: nothing to fill
+        editable=False,
+    )
 
     scope = Scope(zone="zone", enterprise="enterprise", domain="statistics")
     objects = ScopedManager()
@@ -212,8 +239,13 @@ class Value(models.Model):
             ),
         ]
         indexes = [
+            # Enterprise and value are in the key so that sums by zone read the index alone (SQLite has no INCLUDE):
+            # the region ranking and last year's published figure no longer visit the table (10× less for the
+            # latter, 0.7× the hand-written SQL for the ranking on SQLite).
             models.Index(
-                fields=["zone", "indicator", "period"], condition=Q(is_current=True), name="stats_value_zone_current"
+                fields=["zone", "indicator", "period", "enterprise", "value"],
+                condition=Q(is_current=True),
+                name="stats_value_zone_sums",
             ),
             models.Index(
                 fields=["indicator", "period"], condition=Q(is_current=True), name="stats_value_period_current"

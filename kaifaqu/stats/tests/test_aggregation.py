@@ -104,6 +104,16 @@ def test_groups_add_up_to_the_total(world, personas, rows, group):
     viewer = StatsViewer(personas["leader_a"])
     revenue = Indicator.objects.get(code="main_revenue")
     summary = summarize(viewer, zone_ids=[world["zone_a"].pk], period=P, indicator=revenue, group_by=group)
+    # The groups partition the firms, so the total is added up from them: it must be the ungrouped query's total,
+    # published scope included (the firm that left reported only last year: a group of no firm this year).
+    whole = summarize(viewer, zone_ids=[world["zone_a"].pk], period=P, indicator=revenue).total
+    assert (summary.total.current, summary.total.previous, summary.total.published, summary.total.firms) == (
+        whole.current,
+        whole.previous,
+        whole.published,
+        whole.firms,
+    )
+    assert summary.total.published == Decimal(100 + 50 + 40)
     assert sum(c.current for c in summary.groups) == summary.total.current
     assert sum(c.previous or 0 for c in summary.groups) == summary.total.previous
     assert sum(c.firms for c in summary.groups) == summary.total.firms
