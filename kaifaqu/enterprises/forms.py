@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField as FilterModelChoiceField
@@ -29,6 +30,32 @@ class DepartmentLabelMixin:
 
 class DepartmentChoiceField(DepartmentLabelMixin, forms.ModelChoiceField):
     pass
+
+
+def firm_picker_label(firm, show_zone):
+    """A firm in a picker: name (credit code), after its zone when several zones' firms are offered."""
+    label = f"{firm.name}（{firm.credit_code}）"
+    return f"{firm.zone} · {label}" if show_zone else label
+
+
+def remote_firm_picker(form, name, zone_ids=None):
+    """Let the firm field `name` load its options as the user types (enterprises:enterprise_search, within `zone_ids`
+    when given) and render only the chosen firm: a zone registers thousands of firms, a province hundreds of
+    thousands. The field keeps its queryset, so a firm outside it is still refused."""
+    field = form.fields[name]
+    chosen = form.data.get(form.add_prefix(name)) if form.is_bound else form.initial.get(name)
+    chosen = getattr(chosen, "pk", chosen)
+    selected = None
+    if chosen and str(chosen).isdigit():
+        selected = field.queryset.select_related("zone").filter(pk=chosen).first()
+    show_zone = getattr(field, "show_zone", zone_ids is None or len(zone_ids) > 1)
+    field.widget.choices = [("", field.empty_label or "")] + (
+        [(selected.pk, firm_picker_label(selected, show_zone))] if selected else []
+    )
+    url = reverse("enterprises:enterprise_search")
+    if zone_ids is not None:
+        url += "?zones=" + ",".join(str(pk) for pk in sorted(zone_ids))
+    field.widget.attrs.update({"data-picker": "1", "data-picker-url": url})
 
 
 class DepartmentFilterField(DepartmentLabelMixin, FilterModelChoiceField):

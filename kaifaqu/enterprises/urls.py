@@ -13,6 +13,7 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", pages.ContactEditView.as_view(), name="contact_edit"),
     path("contacts/<int:pk>/delete/", pages.ContactDeleteView.as_view(), name="contact_delete"),
     path("industries/search/", pages.IndustrySearchView.as_view(), name="industry_search"),
+    path("search/", pages.EnterpriseSearchView.as_view(), name="enterprise_search"),
     path("export/", io.EnterpriseExportView.as_view(), name="enterprise_export"),
     path("import/", io.EnterpriseImportView.as_view(), name="enterprise_import"),
     path("import/template/", io.EnterpriseImportTemplateView.as_view(), name="import_template"),

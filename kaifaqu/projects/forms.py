@@ -20,7 +20,7 @@ from kaifaqu.core.imports import human_size
 from kaifaqu.core.periods import format_period, parse_period
 from kaifaqu.enterprises.choices import IndustryLevelChoices
 from kaifaqu.enterprises.filtersets import shows_one_zone
-from kaifaqu.enterprises.forms import DepartmentLabelMixin
+from kaifaqu.enterprises.forms import DepartmentLabelMixin, remote_firm_picker
 from kaifaqu.enterprises.models import Enterprise, IndustryClass
 from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
 
@@ -205,6 +205,10 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["industry"].widget.attrs.update(
             {"data-picker": "1", "data-picker-url": reverse("enterprises:industry_search")}
         )
+        # The firm pickers search the zones offered here (every zone: no list, for a new project of the sysadmin).
+        zone_ids = None if user.is_system_admin and not self.instance.pk else list(zones.values_list("pk", flat=True))
+        for name in ("investor", "producer"):
+            remote_firm_picker(self, name, zone_ids)
         self.fields["zone"].widget.attrs["data-picker"] = "1"
 
     # How the page groups the fields: (legend, field names).
@@ -262,7 +266,7 @@ class LinkInvestorForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, user, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = Enterprise.objects.restrict(user, "view").filter(zone=project.zone_id)
-        self.fields["enterprise"].widget.attrs["data-picker"] = "1"
+        remote_firm_picker(self, "enterprise", [project.zone_id])
 
 
 # -- stages, phases, lines -----------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Searchable pickers: <select data-picker> becomes a Tom Select; data-picker-url loads options from JSON
-// ({results: [{value, text}]}) as the user types, for long lists such as the 1,381 GB/T 4754 classes.
+// ({results: [{value, text}]}) as the user types, for long lists such as the 1,381 GB/T 4754 classes or a zone's
+// firms (the URL may carry its own parameters, e.g. ?zones=1,2).
 (function () {
   function initPickers(root) {
     root.querySelectorAll("select[data-picker]").forEach(function (el) {
@@ -15,7 +16,8 @@
         options.labelField = "text";
         options.searchField = ["text"];
         options.load = function (query, callback) {
-          fetch(url + "?q=" + encodeURIComponent(query), { credentials: "same-origin" })
+          var sep = url.indexOf("?") >= 0 ? "&" : "?";
+          fetch(url + sep + "q=" + encodeURIComponent(query), { credentials: "same-origin" })
             .then(function (r) { return r.json(); })
             .then(function (data) { callback(data.results); })
             .catch(function () { callback(); });

@@ -485,6 +485,8 @@ MATRIX = [
         )
     ],
     Probe("enterprises:industry_search", get=allow(*LOGGED_IN), query="q=2651"),
+    # The firm picker's search: every firm the persona may see, and no other.
+    Probe("enterprises:enterprise_search", get=allow(*LOGGED_IN), visible=Visibility(firm_name_markers, FIRMS_SEEN)),
     # Import and export (GET only here; their own tests cover uploads and commits).
     Probe(
         "enterprises:enterprise_export",

@@ -522,3 +522,57 @@ def test_industry_search_returns_classes_only(db, personas, client_for, q):
 def test_industry_search_needs_login(db, client):
     response = client.get(reverse("enterprises:industry_search"), {"q": "26"})
     assert response.status_code == 302
+
+
+# ------------------------------------------------------------------------------------------------------ firm picker
+def firm_search(client, **params):
+    response = client.get(reverse("enterprises:enterprise_search"), params)
+    assert response.status_code == 200
+    return {row["value"]: row["text"] for row in response.json()["results"]}
+
+
+def test_firm_search_by_name_former_name_and_credit_code_within_the_users_scope(world, personas, client_for):
+    world["firm_2"].former_names = "高平旧名化工厂"
+    world["firm_2"].save()
+    client = client_for(personas["staff_a"])
+    everything = firm_search(client)
+    assert set(everything) == {world["firm_1"].pk, world["firm_2"].pk}  # zone B's firm is not offered
+    assert firm_search(client, q=world["firm_1"].name[2:5]) == {
+        world["firm_1"].pk: f"{world['firm_1'].name}（{world['firm_1'].credit_code}）"
+    }
+    assert set(firm_search(client, q="旧名化工")) == {world["firm_2"].pk}
+    assert set(firm_search(client, q=world["firm_1"].credit_code[:17].lower())) == {world["firm_1"].pk}
+    assert firm_search(client, q=world["firm_b"].name) == {}
+    assert firm_search(client, q="没有这家企业") == {}
+
+
+def test_firm_search_narrowed_to_zones_and_labelled_by_zone_across_several(world, personas, client_for):
+    admin = client_for(personas["system_admin"])
+    both = firm_search(admin, zones=f"{world['zone_a'].pk},{world['zone_b'].pk}")
+    assert both[world["firm_b"].pk].startswith(f"{world['zone_b']} · ")
+    only_b = firm_search(admin, zones=str(world["zone_b"].pk))
+    assert set(only_b) == {world["firm_b"].pk} and " · " not in only_b[world["firm_b"].pk]
+    assert set(firm_search(admin, zones="x,,")) == {world["firm_1"].pk, world["firm_2"].pk, world["firm_b"].pk}
+    assert set(firm_search(client_for(personas["staff_a"]), zones=str(world["zone_b"].pk))) == set()
+
+
+def test_firm_search_offers_an_enterprise_user_only_its_own_firm(world, personas, client_for):
+    assert set(firm_search(client_for(personas["firm_1_user"]))) == {world["firm_1"].pk}
+
+
+def test_firm_search_returns_at_most_fifty_by_name(world, personas, client_for):
+    Enterprise.objects.bulk_create(
+        Enterprise(
+            credit_code=f"91140500MA1P{i:05d}" + uscc.calc_check_digit(f"91140500MA1P{i:05d}"),
+            name=f"批量企业{i:03d}",
+            zone=world["zone_a"],
+            industry_id="2651",
+        )
+        for i in range(60)
+    )
+    found = list(firm_search(client_for(personas["staff_a"]), q="批量企业").values())
+    assert len(found) == 50 and found == sorted(found) and found[0].startswith("批量企业000")
+
+
+def test_firm_search_needs_login(db, client):
+    assert client.get(reverse("enterprises:enterprise_search"), {"q": "高平"}).status_code == 302

@@ -15,7 +15,7 @@ from kaifaqu.zones.models import Zone
 
 from ..choices import IndustryLevelChoices
 from ..filtersets import EnterpriseFilterSet
-from ..forms import ContactForm, EnterpriseForm, RelocationForm
+from ..forms import ContactForm, EnterpriseForm, RelocationForm, firm_picker_label
 from ..models import Contact, Enterprise, IndustryClass
 from ..services import relocate_enterprise
 from ..tables import EnterpriseTable
@@ -160,6 +160,35 @@ class ContactDeleteView(ScopedDeleteView):
 
     def get_success_url(self):
         return self.object.enterprise.get_absolute_url()
+
+
+class EnterpriseSearchView(LoginRequiredMixin, View):
+    """JSON for firm pickers (a project's investor or producer): firms the user may see whose name, former name or
+    credit code matches `q`, within the zones of `zones` (comma-separated ids) when given; 50 at most, by name."""
+
+    LIMIT = 50
+
+    def get(self, request):
+        firms = Enterprise.objects.restrict(request.user, "view")
+        zone_ids = picker_zone_ids(request.GET.get("zones", ""))
+        if zone_ids is not None:
+            firms = firms.filter(zone_id__in=zone_ids)
+        q = request.GET.get("q", "").strip()[:100]
+        if q:
+            firms = firms.filter(
+                Q(name__icontains=q) | Q(former_names__icontains=q) | Q(credit_code__startswith=q.upper())
+            )
+        firms = firms.select_related("zone").only("pk", "name", "credit_code", "zone__name", "zone__short_name")
+        firms = list(firms.order_by("name", "pk")[: self.LIMIT])
+        show_zone = len({firm.zone_id for firm in firms}) > 1  # names repeat across zones, rarely within one
+        results = [{"value": firm.pk, "text": firm_picker_label(firm, show_zone)} for firm in firms]
+        return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
+
+
+def picker_zone_ids(text):
+    """The zone ids of a picker's `zones` parameter, or None when it names none (every zone the user may see)."""
+    ids = {int(part) for part in text.split(",") if part.strip().isdigit()}
+    return ids or None
 
 
 class IndustrySearchView(LoginRequiredMixin, View):

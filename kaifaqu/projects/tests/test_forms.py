@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from kaifaqu.projects import services
@@ -128,6 +129,29 @@ def test_link_investor_offers_the_zones_firms_only(world, personas, project):
     assert not LinkInvestorForm(
         {"enterprise": world["firm_b"].pk}, user=personas["system_admin"], project=project
     ).is_valid()
+
+
+def picker_options(form, name):
+    return [value for value, _label in form.fields[name].widget.choices if value != ""]
+
+
+def test_firm_pickers_render_the_chosen_firm_only_and_search_the_forms_zones(world, personas, project):
+    # A zone registers thousands of firms: the page carries the chosen one, the rest load as the user types.
+    form = ProjectForm(instance=project, user=personas["zone_admin_a"])
+    assert [str(value) for value in picker_options(form, "investor")] == [str(world["firm_1"].pk)]
+    assert picker_options(form, "producer") == []
+    url = form.fields["investor"].widget.attrs["data-picker-url"]
+    assert url == reverse("enterprises:enterprise_search") + f"?zones={world['zone_a'].pk}"
+    assert "firm" not in "".join(str(label) for _value, label in form.fields["producer"].widget.choices)
+    # A bound form shows what was posted; validation still uses the whole queryset of the user's firms.
+    bound = ProjectForm(project_data(world, producer=world["firm_2"].pk), user=personas["projects_staff_a"])
+    assert [str(value) for value in picker_options(bound, "producer")] == [str(world["firm_2"].pk)]
+    assert bound.is_valid(), bound.errors and bound.cleaned_data["producer"] == world["firm_2"]
+    new = ProjectForm(user=personas["system_admin"])
+    assert new.fields["investor"].widget.attrs["data-picker-url"] == reverse("enterprises:enterprise_search")
+    link = LinkInvestorForm(user=personas["projects_staff_a"], project=project)
+    assert picker_options(link, "enterprise") == []
+    assert link.fields["enterprise"].widget.attrs["data-picker-url"].endswith(f"?zones={world['zone_a'].pk}")
 
 
 # ---------------------------------------------------------------------------------------------------------- stages
