@@ -524,8 +524,16 @@ class Importer:
         raise NotImplementedError
 
     def record_commit(self, job, summary):
-        """Write the audit record of a committed import (each app uses its audit log)."""
+        """Write the audit record of a committed import: audit_import with the importer's own counts."""
         raise NotImplementedError
+
+    def audit_import(self, job, **counts):
+        """The audit event of a committed import: the job, its file, mode and rows, and `counts`."""
+        from kaifaqu.accounts.audit import record_event  # accounts imports the engine for its own imports
+        from kaifaqu.accounts.choices import AuditEventChoices
+
+        detail = {"kind": self.kind, "job": job.pk, "file": job.original_name, "mode": job.mode, "rows": job.row_count}
+        record_event(AuditEventChoices.IMPORT, user=self.user, obj=job, detail={**detail, **counts})
 
 
 _importers = {}

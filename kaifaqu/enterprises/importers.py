@@ -7,8 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaifaqu.accounts.audit import record_event
-from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.imports import (
     CellError,
     Choice,
@@ -477,21 +475,12 @@ class EnterpriseImporter(Importer):
         return existing, len(missing)
 
     def record_commit(self, job, summary):
-        record_event(
-            AuditEventChoices.IMPORT,
-            user=self.user,
-            obj=job,
-            detail={
-                "kind": self.kind,
-                "job": job.pk,
-                "file": job.original_name,
-                "mode": job.mode,
-                "rows": job.row_count,
-                "created": summary["created"],
-                "updated": summary["updated"],
-                "unchanged": job.unchanged_count,
-                "tags_created": summary["tags_created"],
-            },
+        self.audit_import(
+            job,
+            created=summary["created"],
+            updated=summary["updated"],
+            unchanged=job.unchanged_count,
+            tags_created=summary["tags_created"],
         )
 
     # -- export ----------------------------------------------------------------------------------------------------

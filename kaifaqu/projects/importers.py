@@ -22,8 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaifaqu.accounts.audit import record_event
-from kaifaqu.accounts.choices import AuditEventChoices, RoleChoices
+from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.core.imports import (
     CellError,
     Choice,
@@ -995,21 +994,12 @@ class ProjectImporter(MoneyUnitMixin, Importer):
         return {"created": created, "updated": updated, "stages": stages}
 
     def record_commit(self, job, summary):
-        record_event(
-            AuditEventChoices.IMPORT,
-            user=self.user,
-            obj=job,
-            detail={
-                "kind": self.kind,
-                "job": job.pk,
-                "file": job.original_name,
-                "mode": job.mode,
-                "rows": job.row_count,
-                "created": summary["created"],
-                "updated": summary["updated"],
-                "unchanged": job.unchanged_count,
-                "stages": summary["stages"],
-            },
+        self.audit_import(
+            job,
+            created=summary["created"],
+            updated=summary["updated"],
+            unchanged=job.unchanged_count,
+            stages=summary["stages"],
         )
 
 
@@ -1285,17 +1275,4 @@ class ProgressImporter(MoneyUnitMixin, Importer):
         return {"created": created, "updated": updated}
 
     def record_commit(self, job, summary):
-        record_event(
-            AuditEventChoices.IMPORT,
-            user=self.user,
-            obj=job,
-            detail={
-                "kind": self.kind,
-                "job": job.pk,
-                "file": job.original_name,
-                "rows": job.row_count,
-                "created": summary["created"],
-                "updated": summary["updated"],
-                "unchanged": job.unchanged_count,
-            },
-        )
+        self.audit_import(job, created=summary["created"], updated=summary["updated"], unchanged=job.unchanged_count)

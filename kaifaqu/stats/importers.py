@@ -23,8 +23,6 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaifaqu.accounts.audit import record_event
-from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.exports import HEADER_FILL, HEADER_FONT, REQUIRED_FILL, WRAP, escape_cell
 from kaifaqu.core.imports import (
     EXCEL_EPOCH,
@@ -586,20 +584,12 @@ class StatsImporter(Importer):
     def record_commit(self, job, summary):
         self.remember(values_written=summary["values"], flags_raised=summary["flags"])
         job.save(update_fields=["options", "updated_at"])
-        record_event(
-            AuditEventChoices.IMPORT,
-            user=self.user,
-            obj=job,
-            detail={
-                "kind": self.kind,
-                "job": job.pk,
-                "file": job.original_name,
-                "data_set": self.data_set.code,
-                "rows": job.row_count,
-                "values": summary["values"],
-                "unchanged_values": summary["unchanged_values"],
-                "flags": summary["flags"],
-            },
+        self.audit_import(
+            job,
+            data_set=self.data_set.code,
+            values=summary["values"],
+            unchanged_values=summary["unchanged_values"],
+            flags=summary["flags"],
         )
 
 
