@@ -12,6 +12,7 @@ from kaifaqu.projects.api import (
     ProjectViewSet,
 )
 from kaifaqu.stats.api import ValueViewSet
+from kaifaqu.stats.api_directory import DirectoryViewSet
 from kaifaqu.stats.api_summary import SummaryView
 from kaifaqu.zones.api import DepartmentViewSet, IndustryChainViewSet, ParkViewSet, RegionViewSet, ZoneViewSet
 
@@ -24,6 +25,7 @@ router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("industry-classes", IndustryClassViewSet, basename="industryclass")
 router.register("regions", RegionViewSet, basename="region")
 router.register("stats/values", ValueViewSet, basename="stats-value")
+router.register("stats/directory", DirectoryViewSet, basename="stats-directory")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("project-stages", ProjectStageViewSet, basename="project-stage")
 router.register("project-approvals", ApprovalViewSet, basename="project-approval")

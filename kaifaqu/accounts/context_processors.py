@@ -45,7 +45,7 @@ def nav_items_for(user):
 
 # Pages of one namespace shared by several menu items: each item claims its pages by view-name prefix.
 CLAIMS = {
-    "stats:dashboard_home": ("stats:dashboard", "stats:ranking", "stats:target", "stats:status"),
+    "stats:dashboard_home": ("stats:dashboard", "stats:ranking", "stats:target", "stats:status", "stats:directory"),
     "stats:completeness": ("stats:completeness", "stats:outlier", "stats:flag", "stats:rule"),
     # 项目调度: the leader's page, 三个一批 campaigns, inspections, key projects and the 通报; the rest is 项目.
     "projects:leader": (

@@ -67,12 +67,18 @@ def write_only_workbook():
     return Workbook(write_only=True)
 
 
+def sheet_title(title):
+    """A title Excel accepts: at most 31 characters and no [ ] : * ? / or backslash (English titles run longer)."""
+    text = str(title).translate(str.maketrans(dict.fromkeys("[]:*?/\\", " ")))
+    return text[:31]
+
+
 def add_table_sheet(workbook, title, headers, rows, *, widths=(), required=()):
     """A write-only sheet: frozen, styled header row then `rows` (iterables of values, escaped here).
 
     Returns the number of data rows written.
     """
-    sheet = workbook.create_sheet(title=title)
+    sheet = workbook.create_sheet(title=sheet_title(title))
     sheet.freeze_panes = "A2"
     set_widths(sheet, widths)
     sheet.append(header_cells(sheet, headers, required))

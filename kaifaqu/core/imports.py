@@ -51,6 +51,7 @@ from .exports import (
     WRAP,
     XLSX_CONTENT_TYPE,
     escape_cell,
+    sheet_title,
     unescape_cell,
 )
 from .models import ImportJob, ImportModeChoices, ImportStatusChoices
@@ -1117,7 +1118,7 @@ def _m2m_history_model(model, m2m_field):
 def template_workbook(importer):
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = str(importer.sheet_title)
+    sheet.title = sheet_title(importer.sheet_title)
     options_sheet = None
     lists = 0
     max_row = settings.IMPORT_MAX_ROWS + 1

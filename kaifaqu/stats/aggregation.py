@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import Count, DecimalField, Exists, F, FilteredRelation, Max, OuterRef, Q, Sum
 from django.db.models import Value as V
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Abs, Coalesce
 from django.db.models.lookups import Exact
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -44,7 +44,11 @@ from kaifaqu.enterprises.models import Enterprise, IndustryClass
 from kaifaqu.zones.models import IndustryChain, Park, Zone
 
 from .aggregation_math import competition_ranks, is_suppressed, real_growth_pct, secondary_suppression
+from .choices import StatsCategoryChoices
 from .models import DataSetAssignment, Indicator, PriceIndex, Target, Value
+from .published import FirmFigures as PublishedFigures
+from .published import published_tables
+from .scope import FigureScope, figure_scope, form_for
 
 AMOUNT_FIELD = DecimalField(max_digits=24, decimal_places=4)
 
@@ -196,11 +200,23 @@ NO_NARROWING = Narrowing()
 @dataclass
 class Totals:
     current: Decimal | None = None
-    firms: int = 0
-    comparable: Decimal | None = None  # 上年同期，同口径 (the same firms)
-    compared_firms: int = 0  # of those firms, how many have a figure last year
-    published: Decimal | None = None  # 上年同期，公布口径 (every firm that reported then)
+    firms: int = 0  # 已报: firms in scope with a figure this period
+    comparable: Decimal | None = None  # 上年同期，同口径: the bases of those firms that have one
+    compared_firms: int = 0  # of those firms, how many have a base (reported 上年同期 or a stored figure)
+    current_compared: Decimal | None = None  # 本期 of the firms that have a base: the comparable growth's numerator
+    published: Decimal | None = None  # 上年同期，公布口径 (last year's figure over last year's directory)
     published_firms: int = 0
+    expected: int | None = None  # 应报: firms of this year's directory (None: no directory, the scope is who reported)
+
+    @property
+    def missing(self):
+        """未报: directory firms without a figure this period."""
+        return None if self.expected is None else max(self.expected - self.firms, 0)
+
+    @property
+    def without_base(self):
+        """缺上年同期: firms with a figure this period but no base."""
+        return self.firms - self.compared_firms
 
 
 def added_up(parts):
@@ -212,13 +228,19 @@ def added_up(parts):
         found = [getattr(part, name) for part in parts if getattr(part, name) is not None]
         return sum(found, Decimal(0)) if found else None
 
+    def count(name):
+        return sum(getattr(part, name) for part in parts)
+
+    expected = [part.expected for part in parts if part.expected is not None]
     return Totals(
         current=amount("current"),
-        firms=sum(part.firms for part in parts),
+        firms=count("firms"),
         comparable=amount("comparable"),
-        compared_firms=sum(part.compared_firms for part in parts),
+        compared_firms=count("compared_firms"),
+        current_compared=amount("current_compared"),
         published=amount("published"),
-        published_firms=sum(part.published_firms for part in parts),
+        published_firms=count("published_firms"),
+        expected=sum(expected) if expected else None,
     )
 
 
@@ -234,8 +256,27 @@ def with_prior(values, period, *, rows_of=None):
     return values.annotate(prior=FilteredRelation("same_firm_figures", condition=condition))
 
 
-def totals(values, *, period, indicator_ids, group=None, narrowing=NO_NARROWING, across_zones=False):
-    """{(indicator_id, group key): Totals}. `values` is a scoped queryset of current values.
+# A firm's comparable base: the 上年同期 it reported on this period's form, else its stored figure a year before.
+BASE = Coalesce(F("reported_prior"), F("prior__value"), output_field=AMOUNT_FIELD)
+HAS_BASE = Q(reported_prior__isnull=False) | Q(prior__value__isnull=False)
+
+
+def comparable_sums(this_period=None):
+    """The aggregates of this period's rows joined to their priors; with `this_period` (a Q), the rows of other
+    periods in the same GROUP BY are left out of them (their own reported_prior must not count)."""
+    has_base = HAS_BASE if this_period is None else this_period & HAS_BASE
+    return {
+        "current": Sum("value", filter=this_period),
+        "firms": Count("enterprise_id", filter=this_period),
+        "comparable": Sum(BASE, filter=this_period),
+        "compared_firms": Count(BASE, filter=this_period),
+        "current_compared": Sum("value", filter=has_base),
+    }
+
+
+def totals(values, *, period, indicator_ids, group=None, narrowing=NO_NARROWING, across_zones=False, scope=None):
+    """{(indicator_id, group key): Totals}. `values` is a scoped queryset of current values; `scope` (a FigureScope)
+    limits this period's rows to this year's directory and last year's to last year's (None: no directory).
 
     The period's rows give the current figure and, through a LEFT JOIN to the same firms' values a year earlier,
     the comparable one; last year's rows of the zones give the published figure: one GROUP BY per period.
@@ -248,36 +289,42 @@ def totals(values, *, period, indicator_ids, group=None, narrowing=NO_NARROWING,
     rows = values.filter(indicator_id__in=list(indicator_ids))
     if narrowing:
         rows = rows.filter(narrowing.q())
+    now_q, then_q = (scope.current_q(), scope.published_q()) if scope is not None else (Q(), Q())
     fields = ["indicator_id"] + ([GROUPS[group]] if group else [])
     if across_zones and connections[values.db].vendor == "postgresql":
-        grouped = totals_in_one_query(rows, period, fields)
+        grouped = totals_in_one_query(rows, period, fields, now_q, then_q)
     else:
-        grouped = totals_in_two_queries(rows, period, fields)
-    return {
-        (row["indicator_id"], row[GROUPS[group]] if group else None): Totals(
+        grouped = totals_in_two_queries(rows, period, fields, now_q, then_q)
+    expected = expected_counts(scope, group, narrowing) if scope is not None else {}
+    result = {}
+    for row in grouped:
+        key = row[GROUPS[group]] if group else None
+        result[(row["indicator_id"], key)] = Totals(
             current=row.get("current"),
             firms=row.get("firms", 0),
             comparable=row.get("comparable"),
             compared_firms=row.get("compared_firms", 0),
+            current_compared=row.get("current_compared"),
             published=row.get("published"),
             published_firms=row.get("published_firms", 0),
+            expected=expected.get(key),
         )
-        for row in grouped
-    }
+    for key, count in expected.items():  # a group of directory firms of which none reported
+        for indicator_id in indicator_ids:
+            result.setdefault((indicator_id, key), Totals(expected=count))
+    return result
 
 
-def totals_in_one_query(rows, period, fields):
+def totals_in_one_query(rows, period, fields, now_q=None, then_q=None):
     """Both periods in one GROUP BY; the join condition names the period, so last year's rows join nothing."""
+    now_q, then_q = now_q or Q(), then_q or Q()
     previous = same_period_last_year(period)
     this_period, last_year = Q(period=period), Q(period=previous)
     return (
-        with_prior(rows.filter(period__in=[period, previous]), period, rows_of=period)
+        with_prior(rows.filter((this_period & now_q) | (last_year & then_q)), period, rows_of=period)
         .values(*fields)
         .annotate(
-            current=Sum("value", filter=this_period),
-            firms=Count("enterprise_id", filter=this_period),
-            comparable=Sum("prior__value"),
-            compared_firms=Count("prior__value"),
+            **comparable_sums(this_period),
             published=Sum("value", filter=last_year),
             published_firms=Count("enterprise_id", filter=last_year),
         )
@@ -285,24 +332,30 @@ def totals_in_one_query(rows, period, fields):
     )
 
 
-def totals_in_two_queries(rows, period, fields):
+def totals_in_two_queries(rows, period, fields, now_q=None, then_q=None):
     """The period's rows with their prior values, then last year's rows: the same row dicts as the one query."""
-    grouped = (
-        with_prior(rows.filter(period=period), period)
-        .values(*fields)
-        .annotate(
-            current=Sum("value"),
-            firms=Count("enterprise_id"),
-            comparable=Sum("prior__value"),
-            compared_firms=Count("prior__value"),
-        )
-        .order_by()
-    )
-    merged = {tuple(row[f] for f in fields): row for row in grouped}
-    published = rows.filter(period=same_period_last_year(period)).values(*fields)
+    now_q, then_q = now_q or Q(), then_q or Q()
+    grouped = with_prior(rows.filter(now_q, period=period), period).values(*fields).annotate(**comparable_sums())
+    merged = {tuple(row[f] for f in fields): row for row in grouped.order_by()}
+    published = rows.filter(then_q, period=same_period_last_year(period)).values(*fields)
     for row in published.annotate(published=Sum("value"), published_firms=Count("enterprise_id")).order_by():
         merged.setdefault(tuple(row[f] for f in fields), {f: row[f] for f in fields}).update(row)
     return merged.values()
+
+
+def expected_counts(scope, group, narrowing):
+    """{group key: 应报} — the directory firms of each group (one query), or {} where the count means nothing: no
+    directory, or some of several zones without one (except when grouping by zone, each zone on its own)."""
+    if not scope.directory_zones or (not scope.has_directory and group != "zone"):
+        return {}
+    firms = Enterprise.objects.filter(scope.firms_q)
+    if narrowing:
+        firms = firms.filter(narrowing.q(prefix=""))
+    if not group:
+        return {None: firms.count()}
+    path = GROUPS[group].removeprefix("enterprise__")
+    counts = firms.values(path).annotate(n=Count("pk", distinct=True)).order_by()
+    return {row[path]: row["n"] for row in counts}
 
 
 # -- cells and summaries -------------------------------------------------------------------------------------------
@@ -315,17 +368,43 @@ class Cell:
     key: object
     label: str
     current: Decimal | None
-    previous: Decimal | None  # comparable scope
-    published: Decimal | None
-    firms: int | None
-    growth_pct: Decimal | None
+    previous: Decimal | None  # comparable scope (同口径上年同期)
+    published: Decimal | None  # last year's published figure (上年公布口径)
+    firms: int | None  # 已报
+    growth_pct: Decimal | None  # comparable growth (the official one)
     share_pct: Decimal | None = None
     suppressed: bool = False
     reason: str = ""
+    published_growth_pct: Decimal | None = None  # growth over last year's published figure
+    expected: int | None = None  # 应报 (None without a directory)
+    without_base: int | None = None  # 缺上年同期: counted in `current`, not in the growth
 
     @property
     def published_differs(self):
         return self.published is not None and self.published != self.previous
+
+    @property
+    def missing(self):
+        if self.expected is None or self.firms is None:
+            return None
+        return max(self.expected - self.firms, 0)
+
+    @property
+    def is_incomplete(self):
+        return bool(self.missing) or bool(self.without_base)
+
+    @property
+    def completeness_note(self):
+        """ "应报 12 家，已报 11 家，增速按已报企业计算" — said on the figure whenever it is incomplete."""
+        parts = []
+        if self.missing:
+            parts.append(
+                _("应报%(expected)s家，已报%(firms)s家，增速按已报企业计算")
+                % {"expected": self.expected, "firms": self.firms}
+            )
+        if self.without_base:
+            parts.append(_("%(n)s家缺上年同期，未计入增速") % {"n": self.without_base})
+        return "；".join(parts)
 
     def as_dict(self):
         return {
@@ -335,8 +414,13 @@ class Cell:
             "previous": self.previous,
             "previous_published": self.published,
             "growth_pct": self.growth_pct,
+            "growth_pct_published": self.published_growth_pct,
             "share_pct": self.share_pct,
             "enterprises": self.firms,
+            "enterprises_expected": self.expected,
+            "enterprises_missing": self.missing,
+            "enterprises_without_base": self.without_base,
+            "completeness_note": self.completeness_note,
             "suppressed": self.suppressed,
             "reason": self.reason,
         }
@@ -350,16 +434,19 @@ def make_cell(key, label, figures, *, whole=None, price_index=None, hide=False, 
     figures = figures or Totals()
     if hide:
         return Cell(key, label, None, None, None, None, None, None, True, suppression_reason())
-    growth = real_growth_pct(figures.current, figures.comparable, price_index)
+    published = None if hide_published else figures.published
     return Cell(
         key=key,
         label=label,
         current=figures.current,
         previous=figures.comparable,
-        published=None if hide_published else figures.published,
+        published=published,
         firms=figures.firms,
-        growth_pct=growth,
+        growth_pct=real_growth_pct(figures.current_compared, figures.comparable, price_index),
         share_pct=share_pct(figures.current, whole) if whole is not None else None,
+        published_growth_pct=real_growth_pct(figures.current, published, price_index),
+        expected=figures.expected,
+        without_base=figures.without_base,
     )
 
 
@@ -375,6 +462,12 @@ class Summary:
     zone_share_pct: Decimal | None
     groups: list = field(default_factory=list)
     price_index: Decimal | None = None
+    scope: FigureScope | None = None
+
+    @property
+    def scope_note(self):
+        """What the figures are taken over, said beside them: the directory of the year, or the fallback."""
+        return scope_note(self.scope)
 
     @property
     def period_label(self):
@@ -386,6 +479,25 @@ class Summary:
         if self.indicator.code != VALUE_ADDED:
             return ""
         return price_basis_label(self.price_index)
+
+
+def scope_note(scope):
+    if scope is None or not scope.categories:
+        return _("口径：本期已报企业")
+    labels = "、".join(str(StatsCategoryChoices(c).label) for c in scope.categories)
+    if scope.has_directory and scope.has_last_directory:
+        return _("口径：%(year)s年%(categories)s名录企业；上年公布数按%(last)s年名录") % {
+            "year": scope.year,
+            "categories": labels,
+            "last": scope.year - 1,
+        }
+    if scope.has_directory:
+        return _("口径：%(year)s年%(categories)s名录企业；%(last)s年名录未录入，上年公布数按当时已报企业") % {
+            "year": scope.year,
+            "categories": labels,
+            "last": scope.year - 1,
+        }
+    return _("%(year)s年%(categories)s名录未录入：口径为本期已报企业") % {"year": scope.year, "categories": labels}
 
 
 def price_basis_label(index):
@@ -420,30 +532,39 @@ def group_labels(group, keys):
     return {key: names.get(key, str(key)) if key is not None else missing for key in [*keys, None]}
 
 
-def summarize(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, group_by=None):
-    """The figures of one indicator for one period over `zone_ids`, optionally narrowed and grouped.
+def scope_of(zone_ids, period, indicator, data_set=None):
+    """The FigureScope a figure of `indicator` is read in (two queries): `data_set` or the indicator's form."""
+    return figure_scope(zone_ids, period, data_set or form_for(indicator))
 
-    Queries: the total (2, or none when the groups partition the firms: they add up to it), the zone total when
-    narrowed (2), the groups (2) and their labels (1), the price index of value added (1).
+
+def summarize(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, group_by=None, scope=None):
+    """The figures of one indicator for one period over `zone_ids`, optionally narrowed and grouped, in `scope`
+    (a FigureScope of this period and zones; by default the indicator's form's).
+
+    Queries: the scope (2, unless given), the total (2 + 1 for 应报 where there is a directory, or none when the
+    groups partition the firms: they add up to it), the zone total when narrowed (the same), the groups (2 + 1) and
+    their labels (1), the price index of value added (1).
     """
     zone_ids = sorted(set(zone_ids))
-    values = viewer.values(zone_ids)
+    scope = scope or scope_of(zone_ids, period, indicator)
     entitled = viewer.entitled(zone_ids)
+    if not entitled:
+        return published_summary(viewer, zone_ids=zone_ids, indicator=indicator, group_by=group_by, scope=scope)
+    values = viewer.values(zone_ids)
     k = min_group_size()
     index = price_index_for(indicator, period)
+    common = {"period": period, "indicator_ids": [indicator.pk], "scope": scope}
     grouped = {}
     if group_by:
-        grouped = totals(values, period=period, indicator_ids=[indicator.pk], group=group_by, narrowing=narrowing)
+        grouped = totals(values, group=group_by, narrowing=narrowing, **common)
     if group_by in PARTITIONS:
         figures = added_up(grouped.values())
     else:
-        figures = totals(values, period=period, indicator_ids=[indicator.pk], narrowing=narrowing).get(
-            (indicator.pk, None), Totals()
-        )
+        figures = totals(values, narrowing=narrowing, **common).get((indicator.pk, None), Totals())
     whole = figures.current
     zone_share = None
     if narrowing:
-        zone_figures = totals(values, period=period, indicator_ids=[indicator.pk]).get((indicator.pk, None))
+        zone_figures = totals(values, **common).get((indicator.pk, None))
         whole = zone_figures.current if zone_figures else None
         zone_share = share_pct(figures.current, whole)
     hide_total = not entitled and is_suppressed(figures.firms, k)
@@ -459,9 +580,11 @@ def summarize(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, gr
         zone_share = None
     elif narrowing:
         total.share_pct = zone_share
-    summary = Summary(zone_ids, period, indicator, narrowing, group_by, entitled, total, zone_share, price_index=index)
+    summary = Summary(
+        zone_ids, period, indicator, narrowing, group_by, entitled, total, zone_share, price_index=index, scope=scope
+    )
     if group_by:
-        by_key = {key: t for (_i, key), t in grouped.items() if t.firms}
+        by_key = {key: t for (_i, key), t in grouped.items() if t.firms or t.expected}
         hidden = set()
         if not entitled:
             counts = {key: t.firms for key, t in by_key.items()}
@@ -487,6 +610,105 @@ def summarize(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, gr
     return summary
 
 
+# -- published tables (viewers not entitled to firm figures) ------------------------------------------------------
+
+PUBLISHED_GROUPS = {"park": "park", "division": "division", "industry": "division", "chain": "chain"}
+
+
+def published_summary(viewer, *, zone_ids, indicator, group_by=None, scope):
+    """The Summary a viewer not entitled to firm figures gets: the published tables (total, by park, by division, by
+    chain — one dimension at a time, no narrowing), with primary and secondary suppression decided over every table
+    of this zone, period and indicator at once (kaifaqu.stats.published). Queries: firm_figures' four, the labels'.
+    """
+    if group_by and group_by not in PUBLISHED_GROUPS:
+        raise PermissionError("only the published tables are given to this viewer")
+    from .reconciliation import firm_figures  # firm-level rows, never shown: the tables are computed from them
+
+    rows = firm_figures(viewer.values(zone_ids), scope, indicator)
+    tables = published_tables(
+        [as_published(row) for row in rows],
+        k=min_group_size(),
+        dominance_pct=settings.STATS_DOMINANCE_PCT,
+        signed=indicator.allow_negative,
+    )
+    index = price_index_for(indicator, scope.period)
+    expected = expected_by_cell(rows, scope)
+    total = published_cell(tables.total, _("合计"), expected.get(("total", None)), rows, index)
+    summary = Summary(zone_ids, scope.period, indicator, NO_NARROWING, group_by, False, total, None, scope=scope)
+    summary.price_index = index
+    if group_by:
+        table = PUBLISHED_GROUPS[group_by]
+        cells = tables.tables[table]
+        labels = group_labels(group_by, [c.key for c in cells])
+        summary.groups = [
+            published_cell(c, labels[c.key], expected.get((table, c.key)), rows, index, table=table) for c in cells
+        ]
+        summary.groups.sort(key=lambda c: (c.current is None, -(c.current or 0), str(c.label)))
+    return summary
+
+
+def as_published(row):
+    return PublishedFigures(
+        enterprise_id=row.enterprise_id,
+        park_id=row.park_id,
+        division=row.division,
+        chain_ids=row.chain_ids,
+        current=row.current,
+        base=row.base if row.current is not None else None,
+        last_year=row.last_year,
+    )
+
+
+def in_cell(row, table, key):
+    if table is None:
+        return True
+    if table == "chain":
+        return key in row.chain_ids
+    return (row.park_id if table == "park" else row.division) == key
+
+
+def expected_by_cell(rows, scope):
+    """{(table, key): 应报} from the directory firms among the rows (counts of firms are not confidential)."""
+    if not scope.has_directory:
+        return {}
+    counts = {}
+    for row in rows:
+        if not row.in_directory or row.moved_out:
+            continue
+        keys = [("total", None), ("park", row.park_id), ("division", row.division)]
+        keys += [("chain", chain) for chain in row.chain_ids]
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def published_cell(cell, label, expected, rows, index, table=None):
+    """A Cell from a PublishedCell: what is withheld is None; growth at comparable prices for value added."""
+    shown = not cell.suppressed["value"]
+    reporting = [r for r in rows if r.current is not None and in_cell(r, table, cell.key)]
+    growth = None
+    if not cell.suppressed["growth_pct"]:
+        growth = real_growth_pct(cell.value_compared, cell.previous, index)
+    published_growth = None
+    if not cell.suppressed["growth_pct_published"]:
+        published_growth = real_growth_pct(cell.value, cell.previous_published, index)
+    return Cell(
+        key=cell.key,
+        label=label,
+        current=cell.value,
+        previous=cell.previous,
+        published=cell.previous_published,
+        firms=cell.enterprises,
+        growth_pct=growth,
+        share_pct=cell.share_pct,
+        suppressed=not shown,
+        reason=cell.reason,
+        published_growth_pct=published_growth,
+        expected=expected,
+        without_base=sum(1 for r in reporting if r.base is None),
+    )
+
+
 # -- firm rows (entitled viewers only) -----------------------------------------------------------------------------
 
 
@@ -497,29 +719,37 @@ class FirmRow:
     park: str
     industry: str
     current: Decimal | None
-    previous: Decimal | None
+    previous: Decimal | None  # the comparable base: reported 上年同期, else the stored figure
     growth_pct: Decimal | None
     contribution_pct: Decimal | None
     share_pct: Decimal | None
+    reported_prior: Decimal | None = None  # 上年同期 as the firm reported it on this form
+    stored_prior: Decimal | None = None  # the firm's stored figure a year before
+
+    @property
+    def prior_differs(self):
+        """The reported 上年同期 differs from the stored figure (a data-quality item; the reported one is used)."""
+        return None not in (self.reported_prior, self.stored_prior) and self.reported_prior != self.stored_prior
 
 
-def firm_rows(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, total=None, limit=None):
-    """The firms behind a figure, biggest contribution first: one query (plus one for the comparable total when
-    `total` is not given). Raises PermissionError for viewers not entitled to individual figures."""
+def firm_rows(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, total=None, limit=None, scope=None):
+    """The firms behind a figure, biggest contribution first: one query (plus those of the scope and of the
+    comparable total when not given). Raises PermissionError for viewers not entitled to individual figures."""
     if not viewer.entitled(zone_ids):
         raise PermissionError("individual figures are not shown to this viewer")
+    scope = scope or scope_of(zone_ids, period, indicator)
     values = viewer.values(zone_ids)
     if total is None:
-        total = totals(values, period=period, indicator_ids=[indicator.pk], narrowing=narrowing).get(
+        total = totals(values, period=period, indicator_ids=[indicator.pk], narrowing=narrowing, scope=scope).get(
             (indicator.pk, None), Totals()
         )
-    rows = values.filter(indicator_id=indicator.pk, period=period)
+    rows = values.filter(scope.current_q(), indicator_id=indicator.pk, period=period)
     if narrowing:
         rows = rows.filter(narrowing.q())
     rows = (
         with_prior(rows, period)
-        .annotate(previous=F("prior__value"))
-        .annotate(delta=F("value") - Coalesce("prior__value", V(0), output_field=AMOUNT_FIELD))
+        .annotate(previous=BASE, stored_prior=F("prior__value"))
+        .annotate(delta=F("value") - Coalesce(BASE, V(0), output_field=AMOUNT_FIELD))
         .order_by("-delta", "enterprise__name", "enterprise_id")
         .values(
             "enterprise_id",
@@ -528,6 +758,8 @@ def firm_rows(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, to
             "enterprise__industry_id",
             "value",
             "previous",
+            "reported_prior",
+            "stored_prior",
         )
     )
     if limit:
@@ -541,46 +773,41 @@ def firm_rows(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, to
             current=row["value"],
             previous=row["previous"],
             growth_pct=growth_pct(row["value"], row["previous"]),
-            contribution_pct=contribution_pct(row["value"], row["previous"], total.comparable),
+            # a firm without a base is not in the comparable growth, so it contributes nothing to it
+            contribution_pct=None
+            if row["previous"] is None
+            else contribution_pct(row["value"], row["previous"], total.comparable),
             share_pct=share_pct(row["value"], total.current),
+            reported_prior=row["reported_prior"],
+            stored_prior=row["stored_prior"],
         )
         for row in rows
     ]
 
 
-def departed_firm_rows(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING):
-    """Firms in the published scope of last year with no figure this period (left, closed, not yet reported)."""
-    if not viewer.entitled(zone_ids):
-        raise PermissionError("individual figures are not shown to this viewer")
-    values = viewer.values(zone_ids)
-    now = Value.objects.filter(
-        enterprise_id=OuterRef("enterprise_id"), indicator_id=indicator.pk, period=period, is_current=True
-    )
-    rows = values.filter(indicator_id=indicator.pk, period=same_period_last_year(period))
-    if narrowing:
-        rows = rows.filter(narrowing.q())
-    rows = rows.filter(~Exists(now)).order_by("-value", "enterprise_id")
-    return list(rows.values("enterprise_id", "enterprise__name", "value"))
-
-
 # -- trend, cards, completeness --------------------------------------------------------------------------------------
 
 
-def monthly_trend(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING):
-    """This year vs last year, month by month up to December (published scope of each month): one query.
+def monthly_trend(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, scope=None):
+    """This year vs last year, month by month up to December, each year over its own directory (the published
+    figure of each month): one query.
 
     Returns {"months": [1..12], "this": [...], "last": [...]} with None where nothing (or a suppressed cell).
     """
     year = year_of(period)
-    values = viewer.values(zone_ids).filter(
-        indicator_id=indicator.pk, period__gte=make_period(year - 1, 1), period__lte=make_period(year, 12)
-    )
+    scope = scope or scope_of(zone_ids, period, indicator)
+    this_year = Q(period__gte=make_period(year, 1), period__lte=make_period(year, 12)) & scope.current_q()
+    last_year = Q(period__gte=make_period(year - 1, 1), period__lte=make_period(year - 1, 12)) & scope.published_q()
+    values = viewer.values(zone_ids).filter(this_year | last_year, indicator_id=indicator.pk)
     if narrowing:
         values = values.filter(narrowing.q())
-    entitled, k = viewer.entitled(zone_ids), min_group_size()
+    entitled = viewer.entitled(zone_ids)
     table = {}
-    for row in values.values("period").annotate(total=Sum("value"), firms=Count("enterprise_id")).order_by():
-        if entitled or not is_suppressed(row["firms"], k):
+    sums = {"total": Sum("value"), "firms": Count("enterprise_id")}
+    if not entitled:  # the primary rules of the published tables, month by month (a month is its own table)
+        sums |= {"largest": Max(Abs("value")), "gross": Sum(Abs("value"))}
+    for row in values.values("period").annotate(**sums).order_by():
+        if entitled or not fails_primary_rules(row["firms"], row["largest"], row["gross"]):
             table[row["period"]] = row["total"]
     months = list(range(1, 13))
     return {
@@ -590,26 +817,42 @@ def monthly_trend(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING
     }
 
 
-def indicator_cards(viewer, *, zone_ids, period, narrowing=NO_NARROWING, codes=CARD_INDICATORS):
-    """Key-indicator cards: 1—N月 value and comparable growth of several indicators in one query."""
+def fails_primary_rules(firms, largest, gross):
+    """The primary rules of kaifaqu.stats.disclosure on a cell's aggregates: fewer than k firms, or one firm above
+    p% of the cell (absolute values). A cell of zeros protects nothing."""
+    if not gross:
+        return False
+    return firms < min_group_size() or largest * 100 > Decimal(settings.STATS_DOMINANCE_PCT) * gross
+
+
+def indicator_cards(viewer, *, zone_ids, period, narrowing=NO_NARROWING, codes=CARD_INDICATORS, scope=None):
+    """Key-indicator cards: 1—N月 value and both growths of several indicators in one query (plus the scope's)."""
     indicators = list(Indicator.objects.filter(code__in=codes, is_active=True))
     indicators.sort(key=lambda i: codes.index(i.code))
-    figures = totals(
-        viewer.values(zone_ids), period=period, indicator_ids=[i.pk for i in indicators], narrowing=narrowing
-    )
+    if scope is None and indicators:
+        scope = scope_of(zone_ids, period, indicators[0])
+    figures = {}
+    if viewer.entitled(zone_ids):
+        figures = totals(
+            viewer.values(zone_ids),
+            period=period,
+            indicator_ids=[i.pk for i in indicators],
+            narrowing=narrowing,
+            scope=scope,
+        )
     index_value = PriceIndex.objects.filter(period=period).values_list("index", flat=True).first()
-    entitled, k = viewer.entitled(zone_ids), min_group_size()
+    entitled = viewer.entitled(zone_ids)
     cards = []
     for indicator in indicators:
-        t = figures.get((indicator.pk, None), Totals())
-        cell = make_cell(
-            indicator.code,
-            indicator.name,
-            t,
-            price_index=index_value if indicator.code == VALUE_ADDED else None,
-            hide=not entitled and is_suppressed(t.firms, k),
-            hide_published=not entitled and is_suppressed(t.published_firms, k),
-        )
+        if entitled:
+            cell = make_cell(
+                indicator.code,
+                indicator.name,
+                figures.get((indicator.pk, None), Totals()),
+                price_index=index_value if indicator.code == VALUE_ADDED else None,
+            )
+        else:  # the published total of that indicator, suppressed with its tables
+            cell = published_summary(viewer, zone_ids=zone_ids, indicator=indicator, scope=scope).total
         basis = ""
         if indicator.code == VALUE_ADDED:
             basis = price_basis_label(index_value)
@@ -664,6 +907,7 @@ def rank_zones(viewer, *, zone_ids, period, indicator, order="value", narrowing=
         group="zone",
         narrowing=narrowing,
         across_zones=True,
+        scope=scope_of(zone_ids, period, indicator),
     )
     index = price_index_for(indicator, period)
     whole = sum((t.current or 0 for t in grouped.values()), Decimal(0))
@@ -698,8 +942,10 @@ class HeadlineRow:
     schedule_gap: Decimal | None
 
 
-def headline_table(viewer, *, zone_id, period, codes=None):
-    """指标 | 单位 | 1—N月 | 同比增长% | 全年目标 | 完成目标% | 超/低于时序进度: three queries."""
+def headline_table(viewer, *, zone_id, period, codes=None, scope=None):
+    """指标 | 单位 | 1—N月 | 同比增长% | 全年目标 | 完成目标% | 超/低于时序进度: three queries (plus the scope's).
+
+    Every indicator is read in `scope` (the 规上工业 form's by default: the headline table is the 规上 one)."""
     targets = {
         t.indicator_id: t.value
         for t in Target.objects.filter(zone_id=zone_id, year=year_of(period)).only("indicator_id", "value")
@@ -708,23 +954,25 @@ def headline_table(viewer, *, zone_id, period, codes=None):
     if codes:
         indicators = indicators.filter(Q(code__in=codes) | Q(pk__in=list(targets)))
     indicators = list(indicators)
-    figures = totals(viewer.values([zone_id]), period=period, indicator_ids=[i.pk for i in indicators])
+    if scope is None and indicators:
+        scope = scope_of([zone_id], period, indicators[0])
+    figures = totals(viewer.values([zone_id]), period=period, indicator_ids=[i.pk for i in indicators], scope=scope)
     index_value = PriceIndex.objects.filter(period=period).values_list("index", flat=True).first()
-    entitled, k = viewer.entitled([zone_id]), min_group_size()
+    entitled = viewer.entitled([zone_id])
     rows = []
     for indicator in indicators:
         t = figures.get((indicator.pk, None))
         if t is None and indicator.pk not in targets:
             continue
-        t = t or Totals()
-        hidden = not entitled and is_suppressed(t.firms, k)
-        cell = make_cell(
-            indicator.code,
-            indicator.name,
-            t,
-            price_index=index_value if indicator.code == VALUE_ADDED else None,
-            hide=hidden,
-        )
+        if entitled:
+            cell = make_cell(
+                indicator.code,
+                indicator.name,
+                t or Totals(),
+                price_index=index_value if indicator.code == VALUE_ADDED else None,
+            )
+        else:  # the published total of that indicator, suppressed with its tables
+            cell = published_summary(viewer, zone_ids=[zone_id], indicator=indicator, scope=scope).total
         target = targets.get(indicator.pk)
         rows.append(
             HeadlineRow(

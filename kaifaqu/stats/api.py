@@ -1,6 +1,7 @@
 """REST API of statistics values: list (scoped by role) and create through the one write path (record_values).
 
-POST takes one item or a list of items {enterprise, indicator, period, value, data_set, reason?}. The items are
+POST takes one item or a list of items {enterprise, indicator, period, value, reported_prior?, data_set, reason?}
+(reported_prior: the 上年同期 the firm reports on this period's form, the base of the comparable growth). The items are
 grouped into Submissions per data set, firm and period and recorded all-or-nothing: a hard rule, a locked period,
 a firm not assigned to the data set or a correction without a reason answers 400 with every problem, and nothing
 is written.
@@ -74,6 +75,7 @@ class ValueSerializer(serializers.ModelSerializer):
             "unit",
             "period",
             "value",
+            "reported_prior",
             "revision",
             "is_current",
             "data_set",
@@ -95,6 +97,15 @@ class ValueInputSerializer(serializers.Serializer):
     )
     period = serializers.CharField(label=_("报告期"), help_text=_("YYYY-MM"))
     value = serializers.DecimalField(max_digits=20, decimal_places=4, label=_("数值"), help_text=_("金额单位为万元"))
+    reported_prior = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        required=False,
+        allow_null=True,
+        default=None,
+        label=_("上年同期"),
+        help_text=_("可选：企业在本期报表中填报的上年同期数（新入库企业必填），作为同口径增速的基数"),
+    )
     data_set = serializers.SlugRelatedField(slug_field="code", queryset=DataSet.objects.all(), label=_("报表代码"))
     reason = serializers.CharField(
         max_length=300,
@@ -229,11 +240,14 @@ class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @staticmethod
     def group(items):
         """{(data set, reason): [Submission per firm and period]}."""
-        figures = defaultdict(dict)
+        figures, priors = defaultdict(dict), defaultdict(dict)
         for item in items:
             key = (item["data_set"], item["reason"].strip(), item["enterprise"], item["period"])
             figures[key][item["indicator"].code] = item["value"]
+            if item.get("reported_prior") is not None:
+                priors[key][item["indicator"].code] = item["reported_prior"]
         groups = defaultdict(list)
-        for (data_set, reason, firm, period), values in figures.items():
-            groups[(data_set, reason)].append(Submission(firm, period, values))
+        for key, values in figures.items():
+            data_set, reason, firm, period = key
+            groups[(data_set, reason)].append(Submission(firm, period, values, priors=priors[key]))
         return groups

@@ -21,12 +21,12 @@ from .aggregation import API_GROUPS, Narrowing, StatsViewer, min_group_size, sum
 from .models import Indicator
 
 
-def amount():
-    return serializers.DecimalField(max_digits=24, decimal_places=4, allow_null=True)
+def amount(**kwargs):
+    return serializers.DecimalField(max_digits=24, decimal_places=4, allow_null=True, **kwargs)
 
 
-def percent():
-    return serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+def percent(**kwargs):
+    return serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, **kwargs)
 
 
 class SummaryQuerySerializer(serializers.Serializer):
@@ -53,20 +53,36 @@ class SummaryQuerySerializer(serializers.Serializer):
         return indicator
 
 
-class CellSerializer(serializers.Serializer):
+def count(help_text):
+    return serializers.IntegerField(allow_null=True, help_text=help_text)
+
+
+class CompletenessFields(serializers.Serializer):
+    """What a figure is taken over and how complete it is (the same on the total and on each group)."""
+
+    previous = amount(
+        help_text=_("上年同期（同口径）：本期有数据的名录企业的上年同期（企业填报的上年同期，否则系统中的上年同期数）")
+    )
+    previous_published = amount(help_text=_("上年公布数：上年名录企业上年同期的合计（公布口径）"))
+    growth_pct = percent(help_text=_("同口径增速（官方增速，%）：有上年同期的企业本期合计 ÷ 其上年同期 − 1"))
+    growth_pct_published = percent(help_text=_("按上年公布数计算的增速（%）：本期合计 ÷ 上年公布数 − 1"))
+    enterprises = count(_("已报企业数"))
+    enterprises_expected = count(_("应报企业数（本年名录；未录入名录时为空）"))
+    enterprises_missing = count(_("应报未报的名录企业数（未录入名录时为空）"))
+    enterprises_without_base = count(_("已报但缺上年同期的企业数（计入本期合计，不计入增速）"))
+    completeness_note = serializers.CharField(allow_blank=True, help_text=_("不完整时的说明，如“应报12家，已报11家”"))
+
+
+class CellSerializer(CompletenessFields):
     key = serializers.CharField(allow_null=True)
     label = serializers.CharField()
     value = amount()
-    previous = amount()
-    previous_published = amount()
-    growth_pct = percent()
     share_pct = percent()
-    enterprises = serializers.IntegerField(allow_null=True)
     suppressed = serializers.BooleanField()
     reason = serializers.CharField(allow_blank=True)
 
 
-class SummarySerializer(serializers.Serializer):
+class SummarySerializer(CompletenessFields):
     zone = serializers.IntegerField()
     zone_name = serializers.CharField()
     period = serializers.CharField()
@@ -74,12 +90,10 @@ class SummarySerializer(serializers.Serializer):
     indicator = serializers.CharField()
     indicator_name = serializers.CharField()
     unit = serializers.CharField()
+    data_set = serializers.CharField(allow_null=True, help_text=_("口径所依据的报表代码"))
+    scope_note = serializers.CharField(help_text=_("统计口径说明"))
     value = amount()
-    previous = amount()
-    previous_published = amount()
-    growth_pct = percent()
     share_of_zone_pct = percent()
-    enterprises = serializers.IntegerField(allow_null=True)
     price_basis = serializers.CharField(allow_blank=True)
     suppressed = serializers.BooleanField()
     reason = serializers.CharField(allow_blank=True)
@@ -114,17 +128,25 @@ class SummaryView(APIView):
         if params["zone"] not in viewer.zone_ids:
             raise Http404
         group_by = params.get("group_by")
+        narrowing = Narrowing.from_params(request.query_params)
+        if narrowing and not viewer.entitled([params["zone"]]):
+            # 统计法: published tables only, one dimension at a time — intersections could isolate one firm
+            raise serializers.ValidationError(
+                {"detail": _("您只能查看公布的汇总表（合计或按一个维度分组），不能按园区、行业、产业链或标签筛选。")}
+            )
         summary = summarize(
             viewer,
             zone_ids=[params["zone"]],
             period=params["period"],
             indicator=params["indicator"],
-            narrowing=Narrowing.from_params(request.query_params),
+            narrowing=narrowing,
             group_by=group_by,
         )
         total = summary.total
         zone = viewer.zones().get(pk=params["zone"])
+        cell = total.as_dict()
         data = {
+            **{key: cell[key] for key in CompletenessFields().fields},
             "zone": zone.pk,
             "zone_name": zone.name,
             "period": format_period(summary.period),
@@ -132,12 +154,10 @@ class SummaryView(APIView):
             "indicator": summary.indicator.code,
             "indicator_name": summary.indicator.name,
             "unit": summary.indicator.unit,
+            "data_set": summary.scope.data_set.code if summary.scope.data_set else None,
+            "scope_note": str(summary.scope_note),
             "value": total.current,
-            "previous": total.previous,
-            "previous_published": total.published,
-            "growth_pct": total.growth_pct,
             "share_of_zone_pct": summary.zone_share_pct,
-            "enterprises": total.firms,
             "price_basis": str(summary.price_basis),
             "suppressed": total.suppressed,
             "reason": total.reason,

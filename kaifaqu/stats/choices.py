@@ -41,6 +41,7 @@ class SeverityChoices(models.TextChoices):
 class FlagKindChoices(models.TextChoices):
     RULE = "rule", _("校验规则")
     OUTLIER = "outlier", _("异常波动")
+    PRIOR = "prior", _("上年同期不一致")
 
 
 class FlagStatusChoices(models.TextChoices):

@@ -29,7 +29,7 @@ from kaifaqu.enterprises.models import Enterprise
 
 from .calendar import deadline
 from .choices import StatsCategoryChoices, ValueSourceChoices
-from .models import DataSet, EnterpriseYearStatus, Indicator, Value
+from .models import DataSet, DataSetAssignment, EnterpriseYearStatus, Indicator, Value
 from .services import assign_data_set
 
 SEED = "kaifaqu-demo-stats-v1"
@@ -145,6 +145,25 @@ def reporting_plan(firms):
     return missing, late, jump
 
 
+def directory_plan(firms):
+    """Per zone (with enough firms), one firm that left the 规上 directory at the end of 2024 (exits) and one that
+    entered it in 2025 (entrants): the 口径差 between the comparable base and last year's published figure has
+    something to explain. An entrant has no stored 2024 figures: it reports its own 上年同期 on the 2025 forms."""
+    by_zone = {}
+    for firm in firms:
+        by_zone.setdefault(firm.zone_id, []).append(firm)
+    exits, entrants = set(), set()
+    for zone_firms in by_zone.values():
+        if len(zone_firms) >= 8:
+            exits.add(zone_firms[2].pk)
+            entrants.add(zone_firms[4].pk)
+    return exits, entrants
+
+
+def in_directory(firm_id, year, exits, entrants):
+    return not (firm_id in exits and year != YEARS[0]) and not (firm_id in entrants and year == YEARS[0])
+
+
 def entry_time(period, data_set, days_before):
     due = deadline(period, period_type=data_set.period_type, deadline_day=data_set.deadline_day)
     day = due - datetime.timedelta(days=days_before)
@@ -162,7 +181,9 @@ def seed_demo_stats():
         return created
     assignments, _skipped = assign_data_set(actor=None, data_set=data_set, enterprises=firms, from_period=PERIODS[0])
     created["assignment"] = len(assignments)
-    created["year_status"] = _seed_year_statuses(firms)
+    exits, entrants = directory_plan(firms)
+    _follow_directory(assignments, exits, entrants)
+    created["year_status"] = _seed_year_statuses(firms, exits, entrants)
     missing, late, jump = reporting_plan(firms)
     ids = [f.pk for f in firms]
     existing = set(
@@ -173,9 +194,13 @@ def seed_demo_stats():
     rows = []
     for firm in firms:
         exporter = any(tag.name == "外贸" for tag in firm.tags.all())
-        for period, figures in firm_figures(firm, exporter=exporter, jump=firm.pk in jump).items():
+        series = firm_figures(firm, exporter=exporter, jump=firm.pk in jump)
+        for period, figures in series.items():
             if period == LATEST and firm.pk in missing:
                 continue
+            if not in_directory(firm.pk, period // 100, exits, entrants):
+                continue  # not on the 规上 form that year
+            priors = series.get(period - 100, {}) if firm.pk in entrants else {}
             for code, amount in figures.items():
                 key = (firm.pk, indicators[code], period)
                 if key in existing:
@@ -187,6 +212,7 @@ def seed_demo_stats():
                         indicator_id=indicators[code],
                         period=period,
                         value=amount,
+                        reported_prior=priors.get(code),  # a 新入库 firm's own 上年同期
                         data_set=data_set,
                         source=ValueSourceChoices.DEMO,
                         reason=REASON,
@@ -213,7 +239,16 @@ def _stamp_entry_times(data_set, firms, late):
     demo_values.filter(period=LATEST, enterprise_id__in=late).update(entered_at=entry_time(LATEST, data_set, -4))
 
 
-def _seed_year_statuses(firms):
+def _follow_directory(assignments, exits, entrants):
+    """The directory drives duties: an exit reports the 规上 form up to December 2024, an entrant from 2025."""
+    for assignment in assignments:
+        if assignment.enterprise_id in exits:
+            DataSetAssignment.objects.filter(pk=assignment.pk).update(to_period=YEARS[0] * 100 + 12)
+        elif assignment.enterprise_id in entrants:
+            DataSetAssignment.objects.filter(pk=assignment.pk).update(from_period=YEARS[1] * 100 + 1)
+
+
+def _seed_year_statuses(firms, exits, entrants):
     have = set(
         EnterpriseYearStatus.objects.filter(enterprise__in=firms, year__in=YEARS).values_list("enterprise_id", "year")
     )
@@ -227,7 +262,7 @@ def _seed_year_statuses(firms):
         )
         for firm in firms
         for year in YEARS
-        if (firm.pk, year) not in have
+        if (firm.pk, year) not in have and in_directory(firm.pk, year, exits, entrants)
     ]
     if rows:
         bulk_create_with_history(rows, EnterpriseYearStatus, batch_size=1000, default_change_reason=REASON)

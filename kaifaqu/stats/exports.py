@@ -14,11 +14,14 @@ def cell_values(cell):
     return [
         cell.current,
         cell.previous,
-        cell.published,
         cell.growth_pct,
+        cell.published,
+        cell.published_growth_pct,
         cell.share_pct,
+        cell.expected,
         cell.firms,
-        cell.reason,
+        cell.without_base,
+        "；".join(part for part in (cell.reason, cell.completeness_note) if part),
     ]
 
 
@@ -27,12 +30,31 @@ def cell_headers(first):
         first,
         _("1—N月"),
         _("上年同期（同口径）"),
-        _("上年同期（公布口径）"),
-        _("同比增长%"),
+        _("同口径增速%"),
+        _("上年公布数"),
+        _("按上年公布数计算的增速%"),
         _("占比%"),
-        _("企业数"),
+        _("应报企业数"),
+        _("已报企业数"),
+        _("缺上年同期企业数"),
         _("说明"),
     ]
+
+
+CELL_WIDTHS = (16, 18, 12, 18, 14, 10, 10, 10, 12, 40)
+
+
+def reconciliation_lines(table):
+    """The 口径差 as rows of the notes sheet (entitled viewers only: the view passes none otherwise)."""
+    if table is None:
+        return []
+    lines = [[_("上年公布数"), table.published]]
+    for sign, label, amount, firms in table.lines.values():
+        if firms:
+            names = "、".join(f.name for f in firms)
+            lines.append([f"{'−' if sign < 0 else '+'} {label}（{len(firms)}）", f"{amount}：{names}"])
+    lines.append([_("同口径上年同期"), table.comparable])
+    return lines
 
 
 def dashboard_workbook(*, zone, period, indicator, data, rows, headline):
@@ -43,25 +65,35 @@ def dashboard_workbook(*, zone, period, indicator, data, rows, headline):
         _("主要指标"),
         cell_headers(_("指标")),
         ([card["indicator"].name, *cell_values(card["cell"])] for card in data["cards"]),
-        widths=(22, 16, 18, 18, 12, 10, 10, 30),
+        widths=(22, *CELL_WIDTHS),
     )
     add_table_sheet(
         book,
         _("目标完成"),
-        [_("指标"), _("单位"), label, _("同比增长%"), _("全年目标"), _("完成目标%"), _("超/低于时序进度（百分点）")],
+        [
+            _("指标"),
+            _("单位"),
+            label,
+            _("同口径增速%"),
+            _("按上年公布数计算的增速%"),
+            _("全年目标"),
+            _("完成目标%"),
+            _("超/低于时序进度（百分点）"),
+        ],
         (
             [
                 r.indicator.name,
                 r.indicator.unit,
                 r.cell.current,
                 r.cell.growth_pct,
+                r.cell.published_growth_pct,
                 r.target,
                 r.completion_pct,
                 r.schedule_gap,
             ]
             for r in headline
         ),
-        widths=(22, 10, 16, 12, 16, 12, 18),
+        widths=(22, 10, 16, 12, 16, 16, 12, 18),
     )
     summary = data["summary"]
     for title, cells in ((_("分园区"), data["by_park"]), (_("分行业"), data["by_industry"])):
@@ -70,7 +102,7 @@ def dashboard_workbook(*, zone, period, indicator, data, rows, headline):
             title,
             cell_headers(title),
             [*([c.label, *cell_values(c)] for c in cells), [_("合计"), *cell_values(summary.total)]],
-            widths=(30, 16, 18, 18, 12, 10, 10, 30),
+            widths=(30, *CELL_WIDTHS),
         )
     trend = data["trend"]
     add_table_sheet(
@@ -89,16 +121,29 @@ def dashboard_workbook(*, zone, period, indicator, data, rows, headline):
                 _("园区"),
                 _("行业代码"),
                 label,
-                _("上年同期"),
+                _("上年同期（增速基数）"),
+                _("企业填报的上年同期"),
+                _("系统中上年同期数"),
                 _("同比增长%"),
                 _("拉动（百分点）"),
                 _("占比%"),
             ],
             (
-                [r.name, r.park, r.industry, r.current, r.previous, r.growth_pct, r.contribution_pct, r.share_pct]
+                [
+                    r.name,
+                    r.park,
+                    r.industry,
+                    r.current,
+                    r.previous,
+                    r.reported_prior,
+                    r.stored_prior,
+                    r.growth_pct,
+                    r.contribution_pct,
+                    r.share_pct,
+                ]
                 for r in rows
             ),
-            widths=(36, 20, 10, 16, 16, 12, 14, 10),
+            widths=(36, 20, 10, 16, 16, 16, 16, 12, 14, 10),
         )
     add_table_sheet(
         book,
@@ -109,7 +154,14 @@ def dashboard_workbook(*, zone, period, indicator, data, rows, headline):
             [_("报告期"), label],
             [_("指标"), f"{indicator.name}（{indicator.unit}）"],
             [_("增速口径"), summary.price_basis or _("现价")],
-            [_("同口径"), _("上年同期按本期有数据的同一批企业计算；公布口径为上年同期全部报送企业")],
+            [_("统计口径"), summary.scope_note],
+            [
+                _("同口径增速"),
+                _("本年名录企业本期数与同一批企业的上年同期数相比（企业填报的上年同期，未填报的取系统中上年同期数）"),
+            ],
+            [_("按上年公布数计算的增速"), _("本期合计与上年名录企业当时的合计数相比")],
+            [_("完整性"), summary.total.completeness_note or _("应报企业均已报送")],
+            *reconciliation_lines(data.get("reconciliation")),
         ],
         widths=(16, 80),
     )

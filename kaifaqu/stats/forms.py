@@ -45,6 +45,10 @@ def field_name(code):
     return f"v_{code}"
 
 
+def prior_field_name(code):
+    return f"p_{code}"
+
+
 class EntryForm(BootstrapFormMixin, forms.Form):
     """One firm's figures of one data set and period: a field per indicator, and the reason for a correction.
 
@@ -60,10 +64,13 @@ class EntryForm(BootstrapFormMixin, forms.Form):
         help_text=_("更正已报数值时必填，将记入修改记录"),
     )
 
-    def __init__(self, *args, items, stored, read_only=False, **kwargs):
+    def __init__(self, *args, items, stored, read_only=False, ask_prior=(), stored_priors=None, **kwargs):
+        """`ask_prior`: codes of indicators with no figure of a year before stored — the form asks for the 上年同期
+        the firm reports (a firm new to the directory); `stored_priors` {code: Decimal} the ones reported before."""
         super().__init__(*args, **kwargs)
         self.items = items
         self.stored = stored
+        self.ask_prior = set(ask_prior)
         indicator_fields = {}
         for item in items:
             indicator = item.indicator
@@ -76,12 +83,40 @@ class EntryForm(BootstrapFormMixin, forms.Form):
             )
             field.widget.attrs.update({"class": "form-control text-end", "inputmode": "decimal"})
             indicator_fields[field_name(indicator.code)] = field
+            if indicator.code in self.ask_prior:
+                indicator_fields[prior_field_name(indicator.code)] = self.prior_field(
+                    indicator, stored_priors, read_only
+                )
         self.fields = {**indicator_fields, **self.fields}
         if read_only:
             self.fields["reason"].disabled = True
 
+    @staticmethod
+    def prior_field(indicator, stored_priors, read_only):
+        field = forms.DecimalField(
+            label=_("%(name)s 上年同期") % {"name": indicator.name},
+            required=False,
+            initial=(stored_priors or {}).get(indicator.code),
+            disabled=read_only,
+            help_text=_("系统中没有该企业上年同期数，请按报表填写（新入库企业）"),
+            **AMOUNT_FIELD,
+        )
+        field.widget.attrs.update({"class": "form-control text-end", "inputmode": "decimal"})
+        return field
+
     def indicator_field(self, code):
         return self[field_name(code)]
+
+    def prior_field_of(self, code):
+        return self[prior_field_name(code)] if code in self.ask_prior else None
+
+    def priors(self):
+        """{indicator code: Decimal} of the 上年同期 filled in."""
+        return {
+            code: self.cleaned_data[prior_field_name(code)]
+            for code in self.ask_prior
+            if self.cleaned_data.get(prior_field_name(code)) is not None
+        }
 
     def changed_indicators(self):
         """Indicators whose stored figure the submitted one replaces."""

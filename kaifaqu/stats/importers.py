@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaifaqu.core.exports import HEADER_FILL, HEADER_FONT, REQUIRED_FILL, WRAP, escape_cell
+from kaifaqu.core.exports import HEADER_FILL, HEADER_FONT, REQUIRED_FILL, WRAP, escape_cell, sheet_title
 from kaifaqu.core.imports import (
     EXCEL_EPOCH,
     EXCEL_MAX_SERIAL,
@@ -345,6 +345,10 @@ class StatsImporter(Importer):
         """(indicator code, Decimal, column key) of each figure of a clean row; empty when the row carries none."""
         raise NotImplementedError
 
+    def priors_of(self, row):
+        """(indicator code, Decimal) of the 上年同期 a row reports beside its figures (layouts that carry one)."""
+        return ()
+
     def firm_and_period(self, row):
         raise NotImplementedError
 
@@ -371,6 +375,7 @@ class StatsImporter(Importer):
                 sub = groups[(code, period)] = self.new_submission(firms[code], period, row)
             for indicator_code, amount, column in figures:
                 self.add_figure(sub, indicator_code, amount, row, column)
+            sub.priors.update(self.priors_of(row))
         if not groups and all(row.ok for row in self.rows):
             raise ImportFileError(_("文件中没有可导入的数据：请核对表头（指标名称、数值列）和所选报表"))
         self.check_batch(list(groups.values()))
@@ -527,7 +532,8 @@ class StatsImporter(Importer):
             figures = [
                 [code, str(amount), origin[code][0].number, origin[code][1]] for code, amount in sub.figures.items()
             ]
-            submissions.append([sub.enterprise.credit_code, sub.period, figures])
+            priors = [[code, str(amount)] for code, amount in sub.priors.items()]
+            submissions.append([sub.enterprise.credit_code, sub.period, figures, priors])
         return {
             "rows": [row.number for row in result.rows],
             "ignored": self.ignored,
@@ -540,10 +546,10 @@ class StatsImporter(Importer):
         zones), assignments, locks and rules against the figures stored now. The file's own checks stand."""
         rows = {number: Row(importer=self, number=number, cells=()) for number in state["rows"]}
         self.rows, self.ignored = list(rows.values()), state["ignored"]
-        firms = self.load_firms({code for code, _period, _figures in state["submissions"]})
+        firms = self.load_firms({code for code, _period, _figures, *_priors in state["submissions"]})
         zone_ids = stats_zone_ids(self.user)
         submissions = []
-        for code, period, figures in state["submissions"]:
+        for code, period, figures, *priors in state["submissions"]:
             problem = self.firm_problem(code, firms.get(code), zone_ids)
             if problem:
                 for number in dict.fromkeys(number for _code, _amount, number, _column in figures):
@@ -552,6 +558,9 @@ class StatsImporter(Importer):
             sub = self.new_submission(firms[code], period, rows[figures[0][2]])
             for indicator_code, amount, number, column in figures:
                 self.add_figure(sub, indicator_code, Decimal(amount), rows[number], column)
+            sub.priors.update(
+                (indicator_code, Decimal(amount)) for indicator_code, amount in (priors[0] if priors else [])
+            )
             submissions.append(sub)
         self.check_batch(submissions, in_file=False)
         self.warnings += state["layout_warnings"]
@@ -701,6 +710,15 @@ class StatsLongImporter(StatsImporter):
                 aliases=("本期数", "数据"),
             ),
             Column(
+                "prior",
+                gettext_lazy("上年同期"),
+                Figure(),
+                width=16,
+                example="1100",
+                help_text=gettext_lazy("可选：企业在本期报表中填报的上年同期数（新入库企业必填），与数值同一单位"),
+                aliases=("上年同期数", "上年同期1—本月", "上年同期累计"),
+            ),
+            Column(
                 "unit",
                 gettext_lazy("单位"),
                 Code(20, upper=False),
@@ -730,11 +748,21 @@ class StatsLongImporter(StatsImporter):
         except CellError as bad:
             row.error("value", bad.message)
             return
+        if row.values.get("prior") is not None and "prior" not in row.failed:
+            try:
+                row.values["prior"] = in_unit(row.values["prior"], indicator, unit if indicator.is_money else None)
+            except CellError as bad:
+                row.error("prior", bad.message)
+                return
         if "credit_code" not in row.failed and "period" not in row.failed:
             row.values["_key"] = (row.values["credit_code"], row.values["period"], indicator.code)
 
     def figures_of(self, row):
         return ((row.values["indicator"].code, row.values["value"], "value"),)
+
+    def priors_of(self, row):
+        prior = row.values.get("prior") if "prior" not in row.failed else None
+        return ((row.values["indicator"].code, prior),) if prior is not None else ()
 
     def firm_and_period(self, row):
         return row.values["credit_code"], row.values["period"]
@@ -1000,7 +1028,7 @@ class StatsFormImporter(StatsImporter):
         super().clean_row(row)
         if "cumulative" not in self.present:
             raise ImportFileError(_("未找到“本年1—本月”列：请上传联网直报表的副本"))
-        row.figures = ()
+        row.figures, row.prior = (), None
         row.values["_key"] = ("ignored", row.number)  # replaced by the indicator's code below
         indicator = self.find_indicator(row)
         in_set = {i.code for i in self.indicators}
@@ -1026,10 +1054,26 @@ class StatsFormImporter(StatsImporter):
         except CellError as bad:
             row.error(key, bad.message)
             return
+        row.prior = self.reported_prior(row, indicator, unit)
         row.values["_key"] = indicator.code
+
+    def reported_prior(self, row, indicator, unit):
+        """The row's 上年同期 (1—本月 for a flow, 本月 for a stock), in the indicator's unit, or None."""
+        key = "last_month" if indicator.kind == "stock" else "last_cumulative"
+        if key in row.failed or row.values.get(key) is None:
+            return None
+        try:
+            return in_unit(row.values[key], indicator, unit)
+        except CellError as bad:
+            row.error(key, bad.message)
+            return None
 
     def figures_of(self, row):
         return row.figures
+
+    def priors_of(self, row):
+        prior = getattr(row, "prior", None)
+        return ((row.indicator.code, prior),) if prior is not None else ()
 
     def firm_and_period(self, row):
         return self.enterprise.credit_code, self.period
@@ -1041,26 +1085,25 @@ class StatsFormImporter(StatsImporter):
         return self.sub_rows[id(sub)][:1]
 
     def after_check(self, submissions):
-        """上年 columns come from last year's stored data: a difference is a warning, never an error."""
+        """The form's 上年同期 is what the firm reports as its base: read, kept and used for the comparable growth.
+        Where it differs from the figure stored a year before, both are kept and the difference is a warning here
+        and a data-quality item after the commit — never an error."""
         last_year = self.period - 100
         stored = current_figures([self.enterprise.pk], [last_year]).get((self.enterprise.pk, last_year), {})
         for row in self.rows:
-            indicator = getattr(row, "indicator", None)
-            if indicator is None or not row.ok or indicator.code not in stored:
+            indicator, prior = getattr(row, "indicator", None), getattr(row, "prior", None)
+            if indicator is None or prior is None or not row.ok or indicator.code not in stored:
                 continue
-            key = "last_month" if indicator.kind == "stock" else "last_cumulative"
-            if key in row.failed or row.values.get(key) is None:
-                continue
-            try:
-                amount = in_unit(row.values[key], indicator, row.unit)
-            except CellError:
-                continue
-            if amount != stored[indicator.code]:
+            if prior != stored[indicator.code]:
+                key = "last_month" if indicator.kind == "stock" else "last_cumulative"
                 self.warn(
                     row.number,
                     key,
-                    _("与系统中上年同期数不一致：表中 %(file)s，系统 %(stored)s（%(unit)s）；以系统为准，不导入此列")
-                    % {"file": amount, "stored": stored[indicator.code], "unit": indicator.unit},
+                    _(
+                        "与系统中上年同期数不一致：表中 %(file)s，系统 %(stored)s（%(unit)s）；"
+                        "同口径增速按表中填报数计算，导入后列为数据质量问题待核实"
+                    )
+                    % {"file": prior, "stored": stored[indicator.code], "unit": indicator.unit},
                 )
 
 
@@ -1095,7 +1138,7 @@ def wide_template(user, data_set, period):
     importer = StatsWideImporter(user=user, data_set=data_set, period=period)
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = str(importer.sheet_title)
+    sheet.title = sheet_title(importer.sheet_title)
     title = _("%(form)s　报告期：%(period)s（1—N月累计；请勿修改本行和表头）") % {
         "form": data_set.name,
         "period": format_period(period),

@@ -87,6 +87,15 @@ class DataSet(TimestampedModel):
         _("截止日"), default=10, help_text=_("报告期次月的第几天截止；年报为次年该月，见“年报截止月”")
     )
     annual_deadline_month = models.PositiveSmallIntegerField(_("年报截止月"), default=3)
+    # 统计口径: the 四上 categories whose directory (名录) of a year is the form's scope in that year — who must
+    # report (the directory drives the report assignments) and whose figures the growth is computed over. Empty:
+    # the scope is the firms assigned to the form (e.g. a zone's own 规下 survey).
+    scope_categories = models.JSONField(
+        _("统计口径（名录类别）"),
+        default=list,
+        blank=True,
+        help_text=_("该报表的统计范围为当年四上企业名录中这些类别的企业；留空则为分配了报送任务的企业"),
+    )
     lock_after_deadline = models.BooleanField(_("截止后锁定"), default=True)
     description = models.TextField(_("说明"), blank=True)
     history = HistoricalRecords()
@@ -103,6 +112,15 @@ class DataSet(TimestampedModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        known = set(StatsCategoryChoices.values)
+        if not isinstance(self.scope_categories, list) or not set(self.scope_categories) <= known:
+            raise ValidationError({"scope_categories": _("名录类别无效")})
+
+    @property
+    def is_directory_scoped(self):
+        return bool(self.scope_categories)
 
 
 class DataSetIndicator(models.Model):
@@ -132,6 +150,7 @@ class DataSetAssignment(models.Model):
     to_period = models.PositiveIntegerField(_("截止报告期"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    from_directory = models.BooleanField(_("由名录生成"), default=False)
     history = HistoricalRecords()
 
     scope = Scope(zone="enterprise__zone", enterprise="enterprise", domain="statistics")
@@ -199,6 +218,9 @@ class Value(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values", db_index=False)
     period = models.PositiveIntegerField(_("报告期"))
     value = models.DecimalField(_("数值"), **AMOUNT)
+    # 上年同期 as the firm reported it on this period's form (the bureau's forms carry it; a firm new to the directory
+    # has no stored figure a year before and enters its own). When present it is the comparable base of this figure.
+    reported_prior = models.DecimalField(_("上年同期（企业填报）"), **AMOUNT, null=True, blank=True)
     revision = models.PositiveSmallIntegerField(_("版本"), default=1)
     is_current = models.BooleanField(_("当前值"), default=True)
     data_set = models.ForeignKey(
@@ -381,6 +403,8 @@ class EnterpriseYearStatus(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "year"], name="%(app_label)s_%(class)s_unique"),
         ]
+        # The scope of a period: the firms of a year's directory in some categories (an IN subquery of every sum).
+        indexes = [models.Index(fields=["year", "category", "enterprise"], name="stats_status_directory")]
 
     def __str__(self):
         return f"{self.enterprise} {self.year} {self.get_category_display()}"

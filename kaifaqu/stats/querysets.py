@@ -135,6 +135,18 @@ def figures_by_period(enterprise, indicator_ids, periods):
     return table
 
 
+def reported_priors(enterprise, period, items):
+    """{indicator code: Decimal} of the 上年同期 the firm reported with its current figures of the period."""
+    rows = Value.objects.filter(
+        enterprise=enterprise,
+        period=period,
+        is_current=True,
+        indicator_id__in=[item.indicator_id for item in items],
+        reported_prior__isnull=False,
+    )
+    return dict(rows.values_list("indicator__code", "reported_prior"))
+
+
 def revisions_by_indicator(enterprise, period, indicator_ids):
     """{indicator_id: [revision dicts, newest first]} with the value each revision replaced (one query)."""
     rows = (

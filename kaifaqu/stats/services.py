@@ -33,6 +33,7 @@ class Submission:
     period: int
     figures: dict
     row: int | None = None  # where it came from, for import error reports
+    priors: dict = field(default_factory=dict)  # indicator code → 上年同期 as reported on this form (optional)
     firm_id: int = field(init=False)  # enterprise.pk, read once: the batch checks look it up per figure
 
     def __post_init__(self):
@@ -233,21 +234,24 @@ def record_values(*, actor, data_set, submissions, source, reason="", now=None, 
             value = amount.adapt(value)
             indicator_id = indicator_ids[code]
             old = existing.get((firm_id, indicator_id, period))
-            if old is not None and old[1] == value:
+            # a reported 上年同期 given now replaces the one reported before; else that one is kept
+            prior = sub.priors.get(code)
+            prior = amount.adapt(prior) if prior is not None else (old[3] if old is not None else None)
+            if old is not None and old[1] == value and old[3] == prior:
                 result.unchanged += 1
                 continue
             if old is not None:
                 superseded.append(old[0])
             revision = old[2] + 1 if old is not None else 1
             new_rows.append(
-                (firm_id, zone_id, indicator_id, period, value, revision, True)
+                (firm_id, zone_id, indicator_id, period, value, prior, revision, True)
                 + (data_set.pk, source, reason, actor_id, entered_at)
             )
     for ids in in_batches(superseded):  # before the inserts: one current value per firm, indicator and period
         Value.objects.filter(pk__in=ids).update(is_current=False)
     insert_values(new_rows)
     result.created = len(new_rows)
-    result.flags = flag_soft_breaches(submissions, soft)
+    result.flags = flag_soft_breaches(submissions, soft) + flag_prior_differences(submissions)
     return result
 
 
@@ -258,6 +262,7 @@ INSERTED_FIELDS = (
     "indicator",
     "period",
     "value",
+    "reported_prior",
     "revision",
     "is_current",
     "data_set",
@@ -290,15 +295,16 @@ class DecimalAdapter:
 
 
 def current_revisions(submissions):
-    """{(enterprise_id, indicator_id, period): (pk, value, revision)} of the current values the batch may replace."""
+    """{(enterprise_id, indicator_id, period): (pk, value, revision, reported_prior)} of the current values the batch
+    may replace."""
     periods = {s.period for s in submissions}
     found = {}
     for ids in in_batches({s.firm_id for s in submissions}):
         current = Value.objects.filter(enterprise_id__in=ids, period__in=periods, is_current=True)
-        for pk, firm_id, indicator_id, period, value, revision in current.values_list(
-            "pk", "enterprise_id", "indicator_id", "period", "value", "revision"
+        for pk, firm_id, indicator_id, period, value, revision, prior in current.values_list(
+            "pk", "enterprise_id", "indicator_id", "period", "value", "revision", "reported_prior"
         ):
-            found[(firm_id, indicator_id, period)] = (pk, value, revision)
+            found[(firm_id, indicator_id, period)] = (pk, value, revision, prior)
     return found
 
 
@@ -340,6 +346,63 @@ def flag_soft_breaches(submissions, soft):
         for sub in submissions
         for breach in soft.get(id(sub), [])
         if (sub.firm_id, sub.period, breach.rule.rule_id) not in already
+    ]
+    return ValidationFlag.objects.bulk_create(flags)
+
+
+def prior_differences(submissions):
+    """(submission, indicator code, reported, stored) where a reported 上年同期 differs from the firm's stored figure
+    of the same period a year before (one query)."""
+    wanted = [s for s in submissions if s.priors]
+    if not wanted:
+        return []
+    stored = current_figures({s.firm_id for s in wanted}, {s.period - 100 for s in wanted})
+    found = []
+    for sub in wanted:
+        before = stored.get((sub.firm_id, sub.period - 100), {})
+        for code, reported in sub.priors.items():
+            if reported is not None and before.get(code) is not None and before[code] != reported:
+                found.append((sub, code, reported, before[code]))
+    return found
+
+
+def prior_difference_message(indicator, period, reported, stored):
+    return _(
+        "%(name)s：本期表中上年同期（%(label)s）填报 %(reported)s，"
+        "与系统中%(year)s年同期数 %(stored)s 不一致（%(unit)s）；同口径增速按填报数计算"
+    ) % {
+        "name": indicator.label,
+        "label": cumulative_label(period),
+        "reported": reported,
+        "year": year_of(period) - 1,
+        "stored": stored,
+        "unit": indicator.unit_label,
+    }
+
+
+def flag_prior_differences(submissions):
+    """A data-quality item per firm, period and indicator whose reported 上年同期 differs from the stored figure;
+    both are kept (the reported one is the base). Not raised twice while one is open."""
+    differences = prior_differences(submissions)
+    if not differences:
+        return []
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in={code for _s, code, _r, _v in differences})}
+    already = set(
+        ValidationFlag.objects.filter(
+            enterprise_id__in={s.firm_id for s, *_rest in differences}, status="open", kind="prior"
+        ).values_list("enterprise_id", "period", "indicator_id")
+    )
+    flags = [
+        ValidationFlag(
+            enterprise=sub.enterprise,
+            zone_id=sub.enterprise.zone_id,
+            period=sub.period,
+            kind="prior",
+            indicator=indicators[code],
+            message=prior_difference_message(indicators[code], sub.period, reported, stored)[:300],
+        )
+        for sub, code, reported, stored in differences
+        if (sub.firm_id, sub.period, indicators[code].pk) not in already
     ]
     return ValidationFlag.objects.bulk_create(flags)
 

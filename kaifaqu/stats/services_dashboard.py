@@ -1,8 +1,9 @@
-"""Writes of the leaders' pages: annual targets and 规上/四上 status. Attributed through simple-history."""
+"""Writes of the leaders' pages: annual targets. Attributed through simple-history. (The 规上/四上 directory and the
+duties it drives are kaifaqu.stats.directory.)"""
 
 from django.db import transaction
 
-from .models import EnterpriseYearStatus, Target
+from .models import Target
 
 
 def save_with_history(instance, actor):
@@ -20,13 +21,3 @@ def set_target(*, actor, zone, year, indicator, value, growth_target_pct=None, s
     )
     target.value, target.growth_target_pct, target.source = value, growth_target_pct, source
     return save_with_history(target, actor)
-
-
-@transaction.atomic
-def record_year_status(*, actor, enterprise, year, category, entered_on=None, note=""):
-    """A firm's 四上 category in a year, as in the statistics bureau's directory (one row per firm and year)."""
-    status = EnterpriseYearStatus.objects.filter(enterprise=enterprise, year=year).first() or EnterpriseYearStatus(
-        enterprise=enterprise, year=year
-    )
-    status.category, status.entered_on, status.note = category, entered_on, note
-    return save_with_history(status, actor)

@@ -10,7 +10,6 @@ urlpatterns = [
     path("zones/<int:zone_pk>/dashboard/rows/", dashboard.DashboardRowsView.as_view(), name="dashboard_rows"),
     path("zones/<int:zone_pk>/dashboard/export/", dashboard.DashboardExportView.as_view(), name="dashboard_export"),
     path("zones/<int:zone_pk>/targets/", dashboard.TargetListView.as_view(), name="target_list"),
-    path("zones/<int:zone_pk>/status/", dashboard.StatusListView.as_view(), name="status_list"),
     path("ranking/", dashboard.RankingView.as_view(), name="ranking"),
     path("ranking/export/", dashboard.RankingExportView.as_view(), name="ranking_export"),
 ]

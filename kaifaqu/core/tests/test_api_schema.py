@@ -27,6 +27,8 @@ API_PATHS = {
     "/api/regions/{code}/",
     "/api/stats/summary/",
     "/api/stats/values/",
+    "/api/stats/directory/",
+    "/api/stats/directory/{id}/",
     "/api/projects/",
     "/api/projects/{id}/",
     "/api/project-stages/",

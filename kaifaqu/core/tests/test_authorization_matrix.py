@@ -43,6 +43,7 @@ from kaifaqu.enterprises.importers import EnterpriseImporter
 from kaifaqu.enterprises.models import Contact, Enterprise, Relocation
 from kaifaqu.projects.tests.matrix import PROJECT_PROBES, project_objects
 from kaifaqu.stats.models import DataSet, DataSetAssignment, Indicator, ValidationFlag, ValidationRule, Value
+from kaifaqu.stats.tests.payloads import data_set_payload
 from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
 
 LOGGED_IN = tuple(p for p in PERSONAS if p != "anonymous")
@@ -737,6 +738,74 @@ def status_written(firm_key):
     return effect
 
 
+# 四上 directory rows of 2023 (a year no other probe reads), one per zone; the import is for statistics writers.
+DIRECTORY_QUERY = "year=2023"
+DIRECTORY_IMPORTERS = ("system_admin", "zone_admin_a", "staff_a", "staff_b")
+
+
+def directory_row(zone_key, key):
+    return lambda w: {"zone_pk": w[zone_key].pk, "pk": w[key].pk}
+
+
+def directory_removed(key):
+    def effect(w, user, client):
+        return not apps.get_model("stats", "EnterpriseYearStatus").objects.filter(pk=w[key].pk).exists()
+
+    return effect
+
+
+def indicator_added(key):
+    def effect(w, user, client):
+        return DataSet.objects.get(pk=w[key].pk).items.filter(indicator__code="fixed_asset_investment").exists()
+
+    return effect
+
+
+def directory_objects(w, personas):
+    """A directory row of 2023 in each zone, a directory import job of staff_a and one of staff_b, two forms."""
+    model = apps.get_model("stats", "EnterpriseYearStatus")
+    objects = {
+        "directory_a": model.objects.create(enterprise=w["firm_1"], year=2023, category="industry"),
+        "directory_b": model.objects.create(enterprise=w["firm_b"], year=2023, category="industry"),
+        "data_set_a": DataSet.objects.get(code="industry_monthly"),
+        "data_set_b": DataSet.objects.get(code="small_monthly"),
+    }
+    for label, owner in (("a", "staff_a"), ("b", "staff_b")):
+        job = make_import_job(personas[owner], None)
+        job.kind = "stats_directory"
+        job.save(update_fields=["kind"])
+        objects[f"directory_job_{label}"] = job
+    return objects
+
+
+MATRIX += [
+    Probe("stats:directory_import", get=allow(*DIRECTORY_IMPORTERS)),
+    Probe("stats:directory_import_template", get=allow(*DIRECTORY_IMPORTERS)),
+    *[
+        Probe(view, label, pk(key), allow("system_admin", owner))
+        for view in ("stats:directory_import_job", "stats:directory_import_errors")
+        for label, key, owner in (("A", "directory_job_a", "staff_a"), ("B", "directory_job_b", "staff_b"))
+    ],
+    # 报表设置: the system administrator's configuration; "A" and "B" are two forms (not zoned).
+    Probe("stats:data_set_list", get=allow("system_admin")),
+    *[
+        Probe(
+            "stats:data_set_edit",
+            label,
+            pk(key),
+            allow("system_admin"),
+            {
+                "add_indicator": Post(
+                    lambda w, k=key: data_set_payload(w[k], add=["fixed_asset_investment"]),
+                    write("system_admin"),
+                    indicator_added(key),
+                )
+            },
+        )
+        for label, key in (("A", "data_set_a"), ("B", "data_set_b"))
+    ],
+]
+
 MATRIX += [
     Probe("stats:dashboard_home", get=DASHBOARD_HOME),
     *[
@@ -801,6 +870,24 @@ MATRIX += [
                         status_written(firm_key),
                     )
                 },
+                visible=Visibility(top_firm_markers, TOP_FIRMS_SEEN[zone_key]),
+                query=DIRECTORY_QUERY,
+            ),
+            # The directory's export (same readers, same firms) and 退出名录 (POST only, the writers of the status).
+            Probe(
+                "stats:status_export",
+                label,
+                pk(zone_key, "zone_pk"),
+                allow(*readers),
+                visible=Visibility(top_firm_names, TOP_FIRMS_SEEN[zone_key], content=workbook_text),
+                query=DIRECTORY_QUERY,
+            ),
+            Probe(
+                "stats:status_remove",
+                label,
+                directory_row(zone_key, f"directory_{label.lower()}"),
+                allow(*readers, allowed=405),
+                {"remove": Post(lambda w: {}, write(*writers), directory_removed(f"directory_{label.lower()}"))},
             ),
         )
     ],
@@ -1011,6 +1098,7 @@ def objects(world, personas, settings, tmp_path):
     w["stats_job_b"] = make_stats_import_job(personas["staff_b"])
     w.update(quality_objects(w))
     w.update(entry_objects(w))
+    w.update(directory_objects(w, personas))
     w.update(project_objects(w, personas))
     return w
 

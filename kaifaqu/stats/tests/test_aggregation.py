@@ -82,7 +82,10 @@ def test_comparable_and_published_scope_match_a_hand_computation(world, personas
     assert summary.total.published == published
     assert summary.total.published_differs
     assert summary.total.firms == 4
-    assert summary.total.growth_pct == ((current / comparable - 1) * 100).quantize(Decimal("0.01"))
+    # the entrant has no base: counted in the 1—N月 total, not in the comparable growth (the same firms on both sides)
+    compared = current - 30
+    assert summary.total.growth_pct == ((compared / comparable - 1) * 100).quantize(Decimal("0.01"))
+    assert summary.total.without_base == 1
     assert summary.price_basis == ""
 
 
@@ -94,9 +97,10 @@ def test_firm_contributions_add_up_to_the_growth(world, personas, rows):
     assert set(by_name) == {world["firm_1"].name, world["firm_2"].name, "新入规企业", "迁入企业"}
     assert by_name[world["firm_1"].name].contribution_pct == Decimal("11.76")  # (120-100)/170
     assert by_name["新入规企业"].previous is None and by_name["新入规企业"].growth_pct is None
-    assert firms[0].name == "新入规企业"  # the biggest contribution (+30) first
+    assert by_name["新入规企业"].contribution_pct is None  # no base: not part of the comparable growth
+    assert firms[0].name == "新入规企业"  # the biggest change (+30) first
     total_growth = summarize(viewer, zone_ids=[world["zone_a"].pk], period=P, indicator=revenue).total.growth_pct
-    assert abs(sum(r.contribution_pct for r in firms) - total_growth) <= Decimal("0.03")
+    assert abs(sum(r.contribution_pct or 0 for r in firms) - total_growth) <= Decimal("0.03")
 
 
 @pytest.mark.parametrize("group", ["park", "division", "section"])
@@ -157,7 +161,8 @@ def test_region_sum_over_several_zones_and_ranking(world, personas, rows):
     ranking = rank_zones(viewer, zone_ids=both, period=P, indicator=revenue, order="value")
     assert [(r.zone, r.rank_value) for r in ranking] == [(world["zone_b"], 1), (world["zone_a"], 2)]
     by_growth = rank_zones(viewer, zone_ids=both, period=P, indicator=revenue, order="growth")
-    assert [r.zone for r in by_growth] == [world["zone_a"], world["zone_b"]]  # 27.65% vs 25.00%
+    # zone A: (120 + 45 + 22) / (100 + 50 + 20) − 1 = 10.00% (the entrant has no base) vs zone B 25.00%
+    assert [r.zone for r in by_growth] == [world["zone_b"], world["zone_a"]]
     assert by_growth[0].rank_growth == 1
 
 
@@ -201,7 +206,7 @@ def test_enterprise_users_see_no_cell_below_k(world, personas, settings, crowd, 
     assert not summary.entitled
     assert summary.total.suppressed is hidden
     assert (summary.total.current is None) is hidden
-    assert (summary.total.firms is None) is hidden
+    assert summary.total.firms == firms  # counts of firms are published (as statistical offices do); figures not
     if hidden:
         assert "少于3家企业" in summary.total.reason
     with pytest.raises(PermissionError):

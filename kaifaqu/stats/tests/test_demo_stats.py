@@ -65,7 +65,36 @@ def test_seed_is_idempotent_and_touches_only_demo_firms(demo_world):
     assert set(Value.objects.values_list("period", flat=True)) == set(demo.PERIODS)
     assert not any(period % 100 == 1 for period in demo.PERIODS)
     statuses = set(EnterpriseYearStatus.objects.values_list("enterprise_id", "year", "category"))
-    assert statuses == {(f.pk, y, "industry") for f in demo_world["demo_firms"] for y in (2024, 2025)}
+    firms = demo_world["demo_firms"]
+    exit_, entrant = firms[2], firms[4]  # the zone's firms in credit-code order: one leaves, one enters
+    assert statuses == {(f.pk, y, "industry") for f in firms for y in (2024, 2025)} - {
+        (exit_.pk, 2025, "industry"),
+        (entrant.pk, 2024, "industry"),
+    }
+
+
+def test_an_exit_and_an_entrant_give_the_two_growths_something_to_explain(demo_world, personas):
+    from kaifaqu.stats.aggregation import StatsViewer, summarize
+    from kaifaqu.stats.models import Indicator
+
+    run()
+    firms = demo_world["demo_firms"]
+    exit_, entrant = firms[2], firms[4]
+    assert not Value.objects.filter(enterprise=exit_, period__gte=202501).exists()
+    assert not Value.objects.filter(enterprise=entrant, period__lt=202501).exists()
+    entrant_values = Value.objects.filter(enterprise=entrant, period=202503)
+    assert entrant_values.exists() and not entrant_values.filter(reported_prior__isnull=True).exists()
+    assert DataSetAssignment.objects.get(enterprise=exit_).to_period == 202412
+    assert DataSetAssignment.objects.get(enterprise=entrant).from_period == 202501
+    summary = summarize(
+        StatsViewer(personas["system_admin"]),
+        zone_ids=[demo_world["demo_zone"].pk],
+        period=202503,
+        indicator=Indicator.objects.get(code="output_value"),
+    )
+    total = summary.total
+    assert total.expected == 15 and total.firms == 15 and total.without_base == 0
+    assert total.previous != total.published and total.growth_pct != total.published_growth_pct
 
 
 def test_existing_figures_are_never_overwritten(demo_world):
@@ -102,10 +131,10 @@ def test_latest_period_has_late_and_missing_firms(demo_world, personas):
     data_set = DataSet.objects.get(code="industry_monthly")
     assignments = DataSetAssignment.objects.filter(enterprise__zone=demo_world["demo_zone"])
     latest = completeness(assignments=assignments, data_set=data_set, period=demo.LATEST)
-    assert latest.total.assigned == 16
+    assert latest.total.assigned == 15  # 16 firms, one of which left the directory after 2024 (its duty ended)
     assert latest.total.late >= 1 and latest.total.missing >= 1 and latest.total.on_time > latest.total.late
     earlier = completeness(assignments=assignments, data_set=data_set, period=202509)
-    assert (earlier.total.on_time, earlier.total.late, earlier.total.missing) == (16, 0, 0)
+    assert (earlier.total.on_time, earlier.total.late, earlier.total.missing) == (15, 0, 0)
 
 
 def test_figures_are_deterministic(demo_world):

@@ -46,8 +46,8 @@ def test_a_clean_preview_keeps_its_figures_and_the_commit_does_not_read_the_file
     state = load_checked(job)
     assert state["rows"] == [2, 3, 4]
     assert state["submissions"] == [
-        [CODE_FIRM_1, 202503, [["revenue", "100.0000", 2, "value"], ["tax", "100.0000", 3, "value"]]],
-        [CODE_FIRM_2, 202503, [["revenue", "50.0000", 4, "value"]]],
+        [CODE_FIRM_1, 202503, [["revenue", "100.0000", 2, "value"], ["tax", "100.0000", 3, "value"]], []],
+        [CODE_FIRM_2, 202503, [["revenue", "50.0000", 4, "value"]], []],
     ]
     job.file.save("figures.xlsx", ContentFile(b"not a workbook any more"), save=True)
     job = commit(job)

@@ -75,7 +75,8 @@ def test_matrix(world, personas, client_for, figures, settings, persona, zone_ke
     assert response.status_code == 200
     data = response.json()
     if persona in SUPPRESSED_FOR:  # two firms < k = 3
-        assert (data["value"], data["previous"], data["growth_pct"], data["enterprises"]) == (None, None, None, None)
+        assert (data["value"], data["previous"], data["growth_pct"]) == (None, None, None)
+        assert data["enterprises"] == 2  # counts of firms are published; figures are not
         assert data["suppressed"] and "少于3家企业" in data["reason"]
     elif zone_key == "zone_a":
         assert (data["value"], data["previous"], data["growth_pct"], data["enterprises"]) == (

@@ -1,10 +1,9 @@
-"""Leaders' pages: the zone dashboard, the firm rows behind a figure, the region ranking, targets, 规上/四上 status.
+"""Leaders' pages: the zone dashboard, the firm rows behind a figure, the region ranking, targets (the 规上/四上
+directory page is views/directory.py).
 
 Every page reads through kaifaqu.stats.aggregation (bounded queries, suppression for viewers not entitled to
 individual figures). A zone outside the viewer's scope is a 404.
 """
-
-from collections import Counter, defaultdict
 
 from django import forms
 from django.contrib import messages
@@ -25,24 +24,23 @@ from kaifaqu.core.forms import BootstrapFormMixin
 from kaifaqu.core.periods import (
     cumulative_label,
     format_period,
-    growth_pct,
     make_period,
     parse_period,
     previous_month,
     year_of,
 )
 from kaifaqu.enterprises.choices import IndustryLevelChoices
-from kaifaqu.enterprises.models import Enterprise, IndustryClass, Tag
+from kaifaqu.enterprises.models import IndustryClass, Tag
 from kaifaqu.zones.models import Zone
 
 from .. import exports
 from ..aggregation import (
     CARD_INDICATORS,
+    NO_NARROWING,
     Narrowing,
     StatsViewer,
     Totals,
     completeness_counts,
-    departed_firm_rows,
     firm_rows,
     headline_table,
     indicator_cards,
@@ -50,12 +48,12 @@ from ..aggregation import (
     monthly_trend,
     rank_zones,
     schedule_pct,
+    scope_of,
     summarize,
 )
-from ..choices import StatsCategoryChoices
-from ..models import EnterpriseYearStatus, Indicator, Target, Value
-from ..services_dashboard import record_year_status, set_target
-from ..thresholds import check_status
+from ..models import Indicator, Target
+from ..reconciliation import explain, firm_figures, reconcile
+from ..services_dashboard import set_target
 
 TOP_CONTRIBUTORS = 10
 ROWS_PER_PAGE = 100
@@ -119,10 +117,16 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
     chain = forms.ChoiceField(label=gettext_lazy("产业链"), required=False)
     tag = forms.ChoiceField(label=gettext_lazy("标签"), required=False)
 
-    def __init__(self, *args, zone, **kwargs):
+    NARROWING_FIELDS = ("park", "section", "division", "chain", "tag")
+
+    def __init__(self, *args, zone, entitled=True, **kwargs):
         super().__init__(*args, **kwargs)
         everything = [("", _("全部"))]
         self.fields["indicator"].choices = [(i.code, i.name) for i in Indicator.objects.filter(is_active=True)]
+        if not entitled:  # published tables only: period and indicator
+            for name in self.NARROWING_FIELDS:
+                del self.fields[name]
+            return
         self.fields["park"].choices = everything + [(p.pk, p.name) for p in zone.parks.all()]
         self.fields["chain"].choices = everything + [(c.pk, c.name) for c in zone.chains.all()]
         levels = IndustryClass.objects.filter(level__in=[IndustryLevelChoices.SECTION, IndustryLevelChoices.DIVISION])
@@ -154,7 +158,10 @@ class ZoneStatsMixin(LoginRequiredMixin):
         params = self.request.GET
         self.indicator = chosen_indicator(params)
         self.period = chosen_period(params, self.viewer, self.zone_ids, self.indicator)
-        self.narrowing = Narrowing.from_params(params)
+        # 统计法: viewers not entitled to firm figures get the published tables only — no free filters, whose
+        # intersections could be differenced back to one firm.
+        self.entitled = self.viewer.entitled(self.zone_ids)
+        self.narrowing = Narrowing.from_params(params) if self.entitled else NO_NARROWING
 
     def query(self, **extra):
         """The current choices as a query string, with `extra` added (for drill-down links and exports)."""
@@ -170,23 +177,36 @@ def dashboard_data(viewer, zone, period, indicator, narrowing):
     """Everything the dashboard shows (and exports) for one zone, period, indicator and narrowing."""
     zone_ids = [zone.pk]
     entitled = viewer.entitled(zone_ids)
-    common = {"zone_ids": zone_ids, "period": period, "narrowing": narrowing}
+    scope = scope_of(zone_ids, period, indicator)
+    common = {"zone_ids": zone_ids, "period": period, "narrowing": narrowing, "scope": scope}
     by_park = summarize(viewer, indicator=indicator, group_by="park", **common)
     by_industry = summarize(viewer, indicator=indicator, group_by="division", **common)
     data = {
         "entitled": entitled,
+        "scope": scope,
         "cards": indicator_cards(viewer, **common),
         "summary": by_park,
         "by_park": by_park.groups,
         "by_industry": by_industry.groups,
         "trend": monthly_trend(viewer, indicator=indicator, **common),
-        "completeness": completeness_counts(viewer, **common) if entitled else None,
+        "completeness": completeness_counts(viewer, zone_ids=zone_ids, period=period, narrowing=narrowing)
+        if entitled
+        else None,
         "top": [],
+        "reconciliation": None,
     }
     if entitled:
         total = Totals(current=by_park.total.current, comparable=by_park.total.previous)
         data["top"] = firm_rows(viewer, indicator=indicator, total=total, limit=TOP_CONTRIBUTORS, **common)
+        data["reconciliation"] = scope_reconciliation(viewer, zone_ids, scope, indicator, narrowing)
     return data
+
+
+def scope_reconciliation(viewer, zone_ids, scope, indicator, narrowing):
+    """The 口径差 table (entitled viewers): why the comparable base differs from last year's published figure."""
+    table = reconcile(firm_figures(viewer.values(zone_ids), scope, indicator, narrowing))
+    table.summary = explain(table)
+    return table
 
 
 class DashboardHomeView(LoginRequiredMixin, TemplateView):
@@ -239,7 +259,9 @@ class DashboardView(ZoneStatsMixin, TemplateView):
             period=self.period,
             period_label=cumulative_label(self.period),
             year=year_of(self.period),
-            form=DashboardFilterForm(self.request.GET or None, zone=self.zone, initial=self.initial()),
+            form=DashboardFilterForm(
+                self.request.GET or None, zone=self.zone, entitled=data["entitled"], initial=self.initial()
+            ),
             chart=chart,
             rows_url=f"{rows_url}?{self.query()}" if rows_url else "",
             export_url=f"{reverse('stats:dashboard_export', args=[self.zone.pk])}?{self.query()}",
@@ -266,19 +288,21 @@ class DashboardView(ZoneStatsMixin, TemplateView):
 
 
 class DashboardRowsView(ZoneStatsMixin, TemplateView):
-    """The firm rows behind a dashboard figure: same zone, period, indicator and narrowing (entitled viewers)."""
+    """The firm rows behind a dashboard figure: same zone, period, indicator and narrowing (entitled viewers), with
+    the firms of the directory that have not reported (未报) apart from those that left it (退出名录)."""
 
     template_name = "stats/dashboard_rows.html"
     entitled_only = True
 
     def get_context_data(self, **kwargs):
         self.read_choices()
-        common = {"zone_ids": self.zone_ids, "period": self.period, "indicator": self.indicator}
+        scope = scope_of(self.zone_ids, self.period, self.indicator)
+        common = {"zone_ids": self.zone_ids, "period": self.period, "indicator": self.indicator, "scope": scope}
         narrowing = self.narrowing
         summary = summarize(self.viewer, narrowing=narrowing, **common)
         total = Totals(current=summary.total.current, comparable=summary.total.previous)
         rows = firm_rows(self.viewer, narrowing=narrowing, total=total, **common)
-        departed = departed_firm_rows(self.viewer, narrowing=narrowing, **common)
+        reconciliation = scope_reconciliation(self.viewer, self.zone_ids, scope, self.indicator, narrowing)
         page = Paginator(rows, ROWS_PER_PAGE).get_page(self.request.GET.get("page"))
         context = super().get_context_data(**kwargs)
         context.update(
@@ -289,7 +313,7 @@ class DashboardRowsView(ZoneStatsMixin, TemplateView):
             summary=summary,
             page=page,
             row_count=len(rows),
-            departed=departed,
+            reconciliation=reconciliation,
             form=DashboardFilterForm(self.request.GET or None, zone=self.zone, initial=self.initial()),
             query=self.query(),
             dashboard_url=f"{reverse('stats:dashboard', args=[self.zone.pk])}?{self.query()}",
@@ -315,8 +339,11 @@ class DashboardExportView(ZoneStatsMixin, TemplateView):
                 period=self.period,
                 indicator=self.indicator,
                 narrowing=self.narrowing,
+                scope=data["scope"],
             )
-        headline = headline_table(self.viewer, zone_id=self.zone.pk, period=self.period, codes=CARD_INDICATORS)
+        headline = headline_table(
+            self.viewer, zone_id=self.zone.pk, period=self.period, codes=CARD_INDICATORS, scope=data["scope"]
+        )
         record_event(
             AuditEventChoices.EXPORT,
             request=request,
@@ -491,131 +518,5 @@ class TargetListView(ZoneStatsMixin, ZoneWriteMixin, TemplateView):
             may_write=self.may_write(),
             form=kwargs.get("form") or self.get_form(),
             dashboard_url=reverse("stats:dashboard", args=[self.zone.pk]),
-        )
-        return context
-
-
-# -- 规上/四上 status -----------------------------------------------------------------------------------------------
-
-
-class YearStatusForm(BootstrapFormMixin, forms.ModelForm):
-    class Meta:
-        model = EnterpriseYearStatus
-        fields = ["enterprise", "year", "category", "entered_on", "note"]
-        widgets = {"entered_on": forms.DateInput(attrs={"type": "date"})}
-
-    def __init__(self, *args, enterprises, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["enterprise"].queryset = enterprises
-
-    def validate_unique(self):
-        """Entering a status again for the same firm and year changes it (record_year_status)."""
-
-
-def status_overview(zone, year, firms):
-    """Counts per category this year and last, entries and exits, and figure checks (three queries)."""
-    statuses = defaultdict(dict)
-    for enterprise_id, status_year, category in EnterpriseYearStatus.objects.filter(
-        enterprise__zone=zone, year__in=(year, year - 1)
-    ).values_list("enterprise_id", "year", "category"):
-        statuses[status_year][enterprise_id] = category
-    figures = defaultdict(dict)
-    for enterprise_id, code, value in Value.objects.filter(
-        zone=zone, period=make_period(year, 12), is_current=True, indicator__code__in=("main_revenue", "revenue")
-    ).values_list("enterprise_id", "indicator__code", "value"):
-        figures[enterprise_id][code] = value
-    this_year, last_year = statuses[year], statuses[year - 1]
-    labels = dict(StatsCategoryChoices.choices)
-    counts = []
-    now_counter, then_counter = Counter(this_year.values()), Counter(last_year.values())
-    for category, label in StatsCategoryChoices.choices:
-        entries = sum(1 for f, c in this_year.items() if c == category and last_year.get(f) != category)
-        exits = sum(1 for f, c in last_year.items() if c == category and this_year.get(f) != category)
-        counts.append(
-            {
-                "category": category,
-                "label": label,
-                "count": now_counter[category],
-                "previous": then_counter[category],
-                "entries": entries,
-                "exits": exits,
-                "growth_pct": growth_pct(now_counter[category], then_counter[category]),
-            }
-        )
-    total_now, total_then = len(this_year), len(last_year)
-    rows = []
-    for firm in firms:
-        category = this_year.get(firm.pk, "")
-        check = check_status(
-            category=category,
-            industry_code=firm.industry_id,
-            section=firm.industry.section,
-            figures=figures.get(firm.pk, {}),
-        )
-        if not category and not check.problem:
-            continue  # below-threshold firms without status and without a flag are not listed
-        rows.append(
-            {
-                "firm": firm,
-                "category": labels.get(category, ""),
-                "was": labels.get(last_year.get(firm.pk, ""), ""),
-                "figure": check.figure,
-                "threshold": check.rule.amount if check.rule else None,
-                "problem": check.problem,
-            }
-        )
-    industry = next(c for c in counts if c["category"] == StatsCategoryChoices.INDUSTRY)
-    return {
-        "counts": counts,
-        "industry": industry,
-        "total": total_now,
-        "total_previous": total_then,
-        "total_entries": sum(1 for f in this_year if f not in last_year),
-        "total_exits": sum(1 for f in last_year if f not in this_year),
-        "total_growth_pct": growth_pct(total_now, total_then),
-        "rows": rows,
-        "flagged": sum(1 for r in rows if r["problem"]),
-    }
-
-
-class StatusListView(ZoneStatsMixin, ZoneWriteMixin, TemplateView):
-    """规上/四上 firms of a zone in a year: counts, entries and exits, and figures that disagree with the status."""
-
-    template_name = "stats/status_list.html"
-    entitled_only = True
-    write_model = EnterpriseYearStatus
-
-    def enterprises(self):
-        return Enterprise.objects.restrict(self.request.user, "view").filter(zone=self.zone)
-
-    def get_form(self, data=None):
-        return YearStatusForm(
-            data,
-            enterprises=self.enterprises().order_by("name"),
-            initial={"year": chosen_year(self.request.GET)},
-        )
-
-    def save(self, form):
-        data = form.cleaned_data
-        record_year_status(
-            actor=self.request.user,
-            enterprise=data["enterprise"],
-            year=data["year"],
-            category=data["category"],
-            entered_on=data["entered_on"],
-            note=data["note"],
-        )
-
-    def get_context_data(self, **kwargs):
-        year = chosen_year(self.request.GET)
-        firms = self.enterprises().select_related("industry").order_by("name")
-        context = super().get_context_data(**kwargs)
-        context.update(
-            zone=self.zone,
-            year=year,
-            overview=status_overview(self.zone, year, firms),
-            may_write=self.may_write(),
-            form=kwargs.get("form") or self.get_form(),
-            years=[year - 1, year + 1],
         )
         return context

@@ -32,6 +32,7 @@ from ..querysets import (
     parse_due_period,
     period_choices,
     period_label,
+    reported_priors,
     revisions_by_indicator,
     with_reported,
 )
@@ -200,6 +201,9 @@ class EntryView(LoginRequiredMixin, FormView):
         self.stored = {
             item.indicator.code: current[item.indicator_id] for item in self.items if item.indicator_id in current
         }
+        last_year = self.figures.get(self.last_year, {})
+        self.ask_prior = [item.indicator.code for item in self.items if item.indicator_id not in last_year]
+        self.stored_priors = reported_priors(self.enterprise, self.period, self.items)
 
     def get_form_kwargs(self):
         return {
@@ -207,10 +211,12 @@ class EntryView(LoginRequiredMixin, FormView):
             "items": self.items,
             "stored": self.stored,
             "read_only": not self.may_write,
+            "ask_prior": self.ask_prior,
+            "stored_priors": self.stored_priors,
         }
 
     def form_valid(self, form):
-        submission = Submission(self.enterprise, self.period, form.figures())
+        submission = Submission(self.enterprise, self.period, form.figures(), priors=form.priors())
         try:
             result = record_values(
                 actor=self.request.user,
@@ -267,6 +273,7 @@ class EntryView(LoginRequiredMixin, FormView):
                     "previous": previous,
                     "last_year": last_year,
                     "last_year_monthly": last_year_monthly,
+                    "prior_field": form.prior_field_of(indicator.code),
                     "history": history.get(key, []),
                 }
             )
