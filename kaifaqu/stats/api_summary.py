@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from kaifaqu.core.periods import cumulative_label, format_period, parse_period
 
-from .aggregation import API_GROUPS, Narrowing, StatsViewer, min_group_size, summarize
+from .aggregation import API_GROUPS, PUBLISHED_GROUPS, Narrowing, StatsViewer, min_group_size, summarize
 from .models import Indicator
 
 
@@ -134,6 +134,8 @@ class SummaryView(APIView):
             raise serializers.ValidationError(
                 {"detail": _("您只能查看公布的汇总表（合计或按一个维度分组），不能按园区、行业、产业链或标签筛选。")}
             )
+        if group_by and group_by not in PUBLISHED_GROUPS and not viewer.entitled([params["zone"]]):
+            raise serializers.ValidationError({"group_by": _("您只能查看按园区、行业大类或产业链分组的公布表。")})
         summary = summarize(
             viewer,
             zone_ids=[params["zone"]],

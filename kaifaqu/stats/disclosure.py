@@ -93,10 +93,11 @@ def primary_reason(figures, *, k, dominance_pct):
     return ""
 
 
-def disclose(items, figures, *, k, dominance_pct, signed=False, keep=()):
+def disclose(items, figures, *, k, dominance_pct, signed=False, keep=(), protect=()):
     """Decide which items are published. `figures` maps a vector to {firm id: figure}, for every firm of an item.
 
-    `keep` lists items withheld only when nothing else would do (the zone totals). With `signed` (profit, …) the
+    `keep` lists items withheld only when nothing else would do (the zone totals); `protect`, items withheld after
+    those (figures the viewer has from elsewhere, e.g. last year's own published tables). With `signed` (profit, …) the
     interval audit (c) is skipped, as x ≥ 0 bounds nothing; so is it for a vector holding a negative figure.
     """
     unique = sorted({item for item in items if item.firms}, key=Item.order)
@@ -108,7 +109,7 @@ def disclose(items, figures, *, k, dominance_pct, signed=False, keep=()):
     for vector in VECTORS:
         block_items = [item for item in unique if item.vector == vector]
         if block_items:
-            block = make_block(block_items, figures[vector], signed=signed, keep=set(keep))
+            block = make_block(block_items, figures[vector], signed=signed, keep=set(keep), protect=set(protect))
             for index in secondary_suppression(block, [item in withheld for item in block_items]):
                 withheld[block_items[index]] = secondary_reason()
     published = frozenset(item for item in items if item not in withheld)
@@ -125,7 +126,7 @@ class Block:
     totals: np.ndarray  # each atom's total, divided by the scale
     largest: np.ndarray  # each atom's largest firm figure, divided by the scale
     sizes: np.ndarray  # each atom's number of firms
-    preference: list  # per item: the key of withholding it (smaller is withheld first)
+    preference: list  # per item: (protected, kept, |value|, firms, order) — smaller is withheld first
     bounded: bool  # non-negative figures: audit the intervals
     witnesses: list = field(default_factory=list)  # feasible points found so far (atom totals, scaled)
 
@@ -136,7 +137,7 @@ class Block:
         return point
 
 
-def make_block(items, values, *, signed, keep):
+def make_block(items, values, *, signed, keep, protect=frozenset()):
     members = sorted(set().union(*(item.firms for item in items)))
     signature = {firm: tuple(n for n, item in enumerate(items) if firm in item.firms) for firm in members}
     atoms = {}
@@ -155,7 +156,7 @@ def make_block(items, values, *, signed, keep):
         totals=totals / scale,
         largest=largest / scale,
         sizes=np.array([len(f) for f in figures]),
-        preference=[(item in keep, abs(item.value), len(item.firms), item.order()) for item in items],
+        preference=[(item in protect, item in keep, abs(item.value), len(item.firms), item.order()) for item in items],
         bounded=not signed and all(x >= 0 for f in figures for x in f),
     )
 
@@ -167,7 +168,7 @@ def secondary_suppression(block, sensitive):
     added = []
     while (candidates := first_leak(block, published, sensitive)) is not None:
         candidates = candidates or dict.fromkeys(np.flatnonzero(published).tolist(), False)
-        index = min(candidates, key=lambda n: (block.preference[n][0], not candidates[n], *block.preference[n][1:]))
+        index = min(candidates, key=lambda n: (*block.preference[n][:2], not candidates[n], *block.preference[n][2:]))
         published[index] = False
         added.append(index)
     # The greedy may have withheld more than needed: publish again, most valuable first, what stays safe.

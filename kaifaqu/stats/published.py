@@ -101,6 +101,8 @@ def published_tables(firms, *, k, dominance_pct, signed=False):
         CURRENT: {f.enterprise_id: f.current for f in firms if f.current is not None},
         PRIOR: {f.enterprise_id: f.prior for f in firms if f.prior is not None},
     }
+    # Last year's published figures are last year's own published tables (the same firms' stored figures), which the
+    # viewer gets by asking for that period: withholding them here would protect nothing, so they go last of all.
     decision = disclose(
         [item for found in items.values() for item in found.values()],
         figures,
@@ -108,6 +110,7 @@ def published_tables(firms, *, k, dominance_pct, signed=False):
         dominance_pct=dominance_pct,
         signed=signed,
         keep=items[("total", None)].values(),  # the zone total goes last
+        protect=[found["previous_published"] for found in items.values()],
     )
     total_items = items[("total", None)]
     total = make_cell(None, total_items, total_items, decision)

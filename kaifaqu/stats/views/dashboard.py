@@ -195,11 +195,21 @@ def dashboard_data(viewer, zone, period, indicator, narrowing):
         "top": [],
         "reconciliation": None,
     }
+    if not entitled:
+        align_trend(data["trend"], period, by_park.total)
     if entitled:
         total = Totals(current=by_park.total.current, comparable=by_park.total.previous)
         data["top"] = firm_rows(viewer, indicator=indicator, total=total, limit=TOP_CONTRIBUTORS, **common)
         data["reconciliation"] = scope_reconciliation(viewer, zone_ids, scope, indicator, narrowing)
     return data
+
+
+def align_trend(trend, period, total):
+    """The selected month of the trend is the zone total again (this year) and last year's published figure (last
+    year): for a viewer of published tables it shows what the tables' decision shows there, nothing more."""
+    month = period % 100
+    trend["this"][month - 1] = total.current
+    trend["last"][month - 1] = total.published
 
 
 def scope_reconciliation(viewer, zone_ids, scope, indicator, narrowing):
