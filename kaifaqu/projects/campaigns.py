@@ -10,7 +10,7 @@ Reads come in three sizes, all a fixed number of queries whatever the number of 
 - `batch_totals` — per batch: count, total investment, 亿元以上 count and share, expected annual output
   (one GROUP BY, corrected by the few hand decisions) — what the campaign page's summary and the benchmark use;
 - `batch_rows` — the projects of each batch with their date, for the lists and the export (three queries).
-`achieved_output` reads the statistics (current 工业总产值 values of the producing enterprises) for the
+`achieved_output` reads the statistics through their read API (current 工业总产值 of the producing enterprises) for the
 production batch. Filters (minimum investment, level, kind, park) narrow every one of them alike.
 
 Who may read: campaigns are scoped to their zone (Campaign.scope); every user who sees a campaign sees its zone,
@@ -19,7 +19,6 @@ the producing firms may be shown on the campaign page and in its export.
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaifaqu.core.periods import make_period, month_of, year_of
+from kaifaqu.stats.read import latest_cumulative_total
 
 from .choices import BATCH_MILESTONES, CampaignBatchChoices
 from .models import CampaignOverride, Project, ProjectStage
@@ -329,29 +329,14 @@ def campaign_period(campaign, today=None):
 def achieved_output(project_ids, period):
     """已实现产值: 1—N月 工业总产值 of the producers of `project_ids` (a list or a queryset of ids), one query.
 
-    Reads the current statistics values of indicator output_value for periods January..`period` of its year and
-    takes the latest of those months for which any of the producers reported; the total is the sum over the
-    producers (each enterprise once, however many of the projects it produces) at that month. Projects without
-    a linked producer contribute nothing. Returns an Output (period None when nothing was reported).
+    Read through the statistics read API: the producers' current figures for January..`period` of its year, at the
+    latest of those months for which any of them reported; the total is the sum over the producers (each enterprise
+    once, however many of the projects it produces) at that month. Projects without a linked producer contribute
+    nothing. Returns an Output (period None when nothing was reported).
     """
-    from kaifaqu.stats.models import Value as StatValue
-
     producers = Project.objects.filter(pk__in=project_ids, producer__isnull=False).values("producer_id")
-    rows = StatValue.objects.filter(
-        indicator__code=OUTPUT_INDICATOR,
-        is_current=True,
-        enterprise_id__in=producers,
-        period__gte=make_period(year_of(period), 1),
-        period__lte=period,
-    ).values_list("enterprise_id", "period", "value")
-    by_period = defaultdict(dict)
-    for enterprise_id, found, value in rows:
-        by_period[found][enterprise_id] = value
-    if not by_period:
-        return Output(None, None, {}, 0)
-    latest = max(by_period)
-    figures = by_period[latest]
-    return Output(latest, sum(figures.values(), Decimal(0)), figures, len(figures))
+    found = latest_cumulative_total(producers, OUTPUT_INDICATOR, until=period)
+    return Output(found.period, found.total, found.by_firm, found.firms)
 
 
 # -- the page -----------------------------------------------------------------------------------------------------

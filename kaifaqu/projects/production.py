@@ -7,8 +7,9 @@ Decisions (docs/users/projects.md, "Following the project into the statistics"):
   neither designed figures nor a planned date gets None and the page shows nothing.
 - The producing enterprise is `Project.producer`; when none is set and the investor is a registered enterprise,
   the investor stands in and the page says so (`producer_is_investor`).
-- Figures are the producer's current values (Value.is_current) of the indicators `output_value` (工业总产值) and
-  `tax` (税金总额), read through `Value.objects.restrict(user, "view")` — the statistics app's own scope. A user who
+- Figures are the producer's current figures of the indicators `output_value` (工业总产值) and `tax` (税金总额),
+  read through the statistics read API (kaifaqu.stats.read: the statistics app's own scope, current revisions, the
+  comparable base — the 上年同期 the firm reported, else its stored figure a year before). A user who
   may not view the producer's statistics gets the producer's name and the designed figures only.
 - Annualised = 1—N月 × 12 ÷ N (a plain pro-rata of the latest cumulative figure; 1—2月 counts as N = 2), and the
   ratio is annualised ÷ designed. The figures are the whole firm's, so a firm that already produced other goods
@@ -24,9 +25,7 @@ from django.utils.translation import gettext as _
 
 from kaifaqu.core.money import WAN
 from kaifaqu.core.periods import cumulative_label, growth_pct, make_period, month_of, share_pct, year_of
-from kaifaqu.core.scoping import Scope
-from kaifaqu.enterprises.models import Enterprise
-from kaifaqu.stats.models import Value
+from kaifaqu.stats.read import firm_figures, may_view_firm
 
 from .choices import MilestoneChoices
 from .models import ProjectStage
@@ -34,10 +33,6 @@ from .models import ProjectStage
 OUTPUT_VALUE = "output_value"  # 工业总产值
 TAX = "tax"  # 税金总额
 INDICATORS = (OUTPUT_VALUE, TAX)
-
-# Value.scope (zone="zone", enterprise="enterprise", domain="statistics") seen from the firm whose figures they are:
-# whether a user may read a firm's statistics, asked before any figure is read (values carry the firm's zone).
-STATISTICS_OF_FIRM = Scope(zone="zone", enterprise="pk", domain="statistics")
 
 
 def months_between(start, today):
@@ -51,16 +46,6 @@ def annualised(cumulative, period):
     if cumulative is None:
         return None
     return (cumulative * 12 / month_of(period)).quantize(WAN, rounding=ROUND_HALF_UP)
-
-
-def may_view_statistics(user, enterprise):
-    """Whether `user` may read `enterprise`'s statistics (one query, none for a system administrator)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    condition = user.scope_q(STATISTICS_OF_FIRM, "view")
-    if condition is None:
-        return True
-    return Enterprise.objects.filter(pk=enterprise.pk).filter(condition).exists()
 
 
 def designed_figures(project):
@@ -113,24 +98,21 @@ def production_summary(project, user, today=None):
         "stats_visible": False,
         "figures": None,
     }
-    if producer is None or not may_view_statistics(user, producer):
+    if producer is None or not may_view_firm(user, producer):
         return summary
     summary["stats_visible"] = True
     summary["figures"] = statistics_figures(user, producer, designed, started_on)
     return summary
 
 
+def value_of(figure):
+    return figure.value if figure is not None else None
+
+
 def statistics_figures(user, producer, designed, started_on):
     """The producer's latest 1—N月 output value and tax, the same period last year, last year's total and the
     annualised figure against the design (one query), or None when the firm has no figures yet."""
-    rows = (
-        Value.objects.restrict(user, "view")
-        .filter(enterprise_id=producer.pk, is_current=True, indicator__code__in=INDICATORS)
-        .values_list("period", "indicator__code", "value")
-    )
-    table = {}
-    for period, code, value in rows:
-        table[(period, code)] = value
+    table = firm_figures(user, producer, INDICATORS)
     periods = [period for period, code in table if code == OUTPUT_VALUE] or [period for period, _code in table]
     if not periods:
         return None
@@ -140,8 +122,9 @@ def statistics_figures(user, producer, designed, started_on):
     labels = {OUTPUT_VALUE: _("工业总产值"), TAX: _("税金总额")}
     items = []
     for code in INDICATORS:
-        actual = table.get((latest, code))
-        last_year = table.get((latest - 100, code))
+        figure = table.get((latest, code))
+        actual = figure.value if figure else None
+        last_year = figure.base if figure else None  # the comparable base: reported 上年同期, else stored
         yearly = annualised(actual, latest)
         items.append(
             {
@@ -150,7 +133,7 @@ def statistics_figures(user, producer, designed, started_on):
                 "actual": actual,
                 "last_year": last_year,
                 "growth_pct": growth_pct(actual, last_year),
-                "last_full_year": table.get((last_year_total_period, code)),
+                "last_full_year": value_of(table.get((last_year_total_period, code))),
                 "annualised": yearly,
                 "designed": designed[code],
                 "ratio_pct": share_pct(yearly, designed[code]),
