@@ -22,6 +22,8 @@ from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
+from .history import attributed
+
 HISTORY_USER = "_history_user"
 
 
@@ -142,7 +144,7 @@ class ModelCleanSerializer(serializers.ModelSerializer):
         return self.save_instance(instance, related, history_user)
 
     def save_instance(self, instance, related, history_user):
-        instance._history_user = history_user
+        attributed(instance, history_user)
         instance.save()
         for name, value in related.items():
             self.set_many_to_many(instance, name, value)
@@ -221,6 +223,6 @@ class ScopedViewSetMixin:
             serializer.save(**{HISTORY_USER: self.request.user})
 
     def perform_destroy(self, instance):
-        instance._history_user = self.request.user
+        attributed(instance, self.request.user)
         with transaction.atomic():
             instance.delete()

@@ -12,6 +12,16 @@ from django.utils.translation import gettext_lazy as _
 CHANGE_TYPES = {"+": _("创建"), "~": _("修改"), "-": _("删除")}
 
 
+def attributed(obj, actor, reason=""):
+    """Name who makes the next save or delete of `obj` (and why) in its history — every write is attributable.
+
+    django-simple-history reads these two attributes when it writes the history row; set them here, not by hand."""
+    obj._history_user = actor
+    if reason:
+        obj._change_reason = reason
+    return obj
+
+
 def display_value(field, value, names=None):
     """`names` maps (related model, pk) to the object's text for relations."""
     if value in (None, ""):

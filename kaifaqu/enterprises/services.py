@@ -2,6 +2,8 @@
 
 from django.db import transaction
 
+from kaifaqu.core.history import attributed
+
 from .models import Relocation
 
 
@@ -23,7 +25,6 @@ def relocate_enterprise(*, actor, enterprise, to_zone, to_park, moved_on, reason
         enterprise.service_department = None  # so does its liaison department (包联部门)
     enterprise.zone = to_zone
     enterprise.park = to_park
-    enterprise._history_user = actor
-    enterprise._change_reason = reason
+    attributed(enterprise, actor, reason)
     enterprise.save()
     return relocation

@@ -18,15 +18,11 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q
 
+from kaifaqu.core.history import attributed
 from kaifaqu.core.periods import make_period
 
 from .models import DataSet, DataSetAssignment, EnterpriseYearStatus
 from .services_dashboard import save_with_history
-
-
-def attributed(instance, actor):
-    instance._history_user = actor
-    return instance
 
 
 def year_span(year):

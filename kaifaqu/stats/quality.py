@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
+from kaifaqu.core.history import attributed
 from kaifaqu.enterprises.choices import IndustryLevelChoices
 from kaifaqu.enterprises.models import Contact, Enterprise, IndustryClass
 
@@ -341,7 +342,7 @@ def explain_flag(*, actor, flag, explanation):
         raise ValidationError(_("该问题已处理，不能再修改说明"))
     flag.explanation = explanation
     flag.status = FlagStatusChoices.EXPLAINED
-    flag._history_user = actor
+    attributed(flag, actor)
     flag.save(update_fields=["explanation", "status"])
     return flag
 
@@ -354,6 +355,6 @@ def resolve_flag(*, actor, flag, now=None):
     flag.status = FlagStatusChoices.RESOLVED
     flag.resolved_by = actor
     flag.resolved_at = now or timezone.now()
-    flag._history_user = actor
+    attributed(flag, actor)
     flag.save(update_fields=["status", "resolved_by", "resolved_at"])
     return flag

@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history
 
 from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
+from kaifaqu.core.history import attributed
 from kaifaqu.core.periods import cumulative_label, format_period, month_of, previous_month, year_of
 
 from .calendar import deadline, is_due_period
@@ -472,6 +473,6 @@ def end_assignment(*, actor, assignment, to_period):
     if to_period < assignment.from_period:
         raise ValidationError({"to_period": _("截止报告期不能早于起始报告期")})
     assignment.to_period = to_period
-    assignment._history_user = actor
+    attributed(assignment, actor)
     assignment.save(update_fields=["to_period"])
     return assignment

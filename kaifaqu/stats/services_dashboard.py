@@ -3,11 +3,13 @@ duties it drives are kaifaqu.stats.directory.)"""
 
 from django.db import transaction
 
+from kaifaqu.core.history import attributed
+
 from .models import Target
 
 
 def save_with_history(instance, actor):
-    instance._history_user = actor
+    attributed(instance, actor)
     instance.full_clean()
     instance.save()
     return instance

@@ -24,7 +24,7 @@ from kaifaqu.accounts.exports import export_list
 from kaifaqu.core.exports import add_table_sheet, workbook_response, write_only_workbook
 from kaifaqu.core.filtersets import StyledFilterSet
 from kaifaqu.core.forms import BootstrapFormMixin, FilterForm
-from kaifaqu.core.history import history_entries
+from kaifaqu.core.history import attributed, history_entries
 from kaifaqu.core.periods import format_period, parse_period
 from kaifaqu.enterprises.filtersets import shows_one_zone
 from kaifaqu.enterprises.forms import NO_DEPARTMENT, DepartmentFilterField
@@ -478,7 +478,7 @@ class RuleEditView(LoginRequiredMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         rule = form.save(commit=False)
-        rule._history_user = request.user
+        attributed(rule, request.user)
         rule.save()
         record_event(
             AuditEventChoices.CONFIG_CHANGE,
