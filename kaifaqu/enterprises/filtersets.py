@@ -5,51 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 from kaifaqu.core.filtersets import StyledFilterSet
 from kaifaqu.core.forms import FilterForm
-from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
+from kaifaqu.zones.filtersets import (  # noqa: F401 (re-exported for the apps that still import them from here)
+    DepartmentFilter,
+    chains_in_scope,
+    departments_in_scope,
+    parks_in_scope,
+    shows_one_zone,
+    zones_in_scope,
+)
 
 from .choices import EnterpriseScaleChoices, EnterpriseStatusChoices, IndustryLevelChoices
-from .forms import DepartmentFilterField
 from .models import Enterprise, IndustryClass, Tag
-
-
-def zones_in_scope(request):
-    if request is None:
-        return Zone.objects.none()
-    return Zone.objects.restrict(request.user, "view")
-
-
-def parks_in_scope(request):
-    if request is None:
-        return Park.objects.none()
-    return Park.objects.restrict(request.user, "view").select_related("zone")
-
-
-def departments_in_scope(request):
-    if request is None:
-        return Department.objects.none()
-    return Department.objects.restrict(request.user, "view").select_related("zone")
-
-
-def shows_one_zone(user):
-    """True when the user works in one zone only: its departments need no zone in their labels."""
-    return not user.is_system_admin and len(user.zone_ids()) == 1
-
-
-class DepartmentFilter(django_filters.ModelChoiceFilter):
-    """包联部门, with 未指定部门 for firms without one."""
-
-    field_class = DepartmentFilterField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("null_label", DepartmentFilterField.default_null_label)
-        kwargs.setdefault("null_value", DepartmentFilterField.default_null_value)
-        super().__init__(*args, **kwargs)
-
-
-def chains_in_scope(request):
-    if request is None:
-        return IndustryChain.objects.none()
-    return IndustryChain.objects.restrict(request.user, "view").select_related("zone")
 
 
 class EnterpriseFilterSet(StyledFilterSet):

@@ -3,9 +3,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 
 from kaifaqu.core.forms import BootstrapFormMixin
+from kaifaqu.zones.forms import NO_DEPARTMENT, DepartmentChoiceField, DepartmentFilterField, DepartmentLabelMixin  # noqa: F401 (re-exported)
 from kaifaqu.zones.models import Department, IndustryChain, Park, Region, Zone
 
 from .choices import IndustryLevelChoices
@@ -13,23 +13,6 @@ from .models import Contact, Enterprise, IndustryClass, Tag
 from .validators import clean_credit_code
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-NO_DEPARTMENT = "none"  # the filter value for firms without a liaison department (未指定部门)
-
-
-class DepartmentLabelMixin:
-    """Departments labelled "zone · department" when several zones' departments are offered (every zone has its
-    经济运行部), by name alone when they all belong to one zone. The queryset should select_related("zone")."""
-
-    def __init__(self, *args, show_zone=True, **kwargs):
-        self.show_zone = show_zone
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj):
-        return f"{obj.zone} · {obj.name}" if self.show_zone else obj.name
-
-
-class DepartmentChoiceField(DepartmentLabelMixin, forms.ModelChoiceField):
-    pass
 
 
 def firm_picker_label(firm, show_zone):
@@ -56,18 +39,6 @@ def remote_firm_picker(form, name, zone_ids=None):
     if zone_ids is not None:
         url += "?zones=" + ",".join(str(pk) for pk in sorted(zone_ids))
     field.widget.attrs.update({"data-picker": "1", "data-picker-url": url})
-
-
-class DepartmentFilterField(DepartmentLabelMixin, FilterModelChoiceField):
-    """A department filter with a 未指定部门 choice (value NO_DEPARTMENT) for firms without one."""
-
-    default_null_label = _("未指定部门")
-    default_null_value = NO_DEPARTMENT
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("null_label", self.default_null_label)
-        kwargs.setdefault("null_value", self.default_null_value)
-        super().__init__(*args, **kwargs)
 
 
 class EnterpriseForm(BootstrapFormMixin, forms.ModelForm):

@@ -10,7 +10,8 @@ from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 from kaifaqu.core.filtersets import StyledFilterSet
 from kaifaqu.core.forms import FilterForm
 from kaifaqu.enterprises.choices import IndustryLevelChoices
-from kaifaqu.enterprises.filtersets import (
+from kaifaqu.enterprises.models import IndustryClass
+from kaifaqu.zones.filtersets import (
     DepartmentFilter,
     chains_in_scope,
     departments_in_scope,
@@ -18,8 +19,7 @@ from kaifaqu.enterprises.filtersets import (
     shows_one_zone,
     zones_in_scope,
 )
-from kaifaqu.enterprises.forms import DepartmentLabelMixin
-from kaifaqu.enterprises.models import IndustryClass
+from kaifaqu.zones.forms import DepartmentLabelMixin
 from kaifaqu.zones.models import Zone
 
 from . import campaigns

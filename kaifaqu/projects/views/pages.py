@@ -26,7 +26,7 @@ from kaifaqu.core.forms import BootstrapFormMixin
 from kaifaqu.core.history import history_entries
 from kaifaqu.core.periods import format_period, month_of, year_of
 from kaifaqu.core.views import ScopedDetailView, ScopedObjectMixin
-from kaifaqu.enterprises.filtersets import shows_one_zone
+from kaifaqu.zones.filtersets import shows_one_zone
 from kaifaqu.zones.models import Park, Zone
 
 from .. import production, services

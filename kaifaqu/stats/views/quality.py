@@ -26,8 +26,8 @@ from kaifaqu.core.filtersets import StyledFilterSet
 from kaifaqu.core.forms import BootstrapFormMixin, FilterForm
 from kaifaqu.core.history import attributed, history_entries
 from kaifaqu.core.periods import format_period, parse_period
-from kaifaqu.enterprises.filtersets import shows_one_zone
-from kaifaqu.enterprises.forms import NO_DEPARTMENT, DepartmentFilterField
+from kaifaqu.zones.filtersets import shows_one_zone
+from kaifaqu.zones.forms import NO_DEPARTMENT, DepartmentFilterField
 from kaifaqu.zones.models import Department, Park, Zone
 
 from ..choices import FlagKindChoices, FlagStatusChoices
