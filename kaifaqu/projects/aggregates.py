@@ -258,11 +258,6 @@ class BulletinRow:
     def image_label(self):
         return IMAGE_CLASSES[self.image]
 
-    @property
-    def since_start_pct(self):
-        """开工至报告期累计 ÷ 总投资."""
-        return pct(self.since_start, self.project.total_investment)
-
 
 def bulletin_rows(user, zone_ids, period, level="", kind=""):
     """The 通报 table: every key project of the year, lowest completion rate first (four queries).

@@ -67,10 +67,6 @@ class BatchFilter:
             condition &= Q(**{f"{prefix}park_id": self.park_id})
         return condition
 
-    @property
-    def is_empty(self):
-        return self == NO_FILTER
-
 
 NO_FILTER = BatchFilter()
 

@@ -101,10 +101,6 @@ class Tally:
     def reported_pct(self):
         return round(self.reported * 100 / self.assigned, 1) if self.assigned else None
 
-    @property
-    def on_time_pct(self):
-        return round(self.on_time * 100 / self.assigned, 1) if self.assigned else None
-
 
 @dataclass
 class Completeness:

@@ -11,7 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -98,12 +98,8 @@ def chosen_period(params, viewer, zone_ids, indicator):
 
 
 def completeness_url(zone, period):
-    """The full completeness page, when the statistics app provides one."""
-    try:
-        base = reverse("stats:completeness")
-    except NoReverseMatch:
-        return ""
-    return f"{base}?{urlencode({'zone': zone.pk, 'period': format_period(period)})}"
+    """The full completeness page of the zone and period."""
+    return f"{reverse('stats:completeness')}?{urlencode({'zone': zone.pk, 'period': format_period(period)})}"
 
 
 class DashboardFilterForm(BootstrapFormMixin, forms.Form):
