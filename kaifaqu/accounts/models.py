@@ -81,6 +81,32 @@ class User(AbstractUser):
     def writable_zone_ids(self, scope):
         return {m.zone_id for m in self.active_memberships if m.zone_id and m.may_write(scope)}
 
+    def may(self, action, target, *, zone=None):
+        """Whether the user may `action` ("view", "add", "change", "delete") `target`: a scoped model class (may
+        the user write it anywhere — or in `zone`, a zone or its id) or one of its rows (the row is within
+        `restrict(user, action)`: one query, none for a system administrator).
+
+        The one permission question every app asks (its permissions.py words it in its own terms); it adds no
+        rule of its own: the model's Scope and the memberships decide, as restrict() does for lists."""
+        if not self.is_authenticated or not self.is_active:
+            return False
+        if isinstance(target, type):
+            return self.may_in_model(action, target, zone)
+        if self.is_system_admin:
+            return True
+        return type(target).objects.restrict(self, action).filter(pk=target.pk).exists()
+
+    def may_in_model(self, action, model, zone):
+        """Writes of a model anywhere or in one zone (what may be seen of a model is a list: restrict() it)."""
+        if action not in WRITE_ACTIONS:
+            raise ValueError(f"may({action!r}, a model): ask restrict() which rows may be seen")
+        if self.is_system_admin:
+            return True
+        zone_id = getattr(zone, "pk", zone)
+        if zone_id is None:
+            return bool(self.writable_zone_ids(model.scope))
+        return self.can_add_in_zone(model.scope, zone_id)
+
 
 class Membership(models.Model):
     """A role held by a user, with its scope: a zone (and department), an enterprise, or a region."""

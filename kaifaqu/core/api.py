@@ -205,7 +205,7 @@ class ScopedViewSetMixin:
 
     def may_create(self, user):
         """Coarse check before validation: may the user create this kind of row in any zone at all?"""
-        return user.is_system_admin or bool(user.writable_zone_ids(self.model.scope))
+        return user.may("add", self.model)
 
     def check_create(self, validated_data):
         """Fine check after validation: may the user create the row in the zone it names?"""

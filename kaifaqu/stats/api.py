@@ -184,9 +184,7 @@ class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def create(self, request, *args, **kwargs):
         user = request.user
-        if not (
-            user.is_system_admin or user.writable_zone_ids(Value.scope) or user.has_role(RoleChoices.ENTERPRISE_USER)
-        ):
+        if not (user.may("add", Value) or user.has_role(RoleChoices.ENTERPRISE_USER)):
             raise PermissionDenied(_("您没有录入统计数据的权限"))
         many = isinstance(request.data, list)
         serializer = ValueInputSerializer(data=request.data, many=many, context=self.get_serializer_context())

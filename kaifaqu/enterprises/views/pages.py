@@ -34,7 +34,7 @@ class EnterpriseListView(ScopedObjectMixin, SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        writable = user.is_system_admin or bool(user.writable_zone_ids(Enterprise.scope))
+        writable = user.may("add", Enterprise)
         context.update(may_add=writable, may_import=writable, query=self.request.GET.urlencode())
         return context
 
@@ -74,7 +74,7 @@ class EnterpriseEditView(ScopedEditView):
     def dispatch(self, request, *args, **kwargs):
         user = request.user
         adding = user.is_authenticated and "pk" not in kwargs
-        if adding and not (user.is_system_admin or user.writable_zone_ids(Enterprise.scope)):
+        if adding and not user.may("add", Enterprise):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
