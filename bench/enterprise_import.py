@@ -79,7 +79,7 @@ def main():
     from python_calamine import CalamineWorkbook
 
     from kaifaqu.accounts.models import User
-    from kaifaqu.core.imports import request_commit, start_import
+    from kaifaqu.core.imports.jobs import request_commit, start_import
     from kaifaqu.core.models import ImportModeChoices, ImportStatusChoices
     from kaifaqu.enterprises.importers import EnterpriseImporter
     from kaifaqu.enterprises.models import Enterprise, IndustryClass

@@ -153,13 +153,14 @@ def main():
 
     from kaifaqu.accounts.choices import RoleChoices
     from kaifaqu.accounts.models import Membership, User
-    from kaifaqu.core.imports import read_table, request_commit, start_import
+    from kaifaqu.core.imports.jobs import request_commit, start_import
+    from kaifaqu.core.imports.reading import read_table
     from kaifaqu.core.models import ImportModeChoices, ImportStatusChoices
     from kaifaqu.core.periods import format_period
     from kaifaqu.enterprises.models import Enterprise
     from kaifaqu.stats.importers import KIND_LONG, StatsLongImporter
     from kaifaqu.stats.models import DataSet, DataSetAssignment, Value
-    from kaifaqu.stats.services import insert_values
+    from kaifaqu.stats.services.values import insert_values
     from kaifaqu.zones.models import Region, Zone
 
     settings.IMPORT_MAX_ROWS = max(settings.IMPORT_MAX_ROWS, args.rows)

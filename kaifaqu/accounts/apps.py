@@ -8,4 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("用户与权限")
 
     def ready(self):
+        from kaifaqu.core.audit import install_audit_writer
+
         from . import signals  # noqa: F401  (audit of authentication events)
+        from .audit import record_event
+
+        install_audit_writer(record_event)  # the core's mechanisms (imports) write their events through it

@@ -7,9 +7,11 @@ and the names behind changed foreign keys in one query per related model.
 
 from collections import defaultdict
 
+from django.db.models import ManyToManyField
 from django.utils.translation import gettext_lazy as _
 
 CHANGE_TYPES = {"+": _("创建"), "~": _("修改"), "-": _("删除")}
+LINKS_PER_QUERY = 2000  # objects whose many-to-many links one query reads
 
 
 def attributed(obj, actor, reason=""):
@@ -103,3 +105,48 @@ def history_entries(obj, limit=50):
             for field, old, new in entry["changes"]
         ]
     return entries
+
+
+# Writing history for bulk writes (bulk_create/bulk_update skip the signals): attributable, with many-to-many fields.
+
+
+def bulk_history(model, objs, *, user, reason="", update=False):
+    """Historical records for objects written with bulk_create/bulk_update, with their m2m state."""
+    manager = model.history
+    records = manager.bulk_history_create(
+        objs, update=update, default_user=user, default_change_reason=reason, batch_size=500
+    )
+    history_model = manager.model
+    m2m_fields = [f for f in getattr(history_model, "_history_m2m_fields", ()) if isinstance(f, ManyToManyField)]
+    if not m2m_fields or not records or records[0].pk is None:
+        return records
+    by_object = {record.id: record for record in records}
+    for m2m_field in m2m_fields:
+        through = m2m_field.remote_field.through
+        m2m_history = _m2m_history_model(model, m2m_field)
+        source = m2m_field.m2m_field_name()
+        target = m2m_field.m2m_reverse_field_name()
+        rows = []
+        ids_of_records = list(by_object)
+        for start in range(0, len(ids_of_records), LINKS_PER_QUERY):
+            ids = ids_of_records[start : start + LINKS_PER_QUERY]
+            links = through.objects.filter(**{f"{source}_id__in": ids}).values("id", f"{source}_id", f"{target}_id")
+            for link in links:
+                rows.append(
+                    m2m_history(
+                        id=link["id"],
+                        history=by_object[link[f"{source}_id"]],
+                        **{f"{source}_id": link[f"{source}_id"], f"{target}_id": link[f"{target}_id"]},
+                    )
+                )
+        m2m_history.objects.bulk_create(rows, batch_size=1000)
+    return records
+
+
+def _m2m_history_model(model, m2m_field):
+    from simple_history.models import HistoricalRecords
+
+    for candidate_field, history_model in HistoricalRecords.m2m_models.items():
+        if candidate_field is m2m_field or (candidate_field.model is model and candidate_field.name == m2m_field.name):
+            return history_model
+    raise LookupError(f"no m2m history model for {model.__name__}.{m2m_field.name}")

@@ -31,7 +31,7 @@ from kaifaqu.accounts import services as account_services
 from kaifaqu.accounts.choices import DomainChoices, RoleChoices
 from kaifaqu.accounts.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, FIRST_DEMO_FIRM
 from kaifaqu.accounts.models import User
-from kaifaqu.core.imports import bulk_history
+from kaifaqu.core.history import bulk_history
 from kaifaqu.core.money import WAN
 from kaifaqu.zones.choices import ZoneKindChoices, ZoneLevelChoices
 from kaifaqu.zones.models import Department, IndustryChain, Park, Region, Zone

@@ -7,23 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaifaqu.core.imports import (
-    CellError,
-    Choice,
-    Column,
-    Date,
-    Importer,
-    Lookup,
-    Money,
-    Split,
-    Text,
-    bulk_history,
-    cell_text,
-    chunks,
-    normalize_label,
-    register,
-)
+from kaifaqu.core.history import bulk_history
+from kaifaqu.core.imports.engine import Column, Importer, chunks, register
+from kaifaqu.core.imports.parsers import CellError, Choice, Date, Lookup, Money, Split, Text, cell_text, normalize_label
 from kaifaqu.core.money import UNIT_FACTORS
+from kaifaqu.zones.importers import zone_table
 from kaifaqu.zones.models import Department, Park, Region, Zone
 
 from .choices import EnterpriseScaleChoices, EnterpriseStatusChoices, IndustryLevelChoices
@@ -81,17 +69,7 @@ def leading_code(pattern, width=None):
 
 
 def load_zones(importer):
-    table = {}
-    for zone in Zone.objects.all():
-        table[normalize_label(zone.name)] = zone
-    for zone in Zone.objects.exclude(short_name=""):
-        key = normalize_label(zone.short_name)
-        current = table.get(key)
-        if current is None:
-            table[key] = zone
-        elif current != zone and normalize_label(current.name) != key:
-            table[key] = CellError(_("简称“%(value)s”对应多个开发区，请填写全称") % {"value": zone.short_name})
-    return table
+    return zone_table(Zone.objects.all())
 
 
 def load_industries(importer):

@@ -1,4 +1,4 @@
-"""Project imports on the core import engine (kaifaqu/core/imports.py):
+"""Project imports on the core import engine (kaifaqu/core/imports/):
 
 - 项目清单 (`projects`): one project per row, matched with the registered projects by (所属开发区, 项目名称); stage
   dates in columns named after the zone's stages (签约日期, 计划开工日期 …). Written through services.save_project and
@@ -13,7 +13,6 @@ the upload page (default 万元). Everything is stored in 万元.
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 
@@ -23,27 +22,27 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaifaqu.accounts.choices import RoleChoices
-from kaifaqu.core.imports import (
-    CellError,
+from kaifaqu.core.imports.engine import Column, Importer, chunks, register
+from kaifaqu.core.imports.parsers import (
     Choice,
-    Column,
     Date,
-    Importer,
-    ImportFileError,
+    Integer,
     Lookup,
+    Money,
     Number,
-    Parser,
+    Period,
     Text,
-    cell_text,
-    chunks,
+    Year,
+    header_unit,
     normalize_label,
-    register,
 )
-from kaifaqu.core.money import UNIT_FACTORS, to_wan
-from kaifaqu.core.periods import format_period, make_period, parse_period, previous_month
+from kaifaqu.core.imports.reading import ImportFileError
+from kaifaqu.core.money import UNIT_FACTORS
+from kaifaqu.core.periods import format_period, previous_month
 from kaifaqu.enterprises.importers import INDUSTRY_SHEET, industry_options, leading_code
 from kaifaqu.enterprises.models import Enterprise, IndustryClass
 from kaifaqu.enterprises.validators import clean_credit_code
+from kaifaqu.zones.importers import zone_table
 from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
 
 from . import services
@@ -56,7 +55,6 @@ KIND_PROGRESS = "project_progress"
 KINDS = (KIND_PROJECTS, KIND_PROGRESS)
 DEFAULT_UNIT = "万元"
 PROJECT_SHEET = "项目"
-UNIT_IN_HEADER = re.compile(r"[(（]\s*(元|千元|万元|亿元)\s*[)）]")
 # An investor cell of ASCII letters and digits only is meant as a 统一社会信用代码, anything else as a name.
 CODE_LIKE = re.compile(r"^[0-9A-Za-z]{15,20}$")
 STAGE_ACTUAL = "stage_actual:"
@@ -109,32 +107,22 @@ def can_use_imports(user):
 # Parsers
 
 
-def header_unit(header):
-    match = UNIT_IN_HEADER.search(header or "")
-    return match.group(1) if match else None
-
-
 def money_aliases(*names):
     """Headers a money column is recognised by: its names bare and with any unit ("总投资（亿元）")."""
     return (*names, *(f"{name}（{unit}）" for name in names for unit in UNIT_FACTORS))
 
 
-class ProjectMoney(Number):
+class ProjectMoney(Money):
     """An amount in the unit the column's header names, else in the upload's 金额单位 (default 万元); kept in 万元."""
 
     cacheable = True  # the unit depends on the column and the job, both fixed during one validation
 
     def __init__(self, key):
-        super().__init__(min_value=Decimal(0))
+        super().__init__()
         self.key = key
 
-    def parse(self, value, row):
-        amount = self.to_decimal(value)
-        try:
-            wan = to_wan(amount, row.importer.unit_of(self.key))
-        except ValueError as bad:
-            raise CellError(str(bad)) from bad
-        return self.check(wan)
+    def unit(self, row):
+        return row.importer.unit_of(self.key)
 
     def hint(self):
         return _(
@@ -142,74 +130,7 @@ class ProjectMoney(Number):
         )
 
 
-class Integer(Number):
-    number_format = "0"
-
-    def __init__(self, *, min_value=0, max_value=None, hint=None):
-        super().__init__(min_value=min_value, decimal_places=0)
-        self.max_value = max_value
-        self._hint = hint
-
-    def parse(self, value, row):
-        number = self.to_decimal(value)
-        if number != number.to_integral_value():
-            raise CellError(_("应为整数：“%(value)s”") % {"value": cell_text(value)})
-        if self.max_value is not None and number > self.max_value:
-            raise CellError(_("不能大于 %(max)s") % {"max": self.max_value})
-        return int(self.check(number))
-
-    def hint(self):
-        return str(self._hint) if self._hint else _("整数，不能为负数")
-
-
-class Year(Integer):
-    def __init__(self):
-        super().__init__(min_value=1949, max_value=2100)
-
-    def parse(self, value, row):
-        try:
-            return super().parse(value, row)
-        except CellError as bad:
-            raise CellError(_("应为 4 位年份，如 2024：“%(value)s”") % {"value": cell_text(value)}) from bad
-
-    def hint(self):
-        return _("4 位年份，如 2024")
-
-
-def to_period(value):
-    """报告期 from a cell: 2025-03, 2025/3, 2025年3月, 202503, or an Excel date (its month). None when unreadable."""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return make_period(value.year, value.month)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if not float(value).is_integer():
-            return None
-        value = str(int(value))
-    text = cell_text(value)
-    try:
-        period = parse_period(text)
-    except ValueError:
-        found = Date.to_date(text)
-        return make_period(found.year, found.month) if found else None
-    return period if 1949 <= period // 100 <= 2100 else None
-
-
-class Period(Parser):
-    """报告期: YYYY-MM, 2025年3月, 202503, or a date cell (Excel turns 2025-03 into 2025-03-01)."""
-
-    cacheable = True
-
-    def parse(self, value, row):
-        period = to_period(value)
-        if period is None:
-            raise CellError(
-                _("报告期格式不正确：“%(value)s”，应为 2025-03、2025年3月 或 202503") % {"value": cell_text(value)}
-            )
-        return period
-
-    def hint(self):
-        return _("报告期，如 2025-03、2025年3月 或 202503")
+FIRST_YEAR, LAST_YEAR = 1949, 2100  # of 建设起始年/截止年 and of report periods
 
 
 class Decade(Choice):
@@ -231,24 +152,6 @@ def choice_with_aliases(choices, aliases, *, default):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Lookups and drop-downs
-
-
-def zone_table(zones):
-    """{normalized full or short name: zone}; a short name shared by two zones is an error naming the full names."""
-    table = {}
-    zones = list(zones)
-    for zone in zones:
-        table[normalize_label(zone.name)] = zone
-    for zone in zones:
-        if not zone.short_name:
-            continue
-        key = normalize_label(zone.short_name)
-        current = table.get(key)
-        if current is None:
-            table[key] = zone
-        elif current != zone and normalize_label(current.name) != key:
-            table[key] = CellError(_("简称“%(value)s”对应多个开发区，请填写全称") % {"value": zone.short_name})
-    return table
 
 
 def load_writable_zones(importer):
@@ -674,8 +577,20 @@ class ProjectImporter(MoneyUnitMixin, Importer):
                 width=12,
                 aliases=("达产后新增就业", "新增就业"),
             ),
-            Column("start_year", gettext_lazy("建设起始年"), Year(), width=10, example="2023"),
-            Column("end_year", gettext_lazy("建设截止年"), Year(), width=10, example="2025"),
+            Column(
+                "start_year",
+                gettext_lazy("建设起始年"),
+                Year(first=FIRST_YEAR, last=LAST_YEAR),
+                width=10,
+                example="2023",
+            ),
+            Column(
+                "end_year",
+                gettext_lazy("建设截止年"),
+                Year(first=FIRST_YEAR, last=LAST_YEAR),
+                width=10,
+                example="2025",
+            ),
             Column("image_progress", gettext_lazy("形象进度"), Text(), width=30),
         ]
         for name, phase in self.stage_names():
@@ -1065,7 +980,7 @@ class ProgressImporter(MoneyUnitMixin, Importer):
             Column(
                 "period",
                 gettext_lazy("报告期"),
-                Period(),
+                Period(first_year=FIRST_YEAR, last_year=LAST_YEAR),
                 required=True,
                 width=10,
                 example=format_period(previous_month(timezone.localdate().year * 100 + timezone.localdate().month)),

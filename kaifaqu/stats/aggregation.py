@@ -862,9 +862,7 @@ def indicator_cards(viewer, *, zone_ids, period, narrowing=NO_NARROWING, codes=C
 
 def completeness_counts(viewer, *, zone_ids, period, narrowing=NO_NARROWING):
     """Firms assigned to a monthly data set for the period, and how many of them have reported (one query)."""
-    from .querysets import active_assignment_q
-
-    assigned = DataSetAssignment.objects.filter(active_assignment_q(period), data_set__period_type="monthly")
+    assigned = DataSetAssignment.objects.covering(period).filter(data_set__period_type="monthly")
     firms = Enterprise.objects.filter(zone_id__in=zone_ids, pk__in=assigned.values("enterprise_id"))
     if narrowing:
         firms = firms.filter(narrowing.q(prefix=""))

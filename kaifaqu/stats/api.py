@@ -24,7 +24,7 @@ from kaifaqu.core.periods import format_period, parse_period
 from kaifaqu.enterprises.models import Enterprise
 
 from .models import DataSet, Indicator, Value
-from .querysets import may_enter_figures
+from .permissions import may_enter_figures
 from .services import Submission, SubmissionError, check_submissions, current_figures, record_values
 
 

@@ -1,5 +1,5 @@
 """REST API of the 四上 directory (名录), /api/stats/directory/: list, read, create, update and delete a firm's row
-of a year, through kaifaqu.stats.directory so that reporting duties follow (entering a year assigns the firm the
+of a year, through kaifaqu.stats.services so that reporting duties follow (entering a year assigns the firm the
 forms of its category for that year; leaving ends them).
 
 Scope is the rest of the system's: lists are `restrict(user, "view")`, a row out of scope is a 404; writes need
@@ -16,8 +16,8 @@ from rest_framework.exceptions import PermissionDenied
 from kaifaqu.core.api import HISTORY_USER, ModelCleanSerializer, ScopedViewSetMixin
 
 from .choices import StatsCategoryChoices
-from .directory import record_year_status, remove_year_status
 from .models import EnterpriseYearStatus
+from .services import record_year_status, remove_year_status
 
 
 class DirectoryFilterSet(django_filters.FilterSet):

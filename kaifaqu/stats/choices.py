@@ -65,3 +65,19 @@ class StatsCategoryChoices(models.TextChoices):
 class TargetSourceChoices(models.TextChoices):
     ZONE = "zone", _("开发区自定")
     REGION = "region", _("上级下达")
+
+
+class ReportStatusChoices(models.TextChoices):
+    """Whether a firm reported a period of a data set by its deadline (completeness and the 催报 list)."""
+
+    ON_TIME = "on_time", _("按时报送")
+    LATE = "late", _("逾期报送")
+    MISSING = "missing", _("未报送")
+
+
+class DirectoryChangeChoices(models.TextChoices):
+    """How a firm's row in the 四上 directory differs from the year before (the status page and its export)."""
+
+    ENTERED = "entered", _("新进入名录")
+    LEFT = "left", _("退出名录")
+    CHANGED = "changed", _("类别变化")

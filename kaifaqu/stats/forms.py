@@ -1,20 +1,36 @@
-"""Forms of the statistics pages: the reporting form of one firm, validation rules, reopening a period, assignments."""
+"""Forms of the statistics pages: a firm's reporting form, reopening a period, assignments, the leaders' filters and
+targets, data quality, the configuration of a form (报表) and the 四上 directory. The list filters are filtersets.py.
+Forms translate input; the rules are the models' and the services'."""
 
-import django_filters
 from django import forms
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kaifaqu.core.filtersets import StyledFilterSet
-from kaifaqu.core.forms import BootstrapFormMixin, FilterForm
+from kaifaqu.core.forms import BootstrapFormMixin, style_fields
 from kaifaqu.core.periods import format_period, parse_period
-from kaifaqu.enterprises.models import Tag
-from kaifaqu.zones.models import Park, Zone
+from kaifaqu.enterprises.choices import IndustryLevelChoices
+from kaifaqu.enterprises.models import IndustryClass, Tag
+from kaifaqu.zones.filtersets import shows_one_zone
+from kaifaqu.zones.forms import NO_DEPARTMENT, DepartmentFilterField
+from kaifaqu.zones.models import Department, Park, Zone
 
 from .calendar import is_due_period
-from .models import DataSet, DataSetAssignment, ValidationRule
-from .querysets import active_assignment_q
+from .choices import DirectoryChangeChoices, ReportStatusChoices, StatsCategoryChoices
+from .models import (
+    DataSet,
+    DataSetAssignment,
+    DataSetIndicator,
+    EnterpriseYearStatus,
+    Indicator,
+    Target,
+    ValidationRule,
+    Value,
+)
+from .periods import latest_due_period, parse_due_period
 
 AMOUNT_FIELD = {"max_digits": 20, "decimal_places": 4}
 
@@ -39,6 +55,12 @@ class PeriodField(forms.CharField):
             return parse_period(value)
         except ValueError as bad:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from bad
+
+
+class MonthField(forms.CharField):
+    """A period typed or picked as YYYY-MM (a month input), kept as text: the form reads it for its data set."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
 
 
 def field_name(code):
@@ -215,52 +237,7 @@ class ReopenForm(BootstrapFormMixin, forms.Form):
         return cleaned
 
 
-# -- data-set assignments ----------------------------------------------------------------------------------------
-
-
-def zones_in_scope(request):
-    return Zone.objects.restrict(request.user, "view") if request is not None else Zone.objects.none()
-
-
-def parks_in_scope(request):
-    if request is None:
-        return Park.objects.none()
-    return Park.objects.restrict(request.user, "view").select_related("zone")
-
-
-class AssignmentFilterSet(StyledFilterSet):
-    """The assignment list: by zone, park, data set, tag of the firm, and whether it covers a period."""
-
-    q = django_filters.CharFilter(label=_("企业"), method="search")
-    zone = django_filters.ModelChoiceFilter(label=_("开发区"), queryset=zones_in_scope, field_name="enterprise__zone")
-    park = django_filters.ModelChoiceFilter(label=_("园区"), queryset=parks_in_scope, field_name="enterprise__park")
-    data_set = django_filters.ModelChoiceFilter(
-        label=_("报表"), queryset=DataSet.objects.all(), to_field_name="code", field_name="data_set"
-    )
-    tag = django_filters.ModelChoiceFilter(
-        label=_("标签"), queryset=Tag.objects.all(), field_name="enterprise__tags__name", to_field_name="name"
-    )
-    period = django_filters.CharFilter(label=_("覆盖报告期"), method="covering")
-
-    class Meta:
-        model = DataSetAssignment
-        fields = ["q", "zone", "park", "data_set", "tag", "period"]
-        form = FilterForm
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(enterprise__name__icontains=value) | Q(enterprise__credit_code__icontains=value.upper())
-        )
-
-    def covering(self, queryset, name, value):
-        try:
-            period = parse_period(value)
-        except ValueError:
-            return queryset.none()
-        return queryset.filter(active_assignment_q(period))
+# -- data-set assignments ----------------------------------------------------------------------------------------------
 
 
 class AssignmentBulkForm(BootstrapFormMixin, forms.Form):
@@ -291,3 +268,265 @@ class AssignmentBulkForm(BootstrapFormMixin, forms.Form):
 
 class AssignmentEndForm(BootstrapFormMixin, forms.Form):
     to_period = PeriodField(label=_("截止报告期"), help_text=_("该期为最后一期报送（含）"))
+
+
+# -- the leaders' pages: dashboard, ranking, targets -------------------------------------------------------------------
+
+
+class DashboardFilterForm(BootstrapFormMixin, forms.Form):
+    """The filter panel of the dashboard and its firm rows (GET); narrowing is read by Narrowing.from_params."""
+
+    period = forms.CharField(label=_("报告期"), required=False, help_text=_("如 2025-03"))
+    indicator = forms.ChoiceField(label=_("指标"), required=False)
+    park = forms.ChoiceField(label=_("园区"), required=False)
+    section = forms.ChoiceField(label=_("行业门类"), required=False)
+    division = forms.ChoiceField(label=_("行业大类"), required=False)
+    chain = forms.ChoiceField(label=_("产业链"), required=False)
+    tag = forms.ChoiceField(label=_("标签"), required=False)
+
+    NARROWING_FIELDS = ("park", "section", "division", "chain", "tag")
+
+    def __init__(self, *args, zone, entitled=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", gettext("全部"))]
+        self.fields["indicator"].choices = [(i.code, i.name) for i in Indicator.objects.filter(is_active=True)]
+        if not entitled:  # published tables only: period and indicator
+            for name in self.NARROWING_FIELDS:
+                del self.fields[name]
+            return
+        self.fields["park"].choices = everything + [(p.pk, p.name) for p in zone.parks.all()]
+        self.fields["chain"].choices = everything + [(c.pk, c.name) for c in zone.chains.all()]
+        levels = IndustryClass.objects.filter(level__in=[IndustryLevelChoices.SECTION, IndustryLevelChoices.DIVISION])
+        sections, divisions = [], []
+        for code, name, level in levels.values_list("code", "name", "level").order_by("code"):
+            (sections if level == IndustryLevelChoices.SECTION else divisions).append((code, f"{code} {name}"))
+        self.fields["section"].choices = everything + sections
+        self.fields["division"].choices = everything + divisions
+        self.fields["tag"].choices = everything + [(t, t) for t in Tag.objects.values_list("name", flat=True)]
+
+
+class RankingFilterForm(BootstrapFormMixin, forms.Form):
+    period = forms.CharField(label=_("报告期"), required=False, help_text=_("如 2025-03"))
+    indicator = forms.ChoiceField(label=_("指标"), required=False)
+    order = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[("value", _("按1—N月数值")), ("growth", _("按同比增速"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [(i.code, i.name) for i in Indicator.objects.filter(is_active=True)]
+
+
+class TargetForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Target
+        fields = ["year", "indicator", "value", "growth_target_pct", "source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = Indicator.objects.filter(is_active=True)
+
+    def validate_unique(self):
+        """Setting a target again for the same year and indicator changes it (set_target), it is not a duplicate."""
+
+
+# -- data quality ------------------------------------------------------------------------------------------------------
+
+
+DEFAULT_DATA_SET = "industry_monthly"  # the form the completeness page shows first
+
+
+class CompletenessForm(BootstrapFormMixin, forms.Form):
+    data_set = forms.ModelChoiceField(
+        label=_("报表"), queryset=DataSet.objects.all(), required=False, to_field_name="code"
+    )
+    period = MonthField(label=_("报告期"), required=False)
+    zone = forms.ModelChoiceField(label=_("开发区"), queryset=Zone.objects.none(), required=False)
+    park = forms.ModelChoiceField(label=_("园区"), queryset=Park.objects.none(), required=False)
+    service_department = DepartmentFilterField(label=_("包联部门"), queryset=Department.objects.none(), required=False)
+    status = forms.ChoiceField(
+        label=_("报送状态"),
+        choices=[("", _("全部"))] + list(ReportStatusChoices.choices),
+        required=False,
+    )
+
+    def __init__(self, *args, user, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.zones = user, zones
+        self.fields["zone"].queryset = zones
+        self.fields["zone"].empty_label = gettext("全部")
+        self.fields["park"].queryset = Park.objects.restrict(user, "view").select_related("zone")
+        self.fields["park"].empty_label = gettext("全部")
+        departments = self.fields["service_department"]
+        departments.queryset = Department.objects.restrict(user, "view").select_related("zone")
+        departments.empty_label = gettext("全部")
+        departments.show_zone = not shows_one_zone(user)
+        self.fields["data_set"].empty_label = None
+
+    def clean_data_set(self):
+        return self.cleaned_data["data_set"] or DataSet.objects.filter(code=DEFAULT_DATA_SET).first()
+
+    def clean(self):
+        data = super().clean()
+        data_set = data.get("data_set")
+        if data_set is None:
+            raise ValidationError(gettext("请选择报表"))
+        text = (data.get("period") or "").strip()
+        if text:
+            data["period"] = parse_due_period(text, data_set)
+            if data["period"] is None:
+                self.add_error("period", gettext("不是该报表的报告期（格式 YYYY-MM；1月免报的报表没有1月）"))
+        else:
+            data["period"] = self.default_period(data_set)
+        return data
+
+    def default_period(self, data_set):
+        """The latest due period with figures in the zones in view (the month being chased), else the latest due."""
+        latest = latest_due_period(data_set)
+        found = Value.objects.filter(zone__in=self.zones, data_set=data_set, period__lte=latest).aggregate(
+            latest=Max("period")
+        )["latest"]
+        return parse_due_period(format_period(found), data_set) if found else latest
+
+    def assignments(self):
+        rows = DataSetAssignment.objects.restrict(self.user, "view")
+        if self.cleaned_data.get("zone"):
+            rows = rows.filter(enterprise__zone=self.cleaned_data["zone"])
+        if self.cleaned_data.get("park"):
+            rows = rows.filter(enterprise__park=self.cleaned_data["park"])
+        department = self.cleaned_data.get("service_department")
+        if department == NO_DEPARTMENT:
+            rows = rows.filter(enterprise__service_department__isnull=True)
+        elif department:
+            rows = rows.filter(enterprise__service_department=department)
+        return rows
+
+
+class OutlierScanForm(forms.Form):
+    data_set = forms.ModelChoiceField(queryset=DataSet.objects.all(), to_field_name="code")
+    period = forms.CharField()
+    zone = forms.ModelChoiceField(queryset=Zone.objects.none())
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = zones
+
+    def clean(self):
+        data = super().clean()
+        if data.get("data_set") and data.get("period"):
+            data["period"] = parse_due_period(data["period"], data["data_set"])
+            if data["period"] is None:
+                raise ValidationError(gettext("不是该报表的报告期"))
+        return data
+
+
+class ExplainForm(BootstrapFormMixin, forms.Form):
+    explanation = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+# -- the configuration of a form (报表) --------------------------------------------------------------------------------
+
+
+class DataSetForm(BootstrapFormMixin, forms.ModelForm):
+    scope_categories = forms.MultipleChoiceField(
+        label=_("统计口径（名录类别）"),
+        choices=StatsCategoryChoices.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        required=False,
+        help_text=_(
+            "该报表的统计范围为当年四上企业名录中这些类别的企业；企业进入这些类别的名录后自动须报送本表。"
+            "修改后只影响此后录入的名录，已有的报送任务不会随之调整。留空则统计范围为分配了报送任务的企业。"
+        ),
+    )
+
+    class Meta:
+        model = DataSet
+        fields = ["name", "january_exempt", "deadline_day", "lock_after_deadline", "scope_categories"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        deadline = self.fields["deadline_day"]
+        deadline.validators += [
+            MinValueValidator(1, message=gettext("截止日应为 1 至 28 之间的数字")),
+            MaxValueValidator(28, message=gettext("截止日应为 1 至 28 之间的数字")),
+        ]
+        deadline.widget.attrs.update(min=1, max=28)
+
+    def clean_scope_categories(self):
+        chosen = set(self.cleaned_data["scope_categories"])
+        return [code for code in StatsCategoryChoices.values if code in chosen]  # the choices' order, always
+
+
+class DataSetItemForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = DataSetIndicator
+        fields = ["indicator", "order", "is_required"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = Indicator.objects.order_by("sort_order", "code")
+
+    def validate_unique(self):
+        """The same indicator twice is caught by the formset; one already on the form is updated, not a duplicate."""
+
+
+class DataSetItemBaseFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        style_fields(form.fields)  # the 删除 box comes after the form's own styling
+
+
+DataSetItemFormSet = forms.inlineformset_factory(
+    DataSet, DataSetIndicator, form=DataSetItemForm, formset=DataSetItemBaseFormSet, extra=1, can_delete=True
+)
+
+
+# -- the 四上 directory ------------------------------------------------------------------------------------------------
+
+
+FLAGGED = "flagged"  # the change filter's 需核对: rows whose figures disagree with their category
+
+
+class StatusFilterForm(BootstrapFormMixin, forms.Form):
+    """The list's filters (GET): the year, a category, entered / left / flagged, a firm name."""
+
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
+    category = forms.ChoiceField(label=_("四上类别"), required=False)
+    change = forms.ChoiceField(
+        label=_("变动"),
+        required=False,
+        choices=[("", _("全部")), *DirectoryChangeChoices.choices, (FLAGGED, _("需核对"))],
+    )
+    q = forms.CharField(label=_("企业名称"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", gettext("全部")), *StatsCategoryChoices.choices]
+
+    def matches(self, row):
+        data = self.cleaned_data if self.is_valid() else {}
+        category, change, text = data.get("category"), data.get("change"), (data.get("q") or "").strip()
+        if category and category != (row["category_code"] or row["was_code"]):
+            return False
+        if change == FLAGGED and not row["problem"]:
+            return False
+        if change and change != FLAGGED and row["change"] != change:
+            return False
+        return not text or text in row["firm"].name or text.upper() in row["firm"].credit_code
+
+
+class YearStatusForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = EnterpriseYearStatus
+        fields = ["enterprise", "year", "category", "entered_on", "note"]
+        labels = {"enterprise": _("企业")}
+        widgets = {"entered_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, enterprises, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = enterprises
+
+    def validate_unique(self):
+        """Entering a status again for the same firm and year changes it (record_year_status)."""

@@ -17,38 +17,30 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaifaqu.core.exports import HEADER_FILL, HEADER_FONT, REQUIRED_FILL, WRAP, escape_cell, sheet_title
-from kaifaqu.core.imports import (
-    EXCEL_EPOCH,
-    EXCEL_MAX_SERIAL,
-    HEADER_SEARCH_ROWS,
+from kaifaqu.core.imports.engine import Column, Importer, Result, Row, chunks, register, row_errors
+from kaifaqu.core.imports.parsers import (
     CellError,
-    Column,
-    Date,
-    Importer,
-    ImportFileError,
     Lookup,
     Number,
     Parser,
-    Result,
-    Row,
+    Period,
     Text,
     cell_text,
-    chunks,
+    header_unit,
+    in_wan,
     is_blank,
     normalize_label,
-    read_rows,
-    register,
-    row_errors,
+    to_period,  # noqa: F401  (the engine's period reading, as this module named it before the engine had it)
 )
-from kaifaqu.core.money import UNIT_FACTORS, WAN, to_wan
-from kaifaqu.core.periods import format_period, make_period, month_of, parse_period, previous_month
+from kaifaqu.core.imports.reading import HEADER_SEARCH_ROWS, ImportFileError, read_rows
+from kaifaqu.core.money import UNIT_FACTORS, WAN
+from kaifaqu.core.periods import format_period, make_period, month_of, previous_month
 from kaifaqu.enterprises.models import Enterprise
 
 from .models import DataSet, DataSetAssignment, Indicator, Value
@@ -143,34 +135,6 @@ def dash_variants(*patterns):
     return tuple(pattern.format(dash=dash) for pattern in patterns for dash in DASHES)
 
 
-def to_period(value):
-    """A report period (yyyymm) from a cell: 2025-03, 2025/3, 2025年3月, 202503, an Excel date or serial; or None."""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return make_period(value.year, value.month)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if not float(value).is_integer():
-            return None
-        number = int(value)
-        if 190001 <= number <= 299912 and 1 <= number % 100 <= 12:
-            return number
-        if 10000101 <= number <= 99991231:
-            found = Date.to_date(number)
-            return make_period(found.year, found.month) if found else None
-        if 1 <= number < 190001 and number <= EXCEL_MAX_SERIAL:
-            found = EXCEL_EPOCH + timedelta(days=number)
-            return make_period(found.year, found.month)
-        return None
-    text = cell_text(value)
-    try:
-        period = parse_period(text)
-    except ValueError:
-        found = Date.to_date(text)
-        return make_period(found.year, found.month) if found else None
-    return period if 1900 <= period // 100 <= 2999 else None
-
-
 def title_period(text):
     match = TITLE_PERIOD.search(text)
     if not match:
@@ -180,24 +144,6 @@ def title_period(text):
         return make_period(int(year), int(month))
     except ValueError:
         return None
-
-
-class Period(Parser):
-    """报告期: YYYY-MM, 2025年3月, 202503, or an Excel date (→ its month)."""
-
-    number_format = "@"
-    cacheable = True  # a file repeats a few periods: the engine parses each once
-
-    def parse(self, value, row):
-        period = to_period(value)
-        if period is None:
-            raise CellError(
-                _("报告期格式不正确：“%(value)s”，应为 2025-03、2025年3月 或 202503") % {"value": cell_text(value)}
-            )
-        return period
-
-    def hint(self):
-        return _("报告期，如 2025-03、2025年3月 或 202503")
 
 
 class Code(Parser):
@@ -254,22 +200,10 @@ class Figure(Parser):
 
 def in_unit(amount, indicator, unit):
     """`amount` in the indicator's canonical unit (money: 万元 from `unit`), 4 decimals. Raises CellError."""
-    if indicator.is_money:
-        try:
-            amount = to_wan(amount, unit or "万元")
-        except ValueError as bad:
-            raise CellError(str(bad)) from bad
-    else:
-        amount = amount.quantize(WAN)
+    amount = in_wan(amount, unit or "万元") if indicator.is_money else amount.quantize(WAN)
     if abs(amount) >= MAX_VALUE:
         raise CellError(_("数值过大"))
     return amount
-
-
-def header_unit(text):
-    """The money unit named in a header such as 营业收入（千元）, or None."""
-    found = re.search(r"[(（]\s*(元|千元|万元|亿元)\s*[)）]\s*$", text or "")
-    return found.group(1) if found else None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -352,8 +286,10 @@ class StatsImporter(Importer):
     def firm_and_period(self, row):
         raise NotImplementedError
 
-    def load_existing(self, keys):
+    def check_batch(self, rows):
         """All rows are in: check them as one batch (no per-row queries) and leave each row's errors and action."""
+        if all(self.key in row.failed or not row.values.get(self.key) for row in rows):
+            return  # every row failed already: nothing to check against the data
         if self.data_set is None:
             raise ImportFileError(_("请选择报表"))
         firms = self.load_firms({self.firm_and_period(row)[0] for row in self.rows if row.ok})
@@ -378,11 +314,10 @@ class StatsImporter(Importer):
             sub.priors.update(self.priors_of(row))
         if not groups and all(row.ok for row in self.rows):
             raise ImportFileError(_("文件中没有可导入的数据：请核对表头（指标名称、数值列）和所选报表"))
-        self.check_batch(list(groups.values()))
+        self.check_figures(list(groups.values()))
         self.soft_warnings = len(self.warnings)
         self.after_check(self.submissions)
         self.store_notes()
-        return {}
 
     def load_firms(self, codes):
         found = {}
@@ -412,7 +347,7 @@ class StatsImporter(Importer):
         if not rows or rows[-1] is not row:  # a row's figures come together
             rows.append(row)
 
-    def check_batch(self, submissions, *, in_file=True):
+    def check_figures(self, submissions, *, in_file=True):
         """Assignments, the service's checks (locks, negativity, rules against stored figures), the actions.
         `in_file`: also compare the file's own months (a check of the file alone, not repeated at commit)."""
         submissions = self.check_assigned(submissions)
@@ -562,7 +497,7 @@ class StatsImporter(Importer):
                 (indicator_code, Decimal(amount)) for indicator_code, amount in (priors[0] if priors else [])
             )
             submissions.append(sub)
-        self.check_batch(submissions, in_file=False)
+        self.check_figures(submissions, in_file=False)
         self.warnings += state["layout_warnings"]
         self.store_notes()
         for row in self.rows:

@@ -8,26 +8,24 @@ Errors block the whole file (bad code, unknown firm, firm outside the user's sta
 unknown category, the same firm and year twice); a category that disagrees with the firm's industry is a warning.
 """
 
-import re
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaifaqu.core.imports import CellError, Choice, Column, Date, Importer, Parser, Text, cell_text, chunks, register
+from kaifaqu.core.imports.engine import Column, Importer, chunks, register
+from kaifaqu.core.imports.parsers import Choice, Date, Text, Year
 from kaifaqu.core.models import ImportModeChoices
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.enterprises.validators import clean_credit_code
 
 from .choices import StatsCategoryChoices
-from .directory import DirectoryEntry, directory_leavers, import_directory
 from .models import EnterpriseYearStatus
+from .services.directory import DirectoryEntry, directory_leavers, import_directory
 from .thresholds import threshold_for
 
 KIND_DIRECTORY = "stats_directory"
 FIRST_YEAR = 2000
 STORED_NOTES = 200  # warnings and leavers kept on the job for the preview
-YEAR_TEXT = re.compile(r"^(\d{4})\s*年?$")
 
 
 def directory_zone_ids(user):
@@ -44,26 +42,6 @@ def can_import_directory(user):
 def last_year_allowed():
     """The bureau publishes next year's directory before the year begins."""
     return timezone.localdate().year + 1
-
-
-class Year(Parser):
-    """A four-digit year (2025, 2025年 or the number 2025.0) between FIRST_YEAR and next year."""
-
-    number_format = "0"
-    cacheable = True
-
-    def parse(self, value, row):
-        match = YEAR_TEXT.match(cell_text(value))
-        year = int(match.group(1)) if match else None
-        if year is None or not FIRST_YEAR <= year <= last_year_allowed():
-            raise CellError(
-                _("年度“%(value)s”无效，应为 %(first)d—%(last)d 之间的四位年份，如 2025")
-                % {"value": cell_text(value), "first": FIRST_YEAR, "last": last_year_allowed()}
-            )
-        return year
-
-    def hint(self):
-        return _("四位年份，如 2025")
 
 
 @register
@@ -109,7 +87,12 @@ class DirectoryImporter(Importer):
             Column(
                 "year",
                 gettext_lazy("年度"),
-                Year(),
+                Year(
+                    first=FIRST_YEAR,
+                    last=last_year_allowed,
+                    message=gettext_lazy("年度“%(value)s”无效，应为 %(first)d—%(last)d 之间的四位年份，如 2025"),
+                    hint=gettext_lazy("四位年份，如 2025"),
+                ),
                 required=True,
                 width=8,
                 example="2025",

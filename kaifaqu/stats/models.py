@@ -30,6 +30,7 @@ from .choices import (
     TargetSourceChoices,
     ValueSourceChoices,
 )
+from .querysets import DataSetAssignmentQuerySet, ValueQuerySet
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}
 
@@ -154,7 +155,7 @@ class DataSetAssignment(models.Model):
     history = HistoricalRecords()
 
     scope = Scope(zone="enterprise__zone", enterprise="enterprise", domain="statistics")
-    objects = ScopedManager()
+    objects = ScopedManager.from_queryset(DataSetAssignmentQuerySet)()
 
     class Meta:
         verbose_name = _("报送任务")
@@ -245,7 +246,7 @@ class Value(models.Model):
     )
 
     scope = Scope(zone="zone", enterprise="enterprise", domain="statistics")
-    objects = ScopedManager()
+    objects = ScopedManager.from_queryset(ValueQuerySet)()
 
     class Meta:
         verbose_name = _("统计数据")

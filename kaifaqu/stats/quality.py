@@ -1,5 +1,5 @@
-"""Data quality: completeness and timeliness of a data set's period, the 催报 reminder list, outlier scans, and
-the follow-up of validation flags (explain, resolve).
+"""Data quality, the reads: completeness and timeliness of a data set's period and the 催报 reminder list. (The
+writes — the outlier scan and the follow-up of validation flags — are kaifaqu.stats.services.quality.)
 
 Completeness breaks down by zone, park, liaison department (包联部门, `Enterprise.service_department`: the committee
 department that looks after the firm and chases its figures; firms without one count under 未指定部门) and industry
@@ -11,48 +11,25 @@ value; corrections later do not make a punctual firm late) was entered on or bef
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history
 
-from kaifaqu.core.history import attributed
 from kaifaqu.enterprises.choices import IndustryLevelChoices
 from kaifaqu.enterprises.models import Contact, Enterprise, IndustryClass
 
-from . import outliers
-from .calendar import deadline
-from .choices import FlagKindChoices, FlagStatusChoices, IndicatorKindChoices
-from .models import DataSetAssignment, ValidationFlag, Value
-from .querysets import active_assignment_q, is_enterprise_user_of
-
-
-class ReportStatusChoices(models.TextChoices):
-    ON_TIME = "on_time", gettext_lazy("按时报送")
-    LATE = "late", gettext_lazy("逾期报送")
-    MISSING = "missing", gettext_lazy("未报送")
-
+from .choices import ReportStatusChoices
+from .models import Value
+from .periods import due_date
 
 # The 催报 list: firms that did not report by the deadline (late ones included: they are chased and counted).
 REMINDER_STATUSES = (ReportStatusChoices.LATE, ReportStatusChoices.MISSING)
 
 
 # -- completeness ----------------------------------------------------------------------------------------------
-
-
-def due_date(data_set, period):
-    return deadline(
-        period,
-        period_type=data_set.period_type,
-        deadline_day=data_set.deadline_day,
-        annual_deadline_month=data_set.annual_deadline_month,
-    )
 
 
 def end_of_day(day):
@@ -132,14 +109,15 @@ def completeness(*, assignments, data_set, period):
     """Completeness of `data_set` for `period` over the firms of `assignments` (a restricted DataSetAssignment
     queryset, possibly filtered by zone or park). A fixed number of queries however many firms."""
     due = due_date(data_set, period)
-    firm_ids = assignments.filter(active_assignment_q(period), data_set=data_set).values("enterprise_id").distinct()
+    firm_ids = assignments.covering(period).filter(data_set=data_set).values("enterprise_id").distinct()
     firms = list(
         Enterprise.objects.filter(pk__in=firm_ids)
         .select_related("zone", "park", "service_department", "industry")
         .order_by("zone__name", "name", "pk")
     )
     first = dict(
-        Value.objects.filter(data_set=data_set, period=period, enterprise_id__in=firm_ids)
+        Value.objects.for_period(period)
+        .filter(data_set=data_set, enterprise_id__in=firm_ids)
         .values("enterprise_id")
         .annotate(first=Min("entered_at"))
         .values_list("enterprise_id", "first")
@@ -227,130 +205,3 @@ REMINDER_HEADERS = (
     gettext_lazy("首次报送时间"),
 )
 REMINDER_WIDTHS = (36, 22, 16, 22, 14, 10, 16, 12, 10, 18)
-
-
-# -- outlier scan --------------------------------------------------------------------------------------------------
-
-
-def _number(value):
-    return f"{value:,.2f}"
-
-
-def finding_text(finding):
-    if finding.check == outliers.CHECK_YOY:
-        return _("1—N月累计 %(value)s，同比 %(pct)s%%（上年同期 %(reference)s）") % {
-            "value": _number(finding.value),
-            "pct": finding.score,
-            "reference": _number(finding.reference),
-        }
-    if finding.check == outliers.CHECK_MOM:
-        return _("当月 %(value)s，环比 %(pct)s%%（上月 %(reference)s）") % {
-            "value": _number(finding.value),
-            "pct": finding.score,
-            "reference": _number(finding.reference),
-        }
-    return _("当月 %(value)s 远离本企业近12个月中位数 %(reference)s（稳健得分 %(score)s）") % {
-        "value": _number(finding.value),
-        "reference": _number(finding.reference),
-        "score": finding.score,
-    }
-
-
-def outlier_message(indicator, findings):
-    text = _("%(indicator)s异常波动：") % {"indicator": indicator.name} + "；".join(finding_text(f) for f in findings)
-    return text[:300]
-
-
-def may_scan_zone(user, zone):
-    return user.is_authenticated and user.can_add_in_zone(ValidationFlag.scope, zone.pk)
-
-
-@transaction.atomic
-def scan_outliers(*, actor, zone, data_set, period):
-    """Check every assigned firm of `zone` for `period` and write one open "outlier" flag per firm and flow
-    indicator that breaks a band (see kaifaqu.stats.outliers). A firm, period and indicator that already has an
-    outlier flag (open, explained or resolved) is not flagged again. Returns the flags created."""
-    if not may_scan_zone(actor, zone):
-        raise PermissionDenied
-    year = period // 100
-    firm_ids = set(
-        DataSetAssignment.objects.filter(
-            active_assignment_q(period), data_set=data_set, enterprise__zone=zone
-        ).values_list("enterprise_id", flat=True)
-    )
-    flows = {i.pk: i for i in data_set.indicators.filter(kind=IndicatorKindChoices.FLOW)}
-    series = defaultdict(dict)  # (firm, indicator) -> {period: cumulative}
-    values = Value.objects.filter(
-        enterprise_id__in=firm_ids,
-        indicator_id__in=flows,
-        period__gte=(year - 1) * 100 + 1,
-        period__lte=period,
-        is_current=True,
-    ).values_list("enterprise_id", "indicator_id", "period", "value")
-    for firm_id, indicator_id, at, value in values.iterator(chunk_size=5000):
-        series[(firm_id, indicator_id)][at] = value
-    already = set(
-        ValidationFlag.objects.filter(
-            kind=FlagKindChoices.OUTLIER, period=period, enterprise_id__in=firm_ids
-        ).values_list("enterprise_id", "indicator_id")
-    )
-    flags = []
-    for (firm_id, indicator_id), cumulative in sorted(series.items()):
-        if period not in cumulative or (firm_id, indicator_id) in already:
-            continue
-        findings = outliers.check_firm(period, cumulative, january_exempt=data_set.january_exempt)
-        if findings:
-            flags.append(
-                ValidationFlag(
-                    enterprise_id=firm_id,
-                    zone=zone,
-                    period=period,
-                    kind=FlagKindChoices.OUTLIER,
-                    indicator_id=indicator_id,
-                    message=outlier_message(flows[indicator_id], findings),
-                )
-            )
-    if not flags:
-        return []
-    return bulk_create_with_history(flags, ValidationFlag, batch_size=1000, default_user=actor)
-
-
-# -- flag follow-up --------------------------------------------------------------------------------------------
-
-
-def may_resolve_flag(user, flag):
-    """Staff who write statistics in the flag's zone (and the system admin)."""
-    return ValidationFlag.objects.restrict(user, "change").filter(pk=flag.pk).exists()
-
-
-def may_explain_flag(user, flag):
-    """The firm's own users, and staff who may resolve it."""
-    return is_enterprise_user_of(user, flag.enterprise) or may_resolve_flag(user, flag)
-
-
-@transaction.atomic
-def explain_flag(*, actor, flag, explanation):
-    """The firm (or staff) explains the figure: status → explained. A resolved flag is closed."""
-    explanation = (explanation or "").strip()
-    if not explanation:
-        raise ValidationError({"explanation": _("请填写说明")})
-    if flag.status == FlagStatusChoices.RESOLVED:
-        raise ValidationError(_("该问题已处理，不能再修改说明"))
-    flag.explanation = explanation
-    flag.status = FlagStatusChoices.EXPLAINED
-    attributed(flag, actor)
-    flag.save(update_fields=["explanation", "status"])
-    return flag
-
-
-@transaction.atomic
-def resolve_flag(*, actor, flag, now=None):
-    """Staff accept the figure (or its correction): status → resolved, with who and when."""
-    if flag.status == FlagStatusChoices.RESOLVED:
-        raise ValidationError(_("该问题已处理"))
-    flag.status = FlagStatusChoices.RESOLVED
-    flag.resolved_by = actor
-    flag.resolved_at = now or timezone.now()
-    attributed(flag, actor)
-    flag.save(update_fields=["status", "resolved_by", "resolved_at"])
-    return flag

@@ -1,28 +1,12 @@
-"""Import and export of enterprises: template download, upload, preview, commit, error workbook, export."""
+"""Import and export of enterprises: the import pages are declarations on the core's generic import views."""
 
-from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import DetailView, FormView
 
 from kaifaqu.core.exports import workbook_response
-from kaifaqu.core.imports import (
-    ALLOWED_EXTENSIONS,
-    ImportUploadForm,
-    error_workbook_response,
-    human_size,
-    job_preview_context,
-    request_commit,
-    start_import,
-    template_workbook,
-)
-from kaifaqu.core.models import ImportJob
-from kaifaqu.zones.models import Zone
+from kaifaqu.core.imports import views as imports
+from kaifaqu.zones.importers import only_zone
 
 from ..exports import export_enterprises
 from ..importers import EnterpriseImporter, can_import_enterprises
@@ -37,81 +21,61 @@ class EnterpriseExportView(LoginRequiredMixin, View):
         return workbook_response(workbook, filename)
 
 
-class ImportAccessMixin(LoginRequiredMixin):
+class EnterpriseImportPages(imports.ImportPages):
     """Import pages exist only for users who may write the registry somewhere; for others they are 404."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_import_enterprises(request.user):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
+    importer_class = EnterpriseImporter
+    may_import = staticmethod(can_import_enterprises)
+    page_title = gettext_lazy("导入企业")
+    breadcrumbs = ((gettext_lazy("企业"), "enterprises:enterprise_list"),)
+    upload_url_name = "enterprises:enterprise_import"
+    template_url_name = "enterprises:import_template"
+    job_url_name = "enterprises:import_job"
+    errors_url_name = "enterprises:import_errors"
+    commit_confirm = gettext_lazy("确认将这些数据写入企业名录？")
+    result_text = gettext_lazy("已于 %(when)s 写入企业名录，修改记录中可以看到本次导入。")
+    result_link = ("enterprises:enterprise_list", gettext_lazy("查看企业名录"), "to-enterprise-list")
 
 
-class EnterpriseImportView(ImportAccessMixin, FormView):
-    template_name = "enterprises/import.html"
-    form_class = ImportUploadForm
+class EnterpriseImportView(EnterpriseImportPages, imports.ImportView):
+    heading = gettext_lazy("从 Excel 导入企业")
+    template_text = gettext_lazy(
+        "模板带有下拉列表（开发区、园区、规模、状态、金额单位、行业代码），“说明”工作表解释每一列的格式。"
+    )
+    steps = (
+        (
+            gettext_lazy("填写"),
+            gettext_lazy(
+                "每行一家企业，橙色表头为必填列。也可以上传本系统导出的企业名录，修改后按“新增或更新”方式导入。"
+            ),
+        ),
+        (gettext_lazy("上传"), imports.UPLOAD_STEP),
+        (
+            gettext_lazy("预览"),
+            gettext_lazy(
+                "系统校验每一行，列出全部错误（行号、列、原因），并可下载带“错误说明”列的工作簿，改正后重新上传。"
+            ),
+        ),
+        (
+            gettext_lazy("确认导入"),
+            gettext_lazy("全部无误后确认导入：所有行一次写入；只要有一行出错，就不写入任何数据。"),
+        ),
+    )
+    mode_help = gettext_lazy(
+        "新增：只登记新企业，代码已登记的行报错。新增或更新（更新模式）：已登记的企业按文件更新，其余新增。"
+    )
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
-            recent_jobs=ImportJob.objects.filter(kind=EnterpriseImporter.kind, created_by=self.request.user)[:10],
-            max_size=human_size(settings.UPLOAD_MAX_BYTES),
-            max_rows=settings.IMPORT_MAX_ROWS,
-            extensions="、".join(ALLOWED_EXTENSIONS),
-        )
-        return context
-
-    def form_valid(self, form):
-        user = self.request.user
-        zone_ids = user.writable_zone_ids(Enterprise.scope)
-        job = start_import(
-            actor=user,
-            kind=EnterpriseImporter.kind,
-            uploaded_file=form.cleaned_data["file"],
-            mode=form.cleaned_data["mode"],
-            zone=Zone.objects.filter(pk__in=zone_ids).first() if len(zone_ids) == 1 else None,
-        )
-        return redirect("enterprises:import_job", pk=job.pk)
-
-
-class EnterpriseImportTemplateView(ImportAccessMixin, View):
-    def get(self, request):
-        workbook = template_workbook(EnterpriseImporter(user=request.user))
-        return workbook_response(workbook, _("企业名录导入模板.xlsx"))
-
-
-class ImportJobMixin(ImportAccessMixin):
-    def get_queryset(self):
-        return ImportJob.objects.restrict(self.request.user).filter(kind=EnterpriseImporter.kind)
+    def import_zone(self, form):
+        return only_zone(self.request.user.writable_zone_ids(Enterprise.scope))
 
 
-class ImportJobView(ImportJobMixin, DetailView):
-    """The preview (counts, errors, commit button) and the result; polled by htmx while a task runs."""
-
-    context_object_name = "job"
-
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["enterprises/import_job_status.html"]
-        return ["enterprises/import_job.html"]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        job = self.object
-        context.update(
-            **job_preview_context(job),
-            status_url=reverse("enterprises:import_job", args=[job.pk]),
-        )
-        return context
-
-    def post(self, request, *args, **kwargs):
-        job = self.get_object()
-        if request.POST.get("action") == "commit" and not request_commit(job):
-            messages.error(request, _("该文件有错误或已经处理，不能导入。"))
-        return redirect("enterprises:import_job", pk=job.pk)
+class EnterpriseImportTemplateView(EnterpriseImportPages, imports.ImportTemplateView):
+    template_filename = gettext_lazy("企业名录导入模板.xlsx")
 
 
-class ImportErrorsView(ImportJobMixin, DetailView):
-    """The user's rows again with an added 错误说明 column: every error, not only the previewed ones."""
+class ImportJobView(EnterpriseImportPages, imports.ImportJobView):
+    pass
 
-    def get(self, request, *args, **kwargs):
-        return error_workbook_response(self.get_object())
+
+class ImportErrorsView(EnterpriseImportPages, imports.ImportErrorsView):
+    pass

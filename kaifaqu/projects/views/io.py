@@ -1,4 +1,4 @@
-"""Import of projects and of monthly progress: template download, upload, preview, commit, error workbook.
+"""Import of projects and of monthly progress: declarations on the core's generic import views.
 
 Who: the project list is imported by project writers of a zone (zone admin, 项目 department staff) and the system
 administrator; progress also by enterprise users, for the projects their firm invests in. A job is seen only by the
@@ -6,30 +6,12 @@ user who started it (and the system administrator). Everyone else gets 404.
 """
 
 from django import forms
-from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
-from django.views.generic import DetailView, FormView
 
-from kaifaqu.core.exports import workbook_response
-from kaifaqu.core.forms import BootstrapFormMixin
-from kaifaqu.core.imports import (
-    ALLOWED_EXTENSIONS,
-    ImportUploadForm,
-    error_workbook_response,
-    human_size,
-    job_preview_context,
-    request_commit,
-    start_import,
-    template_workbook,
-)
-from kaifaqu.core.models import ImportJob, ImportModeChoices
+from kaifaqu.core.imports import views as imports
+from kaifaqu.core.imports.forms import ImportUploadForm
 from kaifaqu.core.money import UNIT_FACTORS
 from kaifaqu.zones.models import Zone
 
@@ -47,14 +29,6 @@ from ..importers import (
 from ..models import Project
 
 
-def project_list_url():
-    """The project list (another page group's view); the import pages link to it when it exists."""
-    try:
-        return reverse("projects:project_list")
-    except NoReverseMatch:
-        return ""
-
-
 def progress_zones(user):
     """Zones the progress upload may be narrowed to: the writable ones (enterprise users choose none)."""
     if user.is_system_admin or user.writable_zone_ids(Project.scope):
@@ -62,7 +36,7 @@ def progress_zones(user):
     return Zone.objects.none()
 
 
-class ProjectUploadForm(BootstrapFormMixin, ImportUploadForm):
+class ProjectUploadForm(ImportUploadForm):
     """The engine's upload form, with the zone the file is for and the unit of money columns without one."""
 
     zone = forms.ModelChoiceField(
@@ -95,75 +69,119 @@ class ProjectUploadForm(BootstrapFormMixin, ImportUploadForm):
         self.order_fields(["file", "mode", "zone", "unit"])
 
 
-class ImportPageMixin(LoginRequiredMixin):
-    """Import pages exist only for users who may import here; for the others they are 404."""
-
-    def allowed(self, user):
-        return can_use_imports(user)
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not self.allowed(request.user):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-
-class BaseImportView(ImportPageMixin, FormView):
-    form_class = ProjectUploadForm
-    importer_class = None
+class ProjectImportPages(imports.ImportPages):
+    importer_class = ProjectImporter
+    may_import = staticmethod(can_import_projects)
     progress = False
+    page_title = gettext_lazy("导入项目")
+    breadcrumbs = ((gettext_lazy("项目"), "projects:project_list"),)
+    upload_url_name = "projects:project_import"
+    template_url_name = "projects:project_import_template"
+    job_url_name = "projects:import_job"
+    errors_url_name = "projects:import_job_errors"
+    kind_name = ProjectImporter.verbose_name
+    commit_confirm = gettext_lazy("确认将这些项目写入项目清单？")
+    result_text = gettext_lazy("已于 %(when)s 写入，项目的修改记录中可以看到本次导入。")
+    result_link = ("projects:project_list", gettext_lazy("查看项目"), "to-project-list")
 
     def zones(self):
-        raise NotImplementedError
+        """The zones a file (and a template's stage columns) may be for."""
+        return writable_zones(self.request.user)
+
+
+class ProgressImportPages(ProjectImportPages):
+    importer_class = ProgressImporter
+    may_import = staticmethod(can_import_progress)
+    progress = True
+    page_title = gettext_lazy("导入项目进度")
+    upload_url_name = "projects:progress_import"
+    template_url_name = "projects:progress_import_template"
+    kind_name = ProgressImporter.verbose_name
+    commit_confirm = gettext_lazy("确认写入这些项目进度？")
+
+    def zones(self):
+        return progress_zones(self.request.user)
+
+
+class ProjectUploadMixin:
+    """The upload of both: the zone (chosen, or the user's only one) and the unit go with the file."""
+
+    form_class = ProjectUploadForm
+    field_columns = {"zone": 6, "unit": 6}
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "zones": self.zones().order_by("name"), "progress": self.progress}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
-            recent_jobs=ImportJob.objects.filter(kind=self.importer_class.kind, created_by=self.request.user)[:10],
-            max_size=human_size(settings.UPLOAD_MAX_BYTES),
-            max_rows=settings.IMPORT_MAX_ROWS,
-            extensions="、".join(ALLOWED_EXTENSIONS),
-            list_url=project_list_url(),
-        )
-        return context
-
-    def form_valid(self, form):
-        data = form.cleaned_data
+    def import_zone(self, form):
         zones = list(self.zones()[:2])
-        job = start_import(
-            actor=self.request.user,
-            kind=self.importer_class.kind,
-            uploaded_file=data["file"],
-            mode=ImportModeChoices.UPSERT if self.progress else data["mode"],
-            zone=data.get("zone") or (zones[0] if len(zones) == 1 else None),
-            options={"unit": data["unit"]},
-        )
-        return redirect("projects:import_job", pk=job.pk)
+        return form.cleaned_data.get("zone") or (zones[0] if len(zones) == 1 else None)
+
+    def import_options(self, form, kind):
+        return {"unit": form.cleaned_data["unit"]}
 
 
-class ProjectImportView(BaseImportView):
-    template_name = "projects/import.html"
-    importer_class = ProjectImporter
+class ProjectImportView(ProjectImportPages, ProjectUploadMixin, imports.ImportView):
+    heading = gettext_lazy("从 Excel 导入项目清单")
+    template_text = gettext_lazy(
+        "模板带有下拉列表（开发区、园区、产业链、责任部门、重点项目级别、项目类型、行业代码），阶段日期列按本开发区"
+        "的阶段名称命名（如“签约日期”“计划开工日期”），“说明”工作表解释每一列的格式。"
+    )
+    steps = (
+        (
+            gettext_lazy("填写"),
+            gettext_lazy(
+                "每行一个项目，橙色表头为必填列。按“所属开发区 + 项目名称”识别已登记的项目；投资方填写已登记企业的统一"
+                "社会信用代码，尚未登记的填写名称。"
+            ),
+        ),
+        (gettext_lazy("上传"), imports.UPLOAD_STEP),
+        (
+            gettext_lazy("预览"),
+            gettext_lazy(
+                "系统校验每一行，列出全部错误（行号、列、原因）：未知的园区、部门或产业链，错误的统一社会信用代码，负数"
+                "金额，固定资产投资大于总投资，不符合阶段顺序的日期，文件内重名的项目等。"
+            ),
+        ),
+        (
+            gettext_lazy("确认导入"),
+            gettext_lazy(
+                "全部无误后确认导入：所有行一次写入，项目的修改记录和当前阶段随之更新；只要有一行出错，就不写入任何数据。"
+            ),
+        ),
+    )
+    mode_help = gettext_lazy(
+        "新增：只登记新项目，已登记的项目（同一开发区同名）报错。新增或更新：已登记的项目按文件更新（文件中没有的列不变），"
+        "其余新增。"
+    )
+    links = (("projects:progress_import", "bi-graph-up", gettext_lazy("导入月度进度"), "to-progress-import"),)
 
-    def allowed(self, user):
-        return can_import_projects(user)
 
-    def zones(self):
-        return writable_zones(self.request.user)
-
-
-class ProgressImportView(BaseImportView):
-    template_name = "projects/import_progress.html"
-    importer_class = ProgressImporter
-    progress = True
-
-    def allowed(self, user):
-        return can_import_progress(user)
-
-    def zones(self):
-        return progress_zones(self.request.user)
+class ProgressImportView(ProgressImportPages, ProjectUploadMixin, imports.ImportView):
+    heading = gettext_lazy("从 Excel 导入月度（旬）进度")
+    template_text = gettext_lazy("模板的“项目”工作表列出您可以填报进度的项目；“说明”工作表解释每一列的格式。")
+    steps = (
+        (
+            gettext_lazy("填写"),
+            gettext_lazy(
+                "每行一个项目一个报告期：项目名称（或项目编号）、报告期（如 2025-03）、当期完成投资或开工至报告期累计"
+                "（填其一即可）、形象进度；旬报在“旬”列填写上旬、中旬或下旬。"
+            ),
+        ),
+        (
+            gettext_lazy("上传与预览"),
+            gettext_lazy(
+                "支持 %(extensions)s 文件，不超过 %(max_size)s，每次最多 %(rows)s 行。系统逐行校验：未知或无权填报的"
+                "项目、已截止的报告期、负数金额、少于此前累计的开工累计（同一文件中较早报告期的行一并计算）、同一项目同一"
+                "报告期重复。"
+            ),
+        ),
+        (
+            gettext_lazy("确认导入"),
+            gettext_lazy(
+                "全部无误后确认导入：已填报的报告期即为更正，其后各期累计随之重算；只要有一行出错，就不写入任何数据。"
+            ),
+        ),
+    )
 
 
 def template_zone(request, zones):
@@ -177,65 +195,36 @@ def template_zone(request, zones):
         raise Http404 from missing
 
 
-class ProjectImportTemplateView(ImportPageMixin, View):
-    def allowed(self, user):
-        return can_import_projects(user)
-
-    def get(self, request):
-        zone = template_zone(request, writable_zones(request.user))
-        workbook = template_workbook(ProjectImporter(user=request.user, zone=zone))
-        return workbook_response(workbook, _("项目清单导入模板.xlsx"))
+class ProjectTemplateMixin:
+    def get_importer(self):
+        return self.importer_class(user=self.request.user, zone=template_zone(self.request, self.zones()))
 
 
-class ProgressImportTemplateView(ImportPageMixin, View):
-    def allowed(self, user):
-        return can_import_progress(user)
-
-    def get(self, request):
-        zone = template_zone(request, progress_zones(request.user))
-        workbook = template_workbook(ProgressImporter(user=request.user, zone=zone))
-        return workbook_response(workbook, _("项目进度导入模板.xlsx"))
+class ProjectImportTemplateView(ProjectImportPages, ProjectTemplateMixin, imports.ImportTemplateView):
+    template_filename = gettext_lazy("项目清单导入模板.xlsx")
 
 
-class ImportJobMixin(ImportPageMixin):
-    def get_queryset(self):
-        return ImportJob.objects.restrict(self.request.user).filter(kind__in=KINDS)
+class ProgressImportTemplateView(ProgressImportPages, ProjectTemplateMixin, imports.ImportTemplateView):
+    template_filename = gettext_lazy("项目进度导入模板.xlsx")
 
 
-class ImportJobView(ImportJobMixin, DetailView):
-    """The preview (counts, errors, commit button) and the result; polled by htmx while a task runs."""
+class ProjectJobPages(ProjectImportPages):
+    """One job page for both imports: its texts are those of the job's import."""
 
-    context_object_name = "job"
+    may_import = staticmethod(can_use_imports)
+    kinds = KINDS
 
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["projects/import_job_status.html"]
-        return ["projects/import_job.html"]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        job = self.object
-        progress = job.kind == KIND_PROGRESS
-        context.update(
-            **job_preview_context(job),
-            progress=progress,
-            kind_name=(ProgressImporter if progress else ProjectImporter).verbose_name,
-            upload_url=reverse("projects:progress_import" if progress else "projects:project_import"),
-            unit=(job.options or {}).get("unit") or DEFAULT_UNIT,
-            status_url=reverse("projects:import_job", args=[job.pk]),
-            list_url=project_list_url(),
-        )
-        return context
-
-    def post(self, request, *args, **kwargs):
-        job = self.get_object()
-        if request.POST.get("action") == "commit" and not request_commit(job):
-            messages.error(request, _("该文件有错误或已经处理，不能导入。"))
-        return redirect("projects:import_job", pk=job.pk)
+    def page_of(self, job):
+        return ProgressImportPages() if job.kind == KIND_PROGRESS else self
 
 
-class ImportErrorsView(ImportJobMixin, DetailView):
-    """The user's rows again with an added 错误说明 column: every error, not only the previewed ones."""
+class ImportJobView(ProjectJobPages, imports.ImportJobView):
+    def job_parameters(self, job):
+        parameters = [] if job.kind == KIND_PROGRESS else [(_("导入方式"), job.get_mode_display())]
+        if job.zone:
+            parameters.append((_("开发区"), job.zone))
+        return [*parameters, (_("金额单位"), (job.options or {}).get("unit") or DEFAULT_UNIT)]
 
-    def get(self, request, *args, **kwargs):
-        return error_workbook_response(self.get_object())
+
+class ImportErrorsView(ProjectJobPages, imports.ImportErrorsView):
+    pass

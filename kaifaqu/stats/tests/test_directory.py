@@ -15,12 +15,12 @@ from kaifaqu.accounts.models import AuditEvent
 from kaifaqu.core.imports import request_commit, start_import
 from kaifaqu.core.models import ImportModeChoices
 from kaifaqu.enterprises.models import Enterprise
-from kaifaqu.stats.directory import record_year_status, remove_year_status
 from kaifaqu.stats.importers_directory import KIND_DIRECTORY
 from kaifaqu.stats.models import DataSet, DataSetAssignment, DataSetIndicator, EnterpriseYearStatus, Indicator
 from kaifaqu.stats.quality import completeness
-from kaifaqu.stats.services import assign_data_set
+from kaifaqu.stats.services import assign_data_set, record_year_status, remove_year_status
 from kaifaqu.stats.tests.payloads import data_set_payload
+from kaifaqu.stats.tests.test_values_api import VIEW  # whose statistics each persona reads
 
 HEADERS = ["统一社会信用代码", "年度", "四上类别", "入库日期", "备注"]
 UNKNOWN_CODE = "9114058" + "0000009999" + uscc.calc_check_digit("91140580000009999")  # valid, not registered
@@ -313,17 +313,6 @@ def test_filters_export_and_removal(world, personas, admin, client_for, monthly)
 
 API = "/api/stats/directory/"
 FIRM_ZONE = {"firm_1": "a", "firm_2": "a", "firm_b": "b"}
-VIEW = {
-    "system_admin": {"firm_1", "firm_2", "firm_b"},
-    "zone_admin_a": {"firm_1", "firm_2"},
-    "staff_a": {"firm_1", "firm_2"},
-    "projects_staff_a": {"firm_1", "firm_2"},
-    "staff_b": {"firm_b"},
-    "leader_a": {"firm_1", "firm_2"},
-    "firm_1_user": {"firm_1"},
-    "firm_2_user": {"firm_2"},
-    "region_viewer": {"firm_1", "firm_2"},
-}
 WRITE = {"system_admin": {"a", "b"}, "zone_admin_a": {"a"}, "staff_a": {"a"}, "staff_b": {"b"}}
 
 

@@ -26,6 +26,7 @@ from kaifaqu.stats.importers import KIND_LONG
 from kaifaqu.stats.models import DataSet, DataSetAssignment, PeriodReopening, ValidationFlag, ValidationRule, Value
 from kaifaqu.stats.rules import RuleSpec, check_later, nearest_later
 from kaifaqu.stats.services import Submission, SubmissionError, check_submissions, record_values
+from kaifaqu.stats.tests.test_entry_views import FULL  # every field of 规上工业月报 (all required on the form)
 
 D = Decimal
 # 2025-05 is due 2025-06-10, 2025-06 on 07-10, 2025-07 on 08-10: all three are open on 2025-06-05.
@@ -315,22 +316,6 @@ def test_december_and_january_do_not_bound_each_other(staff, world, monthly):
 
 
 # -- the three paths -----------------------------------------------------------------------------------------------
-
-FULL = {  # every field of 规上工业月报 (all required on the form); only revenue has a later figure below
-    "main_revenue": "100",
-    "revenue": "100",
-    "output_value": "120",
-    "value_added": "30",
-    "total_profit": "5",
-    "tax": "3",
-    "export_delivery": "10",
-    "rd_expense": "2",
-    "electricity": "50",
-    "energy_consumption": "40",
-    "employees": "80",
-    "total_assets": "500",
-    "total_liabilities": "200",
-}
 
 
 def test_the_form_refuses_a_correction_above_the_later_month(staff, world, monthly, client_for):

@@ -12,7 +12,8 @@ from django.utils import timezone
 from kaifaqu.accounts.models import AuditEvent
 from kaifaqu.enterprises.models import Contact, Enterprise
 from kaifaqu.stats.models import DataSet, DataSetAssignment, Indicator, ValidationFlag, ValidationRule, Value
-from kaifaqu.stats.quality import completeness, explain_flag, resolve_flag, scan_outliers
+from kaifaqu.stats.quality import completeness
+from kaifaqu.stats.services import explain_flag, resolve_flag, scan_outliers
 
 PERIOD = 202503  # due 2025-04-10
 

@@ -4,9 +4,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from kaifaqu.stats import services
 from kaifaqu.stats.models import Value
-from kaifaqu.stats.services import Submission, record_values
+from kaifaqu.stats.services import Submission, record_values, values
 from kaifaqu.stats.tests.test_record_values import OPEN, monthly  # noqa: F401 (a fixture)
 
 
@@ -43,7 +42,7 @@ def test_a_figure_given_as_int_is_stored_as_the_decimal_field_would(personas, wo
 
 
 def test_corrections_unchanged_and_new_figures_in_small_batches(personas, world, monthly, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(services, "WRITE_BATCH", 1)  # every insert, look-up and supersede in several batches
+    monkeypatch.setattr(values, "WRITE_BATCH", 1)  # every insert, look-up and supersede in several batches
     firm_1, firm_2 = world["firm_1"], world["firm_2"]
     write(
         personas["staff_a"],

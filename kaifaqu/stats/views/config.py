@@ -1,23 +1,19 @@
 """The system administrator's configuration of the forms (报表): their settings, their statistical scope (the 四上
 categories whose directory is the form's scope) and their indicators — e.g. adding 固定资产投资 to the monthly form.
-Other users get 404. Writes go through services_config.save_data_set (history and an audit record)."""
+Other users get 404. Writes go through services.save_data_set (history and an audit record)."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from kaifaqu.core.forms import BootstrapFormMixin, style_fields
-
 from ..choices import StatsCategoryChoices
-from ..models import DataSet, DataSetIndicator, Indicator
-from ..services_config import FormItem, save_data_set
+from ..forms import DataSetForm, DataSetItemFormSet
+from ..models import DataSet, DataSetIndicator
+from ..services import FormItem, save_data_set
 
 
 class SystemAdminMixin(LoginRequiredMixin):
@@ -27,60 +23,6 @@ class SystemAdminMixin(LoginRequiredMixin):
         if request.user.is_authenticated and not request.user.is_system_admin:
             raise Http404
         return super().dispatch(request, *args, **kwargs)
-
-
-class DataSetForm(BootstrapFormMixin, forms.ModelForm):
-    scope_categories = forms.MultipleChoiceField(
-        label=gettext_lazy("统计口径（名录类别）"),
-        choices=StatsCategoryChoices.choices,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-        required=False,
-        help_text=gettext_lazy(
-            "该报表的统计范围为当年四上企业名录中这些类别的企业；企业进入这些类别的名录后自动须报送本表。"
-            "修改后只影响此后录入的名录，已有的报送任务不会随之调整。留空则统计范围为分配了报送任务的企业。"
-        ),
-    )
-
-    class Meta:
-        model = DataSet
-        fields = ["name", "january_exempt", "deadline_day", "lock_after_deadline", "scope_categories"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        deadline = self.fields["deadline_day"]
-        deadline.validators += [
-            MinValueValidator(1, message=_("截止日应为 1 至 28 之间的数字")),
-            MaxValueValidator(28, message=_("截止日应为 1 至 28 之间的数字")),
-        ]
-        deadline.widget.attrs.update(min=1, max=28)
-
-    def clean_scope_categories(self):
-        chosen = set(self.cleaned_data["scope_categories"])
-        return [code for code in StatsCategoryChoices.values if code in chosen]  # the choices' order, always
-
-
-class DataSetItemForm(BootstrapFormMixin, forms.ModelForm):
-    class Meta:
-        model = DataSetIndicator
-        fields = ["indicator", "order", "is_required"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["indicator"].queryset = Indicator.objects.order_by("sort_order", "code")
-
-    def validate_unique(self):
-        """The same indicator twice is caught by the formset; one already on the form is updated, not a duplicate."""
-
-
-class DataSetItemBaseFormSet(forms.BaseInlineFormSet):
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        style_fields(form.fields)  # the 删除 box comes after the form's own styling
-
-
-DataSetItemFormSet = forms.inlineformset_factory(
-    DataSet, DataSetIndicator, form=DataSetItemForm, formset=DataSetItemBaseFormSet, extra=1, can_delete=True
-)
 
 
 class DataSetListView(SystemAdminMixin, TemplateView):

@@ -5,7 +5,6 @@ Every page reads through kaifaqu.stats.aggregation (bounded queries, suppression
 individual figures). A zone outside the viewer's scope is a 404.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
@@ -15,12 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
-from kaifaqu.core.forms import BootstrapFormMixin
 from kaifaqu.core.periods import (
     cumulative_label,
     format_period,
@@ -29,8 +26,6 @@ from kaifaqu.core.periods import (
     previous_month,
     year_of,
 )
-from kaifaqu.enterprises.choices import IndustryLevelChoices
-from kaifaqu.enterprises.models import IndustryClass, Tag
 from kaifaqu.zones.models import Zone
 
 from .. import exports
@@ -51,9 +46,10 @@ from ..aggregation import (
     scope_of,
     summarize,
 )
+from ..forms import DashboardFilterForm, RankingFilterForm, TargetForm
 from ..models import Indicator, Target
 from ..reconciliation import explain, firm_figures, reconcile
-from ..services_dashboard import set_target
+from ..services import set_target
 
 TOP_CONTRIBUTORS = 10
 ROWS_PER_PAGE = 100
@@ -100,38 +96,6 @@ def chosen_period(params, viewer, zone_ids, indicator):
 def completeness_url(zone, period):
     """The full completeness page of the zone and period."""
     return f"{reverse('stats:completeness')}?{urlencode({'zone': zone.pk, 'period': format_period(period)})}"
-
-
-class DashboardFilterForm(BootstrapFormMixin, forms.Form):
-    """The filter panel of the dashboard and its firm rows (GET); narrowing is read by Narrowing.from_params."""
-
-    period = forms.CharField(label=gettext_lazy("报告期"), required=False, help_text=gettext_lazy("如 2025-03"))
-    indicator = forms.ChoiceField(label=gettext_lazy("指标"), required=False)
-    park = forms.ChoiceField(label=gettext_lazy("园区"), required=False)
-    section = forms.ChoiceField(label=gettext_lazy("行业门类"), required=False)
-    division = forms.ChoiceField(label=gettext_lazy("行业大类"), required=False)
-    chain = forms.ChoiceField(label=gettext_lazy("产业链"), required=False)
-    tag = forms.ChoiceField(label=gettext_lazy("标签"), required=False)
-
-    NARROWING_FIELDS = ("park", "section", "division", "chain", "tag")
-
-    def __init__(self, *args, zone, entitled=True, **kwargs):
-        super().__init__(*args, **kwargs)
-        everything = [("", _("全部"))]
-        self.fields["indicator"].choices = [(i.code, i.name) for i in Indicator.objects.filter(is_active=True)]
-        if not entitled:  # published tables only: period and indicator
-            for name in self.NARROWING_FIELDS:
-                del self.fields[name]
-            return
-        self.fields["park"].choices = everything + [(p.pk, p.name) for p in zone.parks.all()]
-        self.fields["chain"].choices = everything + [(c.pk, c.name) for c in zone.chains.all()]
-        levels = IndustryClass.objects.filter(level__in=[IndustryLevelChoices.SECTION, IndustryLevelChoices.DIVISION])
-        sections, divisions = [], []
-        for code, name, level in levels.values_list("code", "name", "level").order_by("code"):
-            (sections if level == IndustryLevelChoices.SECTION else divisions).append((code, f"{code} {name}"))
-        self.fields["section"].choices = everything + sections
-        self.fields["division"].choices = everything + divisions
-        self.fields["tag"].choices = everything + [(t, t) for t in Tag.objects.values_list("name", flat=True)]
 
 
 class ZoneStatsMixin(LoginRequiredMixin):
@@ -364,20 +328,6 @@ class DashboardExportView(ZoneStatsMixin, TemplateView):
 # -- region ranking -------------------------------------------------------------------------------------------------
 
 
-class RankingFilterForm(BootstrapFormMixin, forms.Form):
-    period = forms.CharField(label=gettext_lazy("报告期"), required=False, help_text=gettext_lazy("如 2025-03"))
-    indicator = forms.ChoiceField(label=gettext_lazy("指标"), required=False)
-    order = forms.ChoiceField(
-        label=gettext_lazy("排序"),
-        required=False,
-        choices=[("value", gettext_lazy("按1—N月数值")), ("growth", gettext_lazy("按同比增速"))],
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["indicator"].choices = [(i.code, i.name) for i in Indicator.objects.filter(is_active=True)]
-
-
 class RankingMixin(LoginRequiredMixin):
     """Zones of a region viewer's region (or every zone for the system administrator), ranked."""
 
@@ -438,19 +388,6 @@ class RankingExportView(RankingMixin, TemplateView):
 
 
 # -- targets --------------------------------------------------------------------------------------------------------
-
-
-class TargetForm(BootstrapFormMixin, forms.ModelForm):
-    class Meta:
-        model = Target
-        fields = ["year", "indicator", "value", "growth_target_pct", "source"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["indicator"].queryset = Indicator.objects.filter(is_active=True)
-
-    def validate_unique(self):
-        """Setting a target again for the same year and indicator changes it (set_target), it is not a duplicate."""
 
 
 class ZoneWriteMixin:

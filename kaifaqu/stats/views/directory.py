@@ -1,17 +1,15 @@
 """The 四上 directory (名录) of a zone: the status page (counts, entries and exits, figures against the thresholds),
 entering and removing a firm's row, the list's export, and the directory import (upload, template, preview, errors).
 
-Every write goes through kaifaqu.stats.directory, so reporting duties follow the directory. The page compares a
-year with the year before only when both have a directory: a year not entered yet says so instead of showing every
-firm as having left.
+Every write goes through kaifaqu.stats.services (services/directory.py), so reporting duties follow the directory.
+The page compares a year with the year before only when both have a directory: a year not entered yet says so
+instead of showing every firm as having left.
 """
 
 from collections import Counter, defaultdict
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -19,36 +17,27 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic import TemplateView
 
 from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.exports import add_table_sheet, workbook_response, write_only_workbook
-from kaifaqu.core.forms import BootstrapFormMixin
-from kaifaqu.core.imports import (
-    ALLOWED_EXTENSIONS,
-    ImportUploadForm,
-    error_workbook_response,
-    human_size,
-    job_preview_context,
-    request_commit,
-    start_import,
-    template_workbook,
-)
-from kaifaqu.core.models import ImportJob, ImportModeChoices
+from kaifaqu.core.imports import views as imports
+from kaifaqu.core.imports.forms import ImportUploadForm
+from kaifaqu.core.models import ImportStatusChoices
 from kaifaqu.core.periods import growth_pct, make_period
 from kaifaqu.enterprises.models import Enterprise
-from kaifaqu.zones.models import Zone
+from kaifaqu.zones.importers import only_zone
 
-from ..choices import StatsCategoryChoices
-from ..directory import record_year_status, remove_year_status
-from ..importers_directory import KIND_DIRECTORY, DirectoryImporter, can_import_directory, directory_zone_ids
+from ..choices import DirectoryChangeChoices, StatsCategoryChoices
+from ..forms import StatusFilterForm, YearStatusForm
+from ..importers_directory import DirectoryImporter, can_import_directory, directory_zone_ids
 from ..models import EnterpriseYearStatus, Value
+from ..services import record_year_status, remove_year_status
 from ..thresholds import check_status
 from .dashboard import ZoneStatsMixin, ZoneWriteMixin, chosen_year
 
 ANNUAL_CODES = ("main_revenue", "revenue")  # the figures the thresholds compare (thresholds.py)
-ENTERED, LEFT, CHANGED, FLAGGED = "entered", "left", "changed", "flagged"
 
 
 # -- the overview ------------------------------------------------------------------------------------------------
@@ -119,8 +108,8 @@ def change_of(category, was, has_last):
     if not has_last or category == was:
         return ""
     if not was:
-        return ENTERED
-    return LEFT if not category else CHANGED
+        return DirectoryChangeChoices.ENTERED
+    return DirectoryChangeChoices.LEFT if not category else DirectoryChangeChoices.CHANGED
 
 
 def firm_row(firm, this_year, last_year, figures, labels):
@@ -183,59 +172,7 @@ def status_overview(zone, year, firms):
     }
 
 
-# -- filters -------------------------------------------------------------------------------------------------------
-
-
-class StatusFilterForm(BootstrapFormMixin, forms.Form):
-    """The list's filters (GET): the year, a category, entered / left / flagged, a firm name."""
-
-    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100, required=False)
-    category = forms.ChoiceField(label=gettext_lazy("四上类别"), required=False)
-    change = forms.ChoiceField(
-        label=gettext_lazy("变动"),
-        required=False,
-        choices=[
-            ("", gettext_lazy("全部")),
-            (ENTERED, gettext_lazy("新进入名录")),
-            (LEFT, gettext_lazy("退出名录")),
-            (CHANGED, gettext_lazy("类别变化")),
-            (FLAGGED, gettext_lazy("需核对")),
-        ],
-    )
-    q = forms.CharField(label=gettext_lazy("企业名称"), required=False, max_length=100)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("全部")), *StatsCategoryChoices.choices]
-
-    def matches(self, row):
-        data = self.cleaned_data if self.is_valid() else {}
-        category, change, text = data.get("category"), data.get("change"), (data.get("q") or "").strip()
-        if category and category != (row["category_code"] or row["was_code"]):
-            return False
-        if change == FLAGGED and not row["problem"]:
-            return False
-        if change and change != FLAGGED and row["change"] != change:
-            return False
-        return not text or text in row["firm"].name or text.upper() in row["firm"].credit_code
-
-
 # -- the page ------------------------------------------------------------------------------------------------------
-
-
-class YearStatusForm(BootstrapFormMixin, forms.ModelForm):
-    class Meta:
-        model = EnterpriseYearStatus
-        fields = ["enterprise", "year", "category", "entered_on", "note"]
-        labels = {"enterprise": gettext_lazy("企业")}
-        widgets = {"entered_on": forms.DateInput(attrs={"type": "date"})}
-
-    def __init__(self, *args, enterprises, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["enterprise"].queryset = enterprises
-
-    def validate_unique(self):
-        """Entering a status again for the same firm and year changes it (record_year_status)."""
 
 
 class DirectoryMixin(ZoneStatsMixin):
@@ -318,7 +255,7 @@ EXPORT_WIDTHS = (22, 32, 8, 22, 12, 24, 22, 12, 16, 12, 30)
 
 
 def change_label(change):
-    return {ENTERED: _("新进入名录"), LEFT: _("退出名录"), CHANGED: _("类别变化")}.get(change, "")
+    return str(DirectoryChangeChoices(change).label) if change else ""
 
 
 def export_row(row, year):
@@ -377,7 +314,7 @@ class StatusRemoveView(DirectoryMixin, ZoneWriteMixin, View):
 # -- the directory import ------------------------------------------------------------------------------------------
 
 
-class DirectoryImportForm(BootstrapFormMixin, ImportUploadForm):
+class DirectoryImportForm(ImportUploadForm):
     replace = forms.BooleanField(
         label=gettext_lazy("替换文件所列年度的名录"),
         required=False,
@@ -392,90 +329,103 @@ class DirectoryImportForm(BootstrapFormMixin, ImportUploadForm):
         del self.fields["mode"]  # a firm's row of a year is created or updated: always 新增或更新
 
 
-class DirectoryImportAccessMixin(LoginRequiredMixin):
+class DirectoryImportPages(imports.ImportPages):
     """The import pages exist only for users who may write the directory somewhere; for others they are 404."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_import_directory(request.user):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
+    importer_class = DirectoryImporter
+    may_import = staticmethod(can_import_directory)
+    page_title = gettext_lazy("导入四上企业名录")
+    breadcrumbs = ((gettext_lazy("统计看板"), "stats:dashboard_home"),)
+    upload_url_name = "stats:directory_import"
+    template_url_name = "stats:directory_import_template"
+    job_url_name = "stats:directory_import_job"
+    errors_url_name = "stats:directory_import_errors"
+    commit_confirm = gettext_lazy("确认将这些企业写入四上企业名录？报送任务将随之调整。")
+    result_text = gettext_lazy("已于 %(when)s 写入四上企业名录，报送任务已随之调整；修改记录中可以看到本次导入。")
 
 
-class DirectoryImportView(DirectoryImportAccessMixin, FormView):
-    template_name = "stats/directory_import.html"
+class DirectoryImportView(DirectoryImportPages, imports.ImportView):
     form_class = DirectoryImportForm
+    heading = gettext_lazy("从 Excel 导入四上企业名录")
+    template_text = gettext_lazy("模板的“四上类别”列带有下拉列表，“说明”工作表解释每一列的格式。")
+    steps = (
+        (
+            gettext_lazy("填写"),
+            gettext_lazy(
+                "每行一家企业一个年度（统一社会信用代码、年度、四上类别，入库日期和备注可不填），按统计局下发的名录填写。"
+            ),
+        ),
+        (gettext_lazy("上传"), imports.UPLOAD_STEP),
+        (
+            gettext_lazy("预览"),
+            gettext_lazy("系统校验每一行，列出全部错误（行号、列、原因）和提示；勾选“替换”时还列出将退出名录的企业。"),
+        ),
+        (
+            gettext_lazy("确认导入"),
+            gettext_lazy(
+                "全部无误后确认导入：所有行一次写入，报送任务随名录自动调整；只要有一行出错，就不写入任何数据。"
+            ),
+        ),
+    )
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
-            recent_jobs=ImportJob.objects.filter(kind=KIND_DIRECTORY, created_by=self.request.user)[:10],
-            max_size=human_size(settings.UPLOAD_MAX_BYTES),
-            max_rows=settings.IMPORT_MAX_ROWS,
-            extensions="、".join(ALLOWED_EXTENSIONS),
-        )
-        return context
+    def import_zone(self, form):
+        return only_zone(directory_zone_ids(self.request.user))
 
-    def form_valid(self, form):
-        zone_ids = directory_zone_ids(self.request.user) or ()
-        job = start_import(
-            actor=self.request.user,
-            kind=KIND_DIRECTORY,
-            uploaded_file=form.cleaned_data["file"],
-            mode=ImportModeChoices.UPSERT,
-            zone=Zone.objects.filter(pk__in=zone_ids).first() if len(zone_ids) == 1 else None,
-            options={"replace": form.cleaned_data["replace"]},
-        )
-        return redirect("stats:directory_import_job", pk=job.pk)
-
-
-class DirectoryImportTemplateView(DirectoryImportAccessMixin, View):
-    def get(self, request):
-        workbook = template_workbook(DirectoryImporter(user=request.user))
-        return workbook_response(workbook, _("四上企业名录导入模板.xlsx"))
-
-
-class DirectoryImportJobMixin(DirectoryImportAccessMixin):
-    def get_queryset(self):
-        return ImportJob.objects.restrict(self.request.user).filter(kind=KIND_DIRECTORY)
+    def import_options(self, form, kind):
+        return {"replace": form.cleaned_data["replace"]}
 
 
-class DirectoryImportJobView(DirectoryImportJobMixin, DetailView):
-    """The preview (counts, errors, warnings, who would leave, commit button) and the result; polled by htmx while
-    a task runs."""
+class DirectoryImportTemplateView(DirectoryImportPages, imports.ImportTemplateView):
+    template_filename = gettext_lazy("四上企业名录导入模板.xlsx")
 
-    context_object_name = "job"
 
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["stats/directory_import_job_status.html"]
-        return ["stats/directory_import_job.html"]
+class DirectoryJobPages(DirectoryImportPages):
+    def job_parameters(self, job):
+        replace = (job.options or {}).get("replace")
+        return [("", _("替换文件所列年度的名录") if replace else _("新增或更新"))]
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        job = self.object
+    def sections(self, job):
+        """Replace mode: the firms that leave the directory (to be, or gone once committed)."""
         options = job.options or {}
+        if not options.get("replace"):
+            return []
+        count = options.get("leaver_count", 0)
+        if job.status == ImportStatusChoices.COMMITTED:
+            removed = options.get("removed")
+            text = _("已有 %(n)s 家企业退出名录，其该年的报送任务已结束。") % {
+                "n": count if removed is None else removed
+            }
+            return [imports.Section("leavers", text=text)]
+        if not count:
+            text = _("名录中没有文件以外的企业，不会有企业退出名录。")
+            return [imports.Section("leavers", text=text, css="text-muted")]
         labels = dict(StatsCategoryChoices.choices)
-        context.update(
-            **job_preview_context(job),
-            replace=bool(options.get("replace")),
-            warnings=options.get("warnings", []),
-            warning_count=options.get("warning_count", 0),
-            leavers=[{**leaver, "label": labels.get(leaver["category"], "")} for leaver in options.get("leavers", [])],
-            leaver_count=options.get("leaver_count", 0),
-            status_url=reverse("stats:directory_import_job", args=[job.pk]),
-            directory_url=reverse("stats:status_list", args=[job.zone_id]) if job.zone_id else "",
-        )
-        return context
+        return [
+            imports.Section(
+                "leavers",
+                title=_("将退出名录的企业（%(n)s 家）") % {"n": count},
+                text=_(
+                    "这些企业在文件所列年度、所涉开发区的名录中，但文件中没有；确认导入后退出该年名录，该年的报送任务随之结束。"
+                ),
+                css="text-muted small",
+                headers=(_("年度"), _("企业"), _("统一社会信用代码"), _("原类别")),
+                rows=[
+                    (leaver["year"], leaver["name"], leaver["code"], labels.get(leaver["category"], ""))
+                    for leaver in options.get("leavers", [])
+                ],
+                table_id="leaver-table",
+            )
+        ]
 
-    def post(self, request, *args, **kwargs):
-        job = self.get_object()
-        if request.POST.get("action") == "commit" and not request_commit(job):
-            messages.error(request, _("该文件有错误或已经处理，不能导入。"))
-        return redirect("stats:directory_import_job", pk=job.pk)
+    def get_result_link(self, job):
+        if not job.zone_id:
+            return None
+        return reverse("stats:status_list", args=[job.zone_id]), _("查看名录"), "to-directory"
 
 
-class DirectoryImportErrorsView(DirectoryImportJobMixin, DetailView):
-    """The user's rows again with an added 错误说明 column: every error, not only the previewed ones."""
+class DirectoryImportJobView(DirectoryJobPages, imports.ImportJobView):
+    pass
 
-    def get(self, request, *args, **kwargs):
-        return error_workbook_response(self.get_object())
+
+class DirectoryImportErrorsView(DirectoryJobPages, imports.ImportErrorsView):
+    pass

@@ -18,30 +18,26 @@ from kaifaqu.core.periods import format_period, month_of, monthly_from_cumulativ
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.zones.models import Zone
 
-from ..forms import AssignmentBulkForm, AssignmentEndForm, AssignmentFilterSet, EntryForm, ReopenForm
+from ..filtersets import AssignmentFilterSet
+from ..forms import AssignmentBulkForm, AssignmentEndForm, EntryForm, ReopenForm
 from ..models import DataSet, DataSetAssignment, DataSetIndicator, PeriodReopening, ValidationFlag, Value
-from ..querysets import (
-    assigned_enterprises,
+from ..periods import (
     comparison_periods,
     due_periods,
-    figures_by_period,
-    is_enterprise_user_of,
     latest_due_period,
-    may_enter_figures,
     open_periods,
     parse_due_period,
     period_choices,
+    period_is_open,
     period_label,
-    reported_priors,
-    revisions_by_indicator,
-    with_reported,
 )
+from ..permissions import is_enterprise_user_of, may_enter_figures
+from ..reporting import assigned_enterprises, figures_by_period, reported_priors, revisions_by_indicator, with_reported
 from ..services import (
     Submission,
     SubmissionError,
     assign_data_set,
     end_assignment,
-    period_is_open,
     record_values,
     reopen_period,
 )

@@ -1,32 +1,18 @@
-"""Import of statistics figures: upload (three layouts), the data set's template, preview, commit, error workbook."""
+"""Import of statistics figures (three layouts): declarations on the core's generic import views, with the data set,
+period and firm chosen on the upload page and the data set's template chosen before downloading it."""
 
 from django import forms
-from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
-from django.views.generic import DetailView, FormView
 
-from kaifaqu.core.exports import workbook_response
 from kaifaqu.core.forms import BootstrapFormMixin
-from kaifaqu.core.imports import (
-    ALLOWED_EXTENSIONS,
-    ImportFileError,
-    ImportUploadForm,
-    error_workbook_response,
-    human_size,
-    job_preview_context,
-    read_rows,
-    request_commit,
-    start_import,
-    template_workbook,
-)
-from kaifaqu.core.models import ImportJob, ImportModeChoices
+from kaifaqu.core.imports import views as imports
+from kaifaqu.core.imports.forms import ImportUploadForm
+from kaifaqu.core.imports.parsers import to_period
+from kaifaqu.core.imports.reading import read_rows
+from kaifaqu.core.imports.workbooks import template_workbook
 from kaifaqu.core.periods import format_period, previous_month
 from kaifaqu.enterprises.models import Enterprise
 
@@ -40,7 +26,6 @@ from ..importers import (
     can_import_stats,
     detect_layout,
     stats_zone_ids,
-    to_period,
     wide_template,
 )
 from ..models import DataSet
@@ -74,7 +59,12 @@ def clean_period_text(text):
     return period
 
 
-class StatsImportForm(BootstrapFormMixin, ImportUploadForm):
+def default_period():
+    today = timezone.localdate()
+    return previous_month(today.year * 100 + today.month)
+
+
+class StatsImportForm(ImportUploadForm):
     layout = forms.ChoiceField(
         label=gettext_lazy("文件格式"), choices=LAYOUT_CHOICES, initial=AUTO, widget=forms.RadioSelect
     )
@@ -111,138 +101,158 @@ class StatsImportForm(BootstrapFormMixin, ImportUploadForm):
         return firm
 
 
-class TemplateForm(forms.Form):
-    data_set = forms.ModelChoiceField(queryset=DataSet.objects.all(), to_field_name="code")
+class TemplateChoiceForm(BootstrapFormMixin, forms.Form):
+    """The data set and period of the system template, chosen on the upload page (GET to the template URL)."""
+
+    data_set = forms.ModelChoiceField(
+        label=gettext_lazy("报表"), queryset=DataSet.objects.all(), to_field_name="code", empty_label=None
+    )
     period = period_field()
-    layout = forms.ChoiceField(choices=[(KIND_WIDE, KIND_WIDE), (KIND_LONG, KIND_LONG)], required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["data_set"].initial = DEFAULT_DATA_SET
+        self.fields["period"].initial = format_period(default_period())
 
     def clean_period(self):
         return clean_period_text(self.cleaned_data.get("period", "").strip())
 
 
-class StatsImportAccessMixin(LoginRequiredMixin):
+class TemplateForm(TemplateChoiceForm):
+    layout = forms.ChoiceField(choices=[(KIND_WIDE, KIND_WIDE), (KIND_LONG, KIND_LONG)], required=False)
+
+
+class StatsImportPages(imports.ImportPages):
     """Import pages exist only for users who may write statistics somewhere; for the others they are 404."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_import_stats(request.user):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
+    kinds = KINDS
+    may_import = staticmethod(can_import_stats)
+    page_title = gettext_lazy("导入统计数据")
+    breadcrumbs = ((gettext_lazy("统计"), ""),)
+    upload_url_name = "stats:value_import"
+    template_url_name = "stats:import_template"
+    job_url_name = "stats:import_job"
+    errors_url_name = "stats:import_errors"
+    commit_confirm = gettext_lazy("确认写入这些统计数据？")
+    commit_note = gettext_lazy("所有数据一次写入；提交前系统会再校验一遍。已有数据改变的，保存为新版本。")
 
 
-def default_period():
-    from django.utils import timezone
-
-    today = timezone.localdate()
-    return previous_month(today.year * 100 + today.month)
-
-
-class StatsImportView(StatsImportAccessMixin, FormView):
-    template_name = "stats/import.html"
+class StatsImportView(StatsImportPages, imports.ImportView):
     form_class = StatsImportForm
+    heading = gettext_lazy("从 Excel 导入统计数据")
+    template_text = gettext_lazy(
+        "系统模板每行一家企业、每列一个指标，已列出您负责的开发区中须报送该报表的企业；长表模板每行一个数据。"
+        "任何科室自有的长表、企业的联网直报表副本也可以直接上传。"
+    )
+    template_form_class = TemplateChoiceForm
+    template_buttons = (
+        ("layout", KIND_WIDE, gettext_lazy("系统模板"), "download-wide", "btn-outline-primary"),
+        ("layout", KIND_LONG, gettext_lazy("长表模板"), "download-long", "btn-outline-secondary"),
+    )
+    steps = ((gettext_lazy("上传"), imports.UPLOAD_STEP),)
+    field_columns = {"data_set": 4, "period": 3, "credit_code": 5}
+    notes = (
+        gettext_lazy(
+            "长表的“单位”列：金额指标可填元、千元、万元、亿元（不填为万元），系统换算为万元；非金额指标不能填写金额单位。"
+        ),
+        gettext_lazy(
+            "联网直报表：取“本年1—本月”列为累计数（存量指标取“本年本月”），金额按千元换算为万元；表内“上年同期”列不导入，"
+            "与系统中的上年数据不一致时给出提示。"
+        ),
+        gettext_lazy(
+            "与录入页面相同的规则：报告期已锁定、企业未被指定报送、负数、累计数低于上月等强制规则不通过的，整批不写入。"
+        ),
+        gettext_lazy(
+            "系统先校验全部行并列出每个错误（行号、列、原因），可下载带“错误说明”列的工作簿；全部无误后确认导入，一次写入。"
+        ),
+    )
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
-            recent_jobs=ImportJob.objects.filter(kind__in=KINDS, created_by=self.request.user)[:10],
-            max_size=human_size(settings.UPLOAD_MAX_BYTES),
-            max_rows=settings.IMPORT_MAX_ROWS,
-            extensions="、".join(ALLOWED_EXTENSIONS),
-            data_sets=DataSet.objects.all(),
-            default_data_set=DEFAULT_DATA_SET,
-            default_period=format_period(default_period()),
-        )
-        return context
-
-    def form_valid(self, form):
-        data = form.cleaned_data
-        upload = data["file"]
-        layout = data["layout"]
+    def import_kind(self, form):
+        layout = form.cleaned_data["layout"]
         if layout == AUTO:
-            try:
-                layout = detect_layout(read_rows(upload.read(), upload.name))
-            except ImportFileError as bad:
-                form.add_error("file", bad.message)
-                return self.form_invalid(form)
+            upload = form.cleaned_data["file"]
+            layout = detect_layout(read_rows(upload.read(), upload.name))
             upload.seek(0)
-        options = {"data_set": data["data_set"].code, "layout": layout}
+        return layout
+
+    def import_zone(self, form):
+        firm = form.cleaned_data["credit_code"]
+        return firm.zone if firm is not None else None
+
+    def import_options(self, form, kind):
+        data = form.cleaned_data
+        options = {"data_set": data["data_set"].code, "layout": kind}
         if data["period"]:
             options["period"] = data["period"]
         if data["credit_code"] is not None:
             options["enterprise"] = data["credit_code"].pk
-        job = start_import(
-            actor=self.request.user,
-            kind=layout,
-            uploaded_file=upload,
-            mode=ImportModeChoices.UPSERT,
-            zone=data["credit_code"].zone if data["credit_code"] is not None else None,
-            options=options,
-        )
-        return redirect("stats:import_job", pk=job.pk)
+        return options
 
 
-class StatsImportTemplateView(StatsImportAccessMixin, View):
+class StatsImportTemplateView(StatsImportPages, imports.ImportTemplateView):
     """The system template of a data set and period (prefilled firms), or the long layout's template."""
 
-    def get(self, request):
-        form = TemplateForm(request.GET or None)
+    def template(self):
+        form = TemplateForm(self.request.GET or None)
         if not form.is_valid():
             raise Http404
         data_set = form.cleaned_data["data_set"]
         if form.cleaned_data.get("layout") == KIND_LONG:
-            workbook = template_workbook(StatsLongImporter(user=request.user, data_set=data_set))
-            return workbook_response(workbook, _("%(form)s-长表导入模板.xlsx") % {"form": data_set.name})
+            workbook = template_workbook(StatsLongImporter(user=self.request.user, data_set=data_set))
+            return workbook, _("%(form)s-长表导入模板.xlsx") % {"form": data_set.name}
         period = form.cleaned_data["period"] or default_period()
-        workbook = wide_template(request.user, data_set, period)
-        return workbook_response(
-            workbook, _("%(form)s-%(period)s-导入模板.xlsx") % {"form": data_set.name, "period": format_period(period)}
-        )
+        workbook = wide_template(self.request.user, data_set, period)
+        filename = _("%(form)s-%(period)s-导入模板.xlsx") % {"form": data_set.name, "period": format_period(period)}
+        return workbook, filename
 
 
-class StatsImportJobMixin(StatsImportAccessMixin):
-    def get_queryset(self):
-        return ImportJob.objects.restrict(self.request.user).filter(kind__in=KINDS)
-
-
-class StatsImportJobView(StatsImportJobMixin, DetailView):
-    """The preview (counts, errors, warnings, commit button) and the result; polled by htmx while a task runs."""
-
-    context_object_name = "job"
-
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["stats/import_job_status.html"]
-        return ["stats/import_job.html"]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        job = self.object
+class StatsJobPages(StatsImportPages):
+    def job_parameters(self, job):
         options = job.options or {}
         data_set = DataSet.objects.filter(code=options.get("data_set")).first()
         enterprise = Enterprise.objects.filter(pk=options["enterprise"]).first() if options.get("enterprise") else None
-        context.update(
-            **job_preview_context(job),
-            warnings=options.get("warnings", []),
-            warning_count=options.get("warning_count", 0),
-            layout_name=LAYOUTS[job.kind].layout_name,
-            data_set=data_set,
-            period_label=format_period(options["period"]) if options.get("period") else "",
-            enterprise=enterprise,
-            status_url=reverse("stats:import_job", args=[job.pk]),
-        )
-        return context
+        parameters = [("", LAYOUTS[job.kind].layout_name)]
+        if data_set:
+            parameters.append((_("报表"), data_set.name))
+        if options.get("period"):
+            parameters.append((_("报告期"), format_period(options["period"])))
+        if enterprise:
+            parameters.append((_("企业"), enterprise.name))
+        return parameters
 
-    def post(self, request, *args, **kwargs):
-        job = self.get_object()
-        if request.POST.get("action") == "commit" and not request_commit(job):
-            messages.error(request, _("该文件有错误或已经处理，不能导入。"))
-        return redirect("stats:import_job", pk=job.pk)
+    def counts(self, job):
+        return [
+            imports.count_card("count-rows", _("数据行"), job.row_count),
+            imports.count_card("count-figures", _("数据个数"), (job.options or {}).get("figure_count") or 0),
+            imports.count_card("count-new", _("新报（行）"), job.new_count, "text-success"),
+            imports.count_card("count-update", _("修改（行）"), job.update_count, "text-primary"),
+            imports.count_card("count-unchanged", _("无变化（行）"), job.unchanged_count),
+            imports.error_card(job),
+        ]
+
+    def sections(self, job):
+        ignored = (job.options or {}).get("ignored_rows")
+        if not ignored:
+            return []
+        text = _("另有 %(n)s 行不属于所选报表的指标或没有数值，已忽略。") % {"n": ignored}
+        return [imports.Section("ignored-rows", text=text, css="text-muted small")]
+
+    def commit_label(self, job):
+        return _("确认导入")
+
+    def result_message(self, job):
+        return _("已于 %(when)s 写入 %(n)s 个数据，每个数据的版本记录中可以看到本次导入。") % {
+            "when": imports.committed_at(job),
+            "n": (job.options or {}).get("values_written") or 0,
+        }
 
 
-class StatsImportErrorsView(StatsImportJobMixin, DetailView):
-    """The user's rows again with an added 错误说明 column: every error, not only the previewed ones."""
+class StatsImportJobView(StatsJobPages, imports.ImportJobView):
+    pass
 
-    def get(self, request, *args, **kwargs):
-        return error_workbook_response(self.get_object())
+
+class StatsImportErrorsView(StatsJobPages, imports.ImportErrorsView):
+    pass

@@ -1,19 +1,15 @@
 """Data-quality pages: completeness and timeliness with the 催报 export and the outlier scan, the flag list and
 flag follow-up, and the validation rules (edited by the system admin)."""
 
-import django_filters
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
@@ -22,36 +18,28 @@ from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.accounts.exports import export_list
 from kaifaqu.core.exports import add_table_sheet, workbook_response, write_only_workbook
-from kaifaqu.core.filtersets import StyledFilterSet
-from kaifaqu.core.forms import BootstrapFormMixin, FilterForm
 from kaifaqu.core.history import attributed, history_entries
-from kaifaqu.core.periods import format_period, parse_period
-from kaifaqu.zones.filtersets import shows_one_zone
-from kaifaqu.zones.forms import NO_DEPARTMENT, DepartmentFilterField
-from kaifaqu.zones.models import Department, Park, Zone
+from kaifaqu.core.periods import format_period
+from kaifaqu.zones.forms import NO_DEPARTMENT
+from kaifaqu.zones.models import Zone
 
-from ..choices import FlagKindChoices, FlagStatusChoices
-from ..forms import RuleForm
-from ..models import DataSet, DataSetAssignment, Indicator, ValidationFlag, ValidationRule, Value
+from ..choices import FlagKindChoices, FlagStatusChoices, ReportStatusChoices
+from ..filtersets import FlagFilterSet
+from ..forms import CompletenessForm, ExplainForm, OutlierScanForm, RuleForm
+from ..models import ValidationFlag, ValidationRule
+from ..periods import period_label
+from ..permissions import may_explain_flag, may_resolve_flag, may_scan_zone
 from ..quality import (
     REMINDER_HEADERS,
     REMINDER_STATUSES,
     REMINDER_WIDTHS,
-    ReportStatusChoices,
     attach_primary_contacts,
     completeness,
-    explain_flag,
-    may_explain_flag,
-    may_resolve_flag,
-    may_scan_zone,
     reminder_rows,
-    resolve_flag,
-    scan_outliers,
     shows_phone_numbers,
 )
-from ..querysets import latest_due_period, parse_due_period, period_label
+from ..services import explain_flag, resolve_flag, scan_outliers
 
-DEFAULT_DATA_SET = "industry_monthly"
 PER_PAGE = 50
 
 
@@ -74,80 +62,6 @@ class QualityAccessMixin(LoginRequiredMixin):
 
 
 # -- completeness ----------------------------------------------------------------------------------------------
-
-
-class PeriodField(forms.CharField):
-    """A reporting period typed or picked as YYYY-MM (a month input)."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
-
-
-class CompletenessForm(BootstrapFormMixin, forms.Form):
-    data_set = forms.ModelChoiceField(
-        label=gettext_lazy("报表"), queryset=DataSet.objects.all(), required=False, to_field_name="code"
-    )
-    period = PeriodField(label=gettext_lazy("报告期"), required=False)
-    zone = forms.ModelChoiceField(label=gettext_lazy("开发区"), queryset=Zone.objects.none(), required=False)
-    park = forms.ModelChoiceField(label=gettext_lazy("园区"), queryset=Park.objects.none(), required=False)
-    service_department = DepartmentFilterField(
-        label=gettext_lazy("包联部门"), queryset=Department.objects.none(), required=False
-    )
-    status = forms.ChoiceField(
-        label=gettext_lazy("报送状态"),
-        choices=[("", gettext_lazy("全部"))] + list(ReportStatusChoices.choices),
-        required=False,
-    )
-
-    def __init__(self, *args, user, zones, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user, self.zones = user, zones
-        self.fields["zone"].queryset = zones
-        self.fields["zone"].empty_label = _("全部")
-        self.fields["park"].queryset = Park.objects.restrict(user, "view").select_related("zone")
-        self.fields["park"].empty_label = _("全部")
-        departments = self.fields["service_department"]
-        departments.queryset = Department.objects.restrict(user, "view").select_related("zone")
-        departments.empty_label = _("全部")
-        departments.show_zone = not shows_one_zone(user)
-        self.fields["data_set"].empty_label = None
-
-    def clean_data_set(self):
-        return self.cleaned_data["data_set"] or DataSet.objects.filter(code=DEFAULT_DATA_SET).first()
-
-    def clean(self):
-        data = super().clean()
-        data_set = data.get("data_set")
-        if data_set is None:
-            raise ValidationError(_("请选择报表"))
-        text = (data.get("period") or "").strip()
-        if text:
-            data["period"] = parse_due_period(text, data_set)
-            if data["period"] is None:
-                self.add_error("period", _("不是该报表的报告期（格式 YYYY-MM；1月免报的报表没有1月）"))
-        else:
-            data["period"] = self.default_period(data_set)
-        return data
-
-    def default_period(self, data_set):
-        """The latest due period with figures in the zones in view (the month being chased), else the latest due."""
-        latest = latest_due_period(data_set)
-        found = Value.objects.filter(zone__in=self.zones, data_set=data_set, period__lte=latest).aggregate(
-            latest=Max("period")
-        )["latest"]
-        return parse_due_period(format_period(found), data_set) if found else latest
-
-    def assignments(self):
-        rows = DataSetAssignment.objects.restrict(self.user, "view")
-        if self.cleaned_data.get("zone"):
-            rows = rows.filter(enterprise__zone=self.cleaned_data["zone"])
-        if self.cleaned_data.get("park"):
-            rows = rows.filter(enterprise__park=self.cleaned_data["park"])
-        department = self.cleaned_data.get("service_department")
-        if department == NO_DEPARTMENT:
-            rows = rows.filter(enterprise__service_department__isnull=True)
-        elif department:
-            rows = rows.filter(enterprise__service_department=department)
-        return rows
 
 
 def completeness_for(request, zones):
@@ -249,24 +163,6 @@ class ReminderExportView(QualityAccessMixin, View):
         return workbook_response(workbook, filename)
 
 
-class OutlierScanForm(forms.Form):
-    data_set = forms.ModelChoiceField(queryset=DataSet.objects.all(), to_field_name="code")
-    period = forms.CharField()
-    zone = forms.ModelChoiceField(queryset=Zone.objects.none())
-
-    def __init__(self, *args, zones, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["zone"].queryset = zones
-
-    def clean(self):
-        data = super().clean()
-        if data.get("data_set") and data.get("period"):
-            data["period"] = parse_due_period(data["period"], data["data_set"])
-            if data["period"] is None:
-                raise ValidationError(_("不是该报表的报告期"))
-        return data
-
-
 class OutlierScanView(QualityAccessMixin, View):
     """检查异常波动: staff who write statistics in the zone scan it for the period and get the flags listed."""
 
@@ -291,33 +187,6 @@ class OutlierScanView(QualityAccessMixin, View):
 
 
 # -- flags ---------------------------------------------------------------------------------------------------------
-
-
-def flag_zones(request):
-    return Zone.objects.none() if request is None else zones_in_view(request.user)
-
-
-class FlagFilterSet(StyledFilterSet):
-    zone = django_filters.ModelChoiceFilter(label=gettext_lazy("开发区"), queryset=flag_zones)
-    period = django_filters.CharFilter(
-        label=gettext_lazy("报告期"), method="filter_period", widget=forms.TextInput(attrs={"type": "month"})
-    )
-    kind = django_filters.ChoiceFilter(label=gettext_lazy("类型"), choices=FlagKindChoices.choices)
-    status = django_filters.ChoiceFilter(label=gettext_lazy("状态"), choices=FlagStatusChoices.choices)
-    indicator = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("指标"), queryset=Indicator.objects.all(), to_field_name="code"
-    )
-
-    class Meta:
-        model = ValidationFlag
-        fields = ["zone", "period", "kind", "status", "indicator"]
-        form = FilterForm
-
-    def filter_period(self, queryset, name, value):
-        try:
-            return queryset.filter(period=parse_period(value))
-        except ValueError:
-            return queryset.none()
 
 
 class FlagListView(LoginRequiredMixin, FilterView):
@@ -380,10 +249,6 @@ class FlagListView(LoginRequiredMixin, FilterView):
         for flag in context["object_list"]:
             flag.period_text = format_period(flag.period)
         return context
-
-
-class ExplainForm(BootstrapFormMixin, forms.Form):
-    explanation = forms.CharField(label=gettext_lazy("情况说明"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class FlagView(LoginRequiredMixin, TemplateView):

@@ -21,8 +21,8 @@ from django.db.models import Q
 from kaifaqu.core.history import attributed
 from kaifaqu.core.periods import make_period
 
-from .models import DataSet, DataSetAssignment, EnterpriseYearStatus
-from .services_dashboard import save_with_history
+from ..models import DataSet, DataSetAssignment, EnterpriseYearStatus
+from .common import save_with_history
 
 
 def year_span(year):
@@ -43,24 +43,16 @@ def directory_data_sets():
 def ensure_year_assigned(*, actor, data_set, enterprise, year):
     """The firm reports `data_set` for every month of `year`. Returns True when an assignment was written."""
     start, end = year_span(year)
-    touching = list(
+    touching = list(  # overlapping or adjacent to the year
         DataSetAssignment.objects.select_for_update()
-        .filter(data_set=data_set, enterprise=enterprise, from_period__lte=make_period(year + 1, 1))
-        .filter(Q(to_period__isnull=True) | Q(to_period__gte=make_period(year - 1, 12)))
+        .filter(data_set=data_set, enterprise=enterprise)
+        .overlapping(make_period(year - 1, 12), make_period(year + 1, 1))
         .order_by("from_period")
     )
     if any(a.from_period <= start and (a.to_period is None or a.to_period >= end) for a in touching):
         return False
     if not touching:
-        assignment = DataSetAssignment(
-            data_set=data_set,
-            enterprise=enterprise,
-            from_period=start,
-            to_period=end,
-            created_by=actor,
-            from_directory=True,
-        )
-        attributed(assignment, actor).save()
+        add_assignment(actor, data_set, enterprise, start, end, from_directory=True)
         return True
     merged, rest = touching[0], touching[1:]
     ends = [a.to_period for a in touching]
@@ -79,8 +71,8 @@ def remove_year_assigned(*, actor, data_set, enterprise, year):
     start, end = year_span(year)
     overlapping = (
         DataSetAssignment.objects.select_for_update()
-        .filter(data_set=data_set, enterprise=enterprise, from_period__lte=end)
-        .filter(Q(to_period__isnull=True) | Q(to_period__gte=start))
+        .filter(data_set=data_set, enterprise=enterprise)
+        .overlapping(start, end)
     )
     changed = False
     for assignment in list(overlapping):
@@ -108,15 +100,28 @@ def cut_around_year(actor, assignment, year):
         assignment.from_period = make_period(year + 1, 1)
     attributed(assignment, actor).save(update_fields=["from_period", "to_period"])
     if before and after:  # 拆分: the part after the year becomes its own assignment
-        tail = DataSetAssignment(
-            data_set=assignment.data_set,
-            enterprise=assignment.enterprise,
-            from_period=make_period(year + 1, 1),
-            to_period=tail_end,
-            created_by=actor,
+        add_assignment(
+            actor,
+            assignment.data_set,
+            assignment.enterprise,
+            make_period(year + 1, 1),
+            tail_end,
             from_directory=assignment.from_directory,
         )
-        attributed(tail, actor).save()
+
+
+def add_assignment(actor, data_set, enterprise, from_period, to_period, *, from_directory):
+    """A new assignment of the form to the firm over [from_period, to_period], in the actor's name."""
+    assignment = DataSetAssignment(
+        data_set=data_set,
+        enterprise=enterprise,
+        from_period=from_period,
+        to_period=to_period,
+        created_by=actor,
+        from_directory=from_directory,
+    )
+    attributed(assignment, actor).save()
+    return assignment
 
 
 def directory_years(enterprise, data_set, *, after):

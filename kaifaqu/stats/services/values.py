@@ -2,7 +2,7 @@
 
 Every submission is checked against the period lock, the firm's data-set assignment, negativity and the
 validation rules. Hard breaches refuse the whole batch (nothing is written); soft breaches are saved and flagged
-for follow-up. A correction adds a new revision and keeps the old one.
+for follow-up. A correction adds a new revision and keeps the old one. A zone admin may reopen a locked period.
 """
 
 from collections import defaultdict
@@ -14,16 +14,15 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
-from kaifaqu.core.history import attributed
 from kaifaqu.core.periods import cumulative_label, format_period, month_of, previous_month, year_of
 
-from .calendar import deadline, is_due_period
-from .models import DataSetAssignment, Indicator, PeriodReopening, ValidationFlag, ValidationRule, Value
-from .rules import RuleSpec, check_figures, check_later, nearest_later
+from ..calendar import is_due_period
+from ..models import DataSetAssignment, Indicator, PeriodReopening, ValidationFlag, ValidationRule, Value
+from ..periods import period_is_open
+from ..rules import RuleSpec, check_figures, check_later, nearest_later
 
 
 @dataclass
@@ -56,24 +55,8 @@ class SubmissionError(ValidationError):
         super().__init__([message for _sub, _code, message in problems])
 
 
-def period_is_open(data_set, zone_id, period, now=None):
-    """Open until the deadline; after it, only if the data set does not lock or a zone admin reopened it."""
-    now = now or timezone.now()
-    due = deadline(
-        period,
-        period_type=data_set.period_type,
-        deadline_day=data_set.deadline_day,
-        annual_deadline_month=data_set.annual_deadline_month,
-    )
-    if not data_set.lock_after_deadline or now.date() <= due:
-        return True
-    return PeriodReopening.objects.filter(data_set=data_set, zone_id=zone_id, period=period, closes_at__gt=now).exists()
-
-
 def assigned_enterprise_ids(data_set, period, enterprise_ids):
-    assignments = DataSetAssignment.objects.filter(
-        data_set=data_set, enterprise_id__in=enterprise_ids, from_period__lte=period
-    ).filter(Q(to_period__isnull=True) | Q(to_period__gte=period))
+    assignments = DataSetAssignment.objects.covering(period).filter(data_set=data_set, enterprise_id__in=enterprise_ids)
     return set(assignments.values_list("enterprise_id", flat=True))
 
 
@@ -84,7 +67,7 @@ def active_rules(data_set):
 
 def current_figures(enterprise_ids, periods, codes=None):
     """{(enterprise_id, period): {code: value}} of the current values."""
-    values = Value.objects.filter(enterprise_id__in=enterprise_ids, period__in=periods, is_current=True)
+    values = Value.objects.current().filter(enterprise_id__in=enterprise_ids, period__in=periods)
     if codes is not None:
         values = values.filter(indicator__code__in=codes)
     table = defaultdict(dict)
@@ -301,7 +284,7 @@ def current_revisions(submissions):
     periods = {s.period for s in submissions}
     found = {}
     for ids in in_batches({s.firm_id for s in submissions}):
-        current = Value.objects.filter(enterprise_id__in=ids, period__in=periods, is_current=True)
+        current = Value.objects.current().filter(enterprise_id__in=ids, period__in=periods)
         for pk, firm_id, indicator_id, period, value, revision, prior in current.values_list(
             "pk", "enterprise_id", "indicator_id", "period", "value", "revision", "reported_prior"
         ):
@@ -326,14 +309,16 @@ def insert_values(rows):
             cursor.executemany(sql, batch)
 
 
+def open_flag_keys(enterprise_ids, kind, key):
+    """{(enterprise_id, period, `key`)} of the open flags of `kind` of these firms: a flag is not raised twice."""
+    flags = ValidationFlag.objects.filter(enterprise_id__in=enterprise_ids, status="open", kind=kind)
+    return set(flags.values_list("enterprise_id", "period", key))
+
+
 def flag_soft_breaches(submissions, soft):
     """One open flag per firm, period and rule: saving the same figures again does not flag them twice."""
     indicator_ids = dict(Indicator.objects.values_list("code", "pk"))
-    already = set(
-        ValidationFlag.objects.filter(
-            enterprise_id__in={s.firm_id for s in submissions}, status="open", kind="rule"
-        ).values_list("enterprise_id", "period", "rule_id")
-    )
+    already = open_flag_keys({s.firm_id for s in submissions}, "rule", "rule_id")
     flags = [
         ValidationFlag(
             enterprise=sub.enterprise,
@@ -388,11 +373,7 @@ def flag_prior_differences(submissions):
     if not differences:
         return []
     indicators = {i.code: i for i in Indicator.objects.filter(code__in={code for _s, code, _r, _v in differences})}
-    already = set(
-        ValidationFlag.objects.filter(
-            enterprise_id__in={s.firm_id for s, *_rest in differences}, status="open", kind="prior"
-        ).values_list("enterprise_id", "period", "indicator_id")
-    )
+    already = open_flag_keys({s.firm_id for s, *_rest in differences}, "prior", "indicator_id")
     flags = [
         ValidationFlag(
             enterprise=sub.enterprise,
@@ -408,7 +389,7 @@ def flag_prior_differences(submissions):
     return ValidationFlag.objects.bulk_create(flags)
 
 
-# -- period reopening and data-set assignments (entry pages) ----------------------------------------------------
+# -- reopening a locked period -----------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -432,47 +413,3 @@ def reopen_period(*, actor, data_set, zone, period, reason, closes_at, request=N
         },
     )
     return reopening
-
-
-def overlapping_assignments(data_set, enterprise_ids, from_period, to_period=None):
-    """Assignments of the data set to these firms whose span meets [from_period, to_period] (open when None)."""
-    overlapping = DataSetAssignment.objects.filter(data_set=data_set, enterprise_id__in=enterprise_ids).filter(
-        Q(to_period__isnull=True) | Q(to_period__gte=from_period)
-    )
-    if to_period is not None:
-        overlapping = overlapping.filter(from_period__lte=to_period)
-    return overlapping
-
-
-@transaction.atomic
-def assign_data_set(*, actor, data_set, enterprises, from_period, to_period=None):
-    """Assign a data set to several firms from a period; firms already assigned over that span are skipped.
-
-    Returns (created assignments, number skipped). History rows name the actor.
-    """
-    firms = list(enterprises)
-    taken = set(
-        overlapping_assignments(data_set, [f.pk for f in firms], from_period, to_period).values_list(
-            "enterprise_id", flat=True
-        )
-    )
-    rows = [
-        DataSetAssignment(
-            data_set=data_set, enterprise=firm, from_period=from_period, to_period=to_period, created_by=actor
-        )
-        for firm in firms
-        if firm.pk not in taken
-    ]
-    created = bulk_create_with_history(rows, DataSetAssignment, default_user=actor) if rows else []
-    return created, len(firms) - len(rows)
-
-
-@transaction.atomic
-def end_assignment(*, actor, assignment, to_period):
-    """The firm reports the data set up to and including `to_period`."""
-    if to_period < assignment.from_period:
-        raise ValidationError({"to_period": _("截止报告期不能早于起始报告期")})
-    assignment.to_period = to_period
-    attributed(assignment, actor)
-    assignment.save(update_fields=["to_period"])
-    return assignment

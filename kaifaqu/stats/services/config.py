@@ -8,8 +8,8 @@ from django.db import transaction
 from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
 
-from .models import DataSetIndicator
-from .services_dashboard import save_with_history
+from ..models import DataSetIndicator
+from .common import save_with_history
 
 
 @dataclass(frozen=True)

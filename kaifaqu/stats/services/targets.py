@@ -1,18 +1,9 @@
-"""Writes of the leaders' pages: annual targets. Attributed through simple-history. (The 规上/四上 directory and the
-duties it drives are kaifaqu.stats.directory.)"""
+"""Writes of the leaders' pages: annual targets (全年目标). Attributed through simple-history."""
 
 from django.db import transaction
 
-from kaifaqu.core.history import attributed
-
-from .models import Target
-
-
-def save_with_history(instance, actor):
-    attributed(instance, actor)
-    instance.full_clean()
-    instance.save()
-    return instance
+from ..models import Target
+from .common import save_with_history
 
 
 @transaction.atomic

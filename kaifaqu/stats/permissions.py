@@ -1,0 +1,34 @@
+"""Who may do what in statistics, in the app's own words. Visibility (the row in the user's view scope) is decided by
+restrict() before any of these is asked."""
+
+from kaifaqu.accounts.choices import RoleChoices
+
+from .models import ValidationFlag, Value
+
+
+def is_enterprise_user_of(user, enterprise):
+    return any(
+        m.role == RoleChoices.ENTERPRISE_USER and m.enterprise_id == enterprise.pk for m in user.active_memberships
+    )
+
+
+def may_enter_figures(user, enterprise):
+    """Staff with the statistics domain in the firm's zone, its zone admin, the firm's own users, system admin."""
+    if not user.is_authenticated:
+        return False
+    return user.can_add_in_zone(Value.scope, enterprise.zone_id) or is_enterprise_user_of(user, enterprise)
+
+
+def may_scan_zone(user, zone):
+    """Check a zone's figures for outliers: staff who write statistics in the zone (and the system admin)."""
+    return user.is_authenticated and user.can_add_in_zone(ValidationFlag.scope, zone.pk)
+
+
+def may_resolve_flag(user, flag):
+    """Staff who write statistics in the flag's zone (and the system admin)."""
+    return ValidationFlag.objects.restrict(user, "change").filter(pk=flag.pk).exists()
+
+
+def may_explain_flag(user, flag):
+    """The firm's own users, and staff who may resolve it."""
+    return is_enterprise_user_of(user, flag.enterprise) or may_resolve_flag(user, flag)
