@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaifaqu.core.filtersets import StyledFilterSet
 from kaifaqu.core.forms import FilterForm
-from kaifaqu.zones.filtersets import (  # noqa: F401 (re-exported for the apps that still import them from here)
+from kaifaqu.zones.filtersets import (
     DepartmentFilter,
     chains_in_scope,
     departments_in_scope,

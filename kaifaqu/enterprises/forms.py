@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaifaqu.core.forms import BootstrapFormMixin
-from kaifaqu.zones.forms import NO_DEPARTMENT, DepartmentChoiceField, DepartmentFilterField, DepartmentLabelMixin  # noqa: F401 (re-exported)
+from kaifaqu.zones.forms import DepartmentChoiceField
 from kaifaqu.zones.models import Department, IndustryChain, Park, Region, Zone
 
 from .choices import IndustryLevelChoices

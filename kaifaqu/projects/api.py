@@ -1,13 +1,15 @@
 """REST API of projects: projects, stage dates, approval matters, progress dispatch and problems.
 
 Scope is the rest of the system's: lists are `restrict(user, "view")` (an enterprise user sees its own firm's
-projects), an object out of scope is a 404, a write without the right is a 403 and changes nothing. Every write goes
-through the services (save_project, record_stage, record_progress) or a model save attributed to the requesting
-user, so history shows who did it. A department sees and updates the approvals and problems assigned to it — the
-handling fields only (status, 文号, dates, resolution) unless it also writes projects in the zone.
+projects), an object out of scope is a 404, a write without the right is a 403 and changes nothing. Serializers only
+translate: every write goes through the services the form views call (save_project, record_stage, record_progress,
+create_approval / update_approval, create_problem / update_problem), so the rules, the refusals and the history are
+the same. A department sees and updates the approvals and problems assigned to it — the fields the model declares
+(DEPARTMENT_FIELDS) unless it also writes projects in the zone; any other change is a 403 naming the fields.
 """
 
 import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -19,12 +21,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from kaifaqu.accounts.choices import RoleChoices
-from kaifaqu.core.api import (
-    ModelCleanSerializer,
-    ScopedPrimaryKeyRelatedField,
-    ScopedViewSetMixin,
-    request_user,
-)
+from kaifaqu.core.api import ModelCleanSerializer, ScopedPrimaryKeyRelatedField, ScopedViewSetMixin, request_user
 from kaifaqu.core.periods import format_period, parse_period
 
 from . import services
@@ -57,37 +54,29 @@ def parse_period_or_400(value, field="period"):
 
 
 def writes_projects(user, zone_id):
-    return user.can_add_in_zone(Project.scope, zone_id)
+    return user.may("add", Project, zone=zone_id)
 
 
-class HandlingFieldsMixin:
-    """Department staff update the rows assigned to their department (restrict "change" lets them), but only the
-    handling fields: a change to anything else needs project-writing rights in the zone (403, nothing written)."""
+class ServiceSerializer(ModelCleanSerializer):
+    """Saves through `create_with` / `update_with` (services taking `actor` and the row); their refusals become
+    the API's: a ValidationError a 400 per field, a refusal of fields (DepartmentFieldsOnly) a 403 per field."""
 
-    handling_fields = ()
-
-    def zone_id_of(self, instance):
+    def create_with(self, actor, instance):
         raise NotImplementedError
 
-    def perform_update(self, serializer):
-        instance = serializer.instance
-        user = self.request.user
-        if not writes_projects(user, self.zone_id_of(instance)):
-            changed = [
-                name
-                for name, value in serializer.validated_data.items()
-                if name not in self.handling_fields and getattr(instance, name) != value
-            ]
-            if changed:
-                raise PermissionDenied(
-                    _("您只能修改办理情况：%(fields)s")
-                    % {"fields": "、".join(str(field_label(instance, f)) for f in self.handling_fields)}
-                )
-        super().perform_update(serializer)
+    def update_with(self, actor, instance):
+        raise NotImplementedError
 
-
-def field_label(instance, name):
-    return instance._meta.get_field(name).verbose_name
+    def save_instance(self, instance, related, history_user):
+        write = self.create_with if instance.pk is None else self.update_with
+        try:
+            return write(history_user, instance)
+        except services.DepartmentFieldsOnly as refused:
+            raise PermissionDenied(refused.message_dict) from refused
+        except DjangoPermissionDenied as refused:
+            raise PermissionDenied(str(refused) or None) from refused
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(self.error_detail(error)) from error
 
 
 # -- projects ------------------------------------------------------------------------------------------------------
@@ -120,7 +109,7 @@ class ProjectFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
 
 
-class ProjectSerializer(ModelCleanSerializer):
+class ProjectSerializer(ServiceSerializer):
     zone_name = serializers.CharField(source="zone.name", read_only=True, label=_("开发区名称"))
     investor_label = serializers.CharField(read_only=True, label=_("投资方"))
     current_stage_name = serializers.CharField(
@@ -176,8 +165,10 @@ class ProjectSerializer(ModelCleanSerializer):
             "expected_tax": {"min_value": 0},
         }
 
-    def save_instance(self, instance, related, history_user):
-        return services.save_project(actor=history_user, project=instance)
+    def create_with(self, actor, instance):
+        return services.save_project(actor=actor, project=instance)
+
+    update_with = create_with
 
 
 class ProjectViewSet(
@@ -314,7 +305,7 @@ class ApprovalFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
 
 
-class ApprovalSerializer(ModelCleanSerializer):
+class ApprovalSerializer(ServiceSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True, label=_("项目名称"))
     kind_name = serializers.CharField(source="kind.name", read_only=True, label=_("事项名称"))
     due_on = serializers.DateField(read_only=True, allow_null=True, label=_("应办结日期"))
@@ -345,17 +336,14 @@ class ApprovalSerializer(ModelCleanSerializer):
         read_only_fields = ["updated_at"]
         create_only_fields = ["project"]
 
-    def validate(self, attrs):
-        kind = attrs.get("kind")
-        if self.instance is None and kind is not None:
-            # A new matter takes the kind's statutory time limit and default department unless given.
-            attrs.setdefault("time_limit_days", kind.time_limit_days)
-            attrs.setdefault("department", kind.default_department)
-        return super().validate(attrs)
+    def create_with(self, actor, instance):
+        return services.create_approval(actor=actor, approval=instance)
+
+    def update_with(self, actor, instance):
+        return services.update_approval(actor=actor, approval=instance)
 
 
 class ApprovalViewSet(
-    HandlingFieldsMixin,
     ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -363,7 +351,9 @@ class ApprovalViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """审批事项 of projects. The department a matter is assigned to (办理部门) sees it and updates its handling."""
+    """审批事项 of projects. A new matter takes its kind's statutory time limit and default department when they are
+    not given (or null). The department a matter is assigned to (办理部门) sees it and updates its handling:
+    Approval.DEPARTMENT_FIELDS (status, 文号, acceptance and approval dates, note); any other change is a 403."""
 
     model = Approval
     serializer_class = ApprovalSerializer
@@ -371,10 +361,6 @@ class ApprovalViewSet(
     filterset_class = ApprovalFilterSet
     ordering_fields = ["submitted_on", "approved_on", "planned_on", "updated_at"]
     ordering = ["project_id", "kind__order", "pk"]
-    handling_fields = ("status", "document_number", "submitted_on", "approved_on", "note")
-
-    def zone_id_of(self, instance):
-        return instance.project.zone_id
 
     def check_create(self, validated_data):
         if not writes_projects(self.request.user, validated_data["project"].zone_id):
@@ -529,7 +515,7 @@ class ProblemFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
 
 
-class ProblemSerializer(ModelCleanSerializer):
+class ProblemSerializer(ServiceSerializer):
     raised_by = serializers.StringRelatedField(read_only=True, label=_("提出人"))
     is_overdue = serializers.BooleanField(read_only=True, label=_("逾期"))
 
@@ -557,16 +543,17 @@ class ProblemSerializer(ModelCleanSerializer):
 
     def validate(self, attrs):
         if self.instance is None:
-            attrs["raised_by"] = request_user(self.context)
-        inspection = attrs.get("inspection")
-        zone = attrs.get("zone") or getattr(self.instance, "zone", None)
-        if inspection is not None and zone is not None and inspection.zone_id != zone.pk:
-            raise serializers.ValidationError({"inspection": [_("调研不属于所选开发区")]})
+            attrs["raised_by"] = request_user(self.context)  # who raises it: the requesting user
         return super().validate(attrs)
+
+    def create_with(self, actor, instance):
+        return services.create_problem(actor=actor, problem=instance)
+
+    def update_with(self, actor, instance):
+        return services.update_problem(actor=actor, problem=instance)
 
 
 class ProblemViewSet(
-    HandlingFieldsMixin,
     ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -574,7 +561,8 @@ class ProblemViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """项目问题. The responsible department (责任部门) sees its problems and records their resolution."""
+    """项目问题. The responsible department (责任部门) sees its problems and records their handling:
+    Problem.DEPARTMENT_FIELDS (status, resolution, its date); any other change is a 403."""
 
     model = Problem
     serializer_class = ProblemSerializer
@@ -582,7 +570,3 @@ class ProblemViewSet(
     filterset_class = ProblemFilterSet
     ordering_fields = ["deadline", "raised_on", "updated_at"]
     ordering = ["deadline", "pk"]
-    handling_fields = ("status", "resolution", "resolved_on")
-
-    def zone_id_of(self, instance):
-        return instance.zone_id

@@ -214,20 +214,15 @@ class DemoSeeder:
             self.created["line"] += 1
 
     def approvals(self, project, rows):
-        """rows: dicts with kind (name), status and the optional Approval fields; the time limit is the kind's."""
+        """rows: dicts with kind (name), status and the optional Approval fields; the time limit (and a department
+        not given) are the kind's, as services.create_approval gives them (Approval.apply_kind_defaults)."""
         kinds = {k.name: k for k in ApprovalKind.objects.filter(zone=project.zone)}
         for row in rows:
             row = dict(row)
             kind = kinds.get(row.pop("kind"))
             if kind is None:
                 continue
-            approval = Approval(
-                project=project,
-                kind=kind,
-                time_limit_days=kind.time_limit_days,
-                note=row.pop("note", DEMO),
-                **row,
-            )
+            approval = Approval(project=project, kind=kind, note=row.pop("note", DEMO), **row).apply_kind_defaults()
             approval.full_clean()
             services.attribute(approval, self.actor, CHANGE_REASON).save()
             self.created["approval"] += 1

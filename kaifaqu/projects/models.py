@@ -39,6 +39,30 @@ def zone_mismatch(errors, name, related, zone_id, message):
         errors[name] = message
 
 
+def not_in_future(errors, obj, names):
+    """A date that records something done (accepted, approved, raised, resolved) cannot be later than today."""
+    today = timezone.localdate()
+    for name in names:
+        value = getattr(obj, name)
+        if value is not None and value > today:
+            errors.setdefault(name, _("不能晚于今天"))
+
+
+def not_negative(errors, obj, names):
+    for name in names:
+        value = getattr(obj, name)
+        if value is not None and value < 0:
+            errors.setdefault(name, _("不能为负数"))
+
+
+def unique_name_in_project(errors, obj):
+    """Phases and lines are named once per project (a database constraint too); the message names the field."""
+    obj.name = (obj.name or "").strip()
+    siblings = type(obj).objects.filter(project_id=obj.project_id, name=obj.name).exclude(pk=obj.pk)
+    if obj.project_id and obj.name and siblings.exists():
+        errors["name"] = _("本项目已有同名记录")
+
+
 class StageDefinition(TimestampedModel):
     """A stage of a zone's ladder (configurable); `milestone` says what campaigns and rates count it as."""
 
@@ -69,6 +93,23 @@ class StageDefinition(TimestampedModel):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        errors = {}
+        self.name = (self.name or "").strip()
+        if self.zone_id:
+            siblings = StageDefinition.objects.filter(zone_id=self.zone_id).exclude(pk=self.pk)
+            if self.name and siblings.filter(name=self.name).exists():
+                errors["name"] = _("本开发区已有名为“%(name)s”的阶段") % {"name": self.name}
+            if self.code and siblings.filter(code=self.code).exists():
+                errors["code"] = _("本开发区已有代码为“%(code)s”的阶段") % {"code": self.code}
+            holder = siblings.filter(milestone=self.milestone).first() if self.milestone else None
+            if holder is not None:
+                errors["milestone"] = _(
+                    "节点含义“%(milestone)s”已由阶段“%(stage)s”使用；每个节点含义在一个开发区只能用一次"
+                ) % {"milestone": MilestoneChoices(self.milestone).label, "stage": holder.name}
+        if errors:
+            raise ValidationError(errors)
+
 
 class ApprovalKind(TimestampedModel):
     """An approval matter a project may need (立项/备案, 环评 …), editable per zone, with its statutory time limit."""
@@ -98,6 +139,17 @@ class ApprovalKind(TimestampedModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        errors = {}
+        self.name = (self.name or "").strip()
+        siblings = ApprovalKind.objects.filter(zone_id=self.zone_id, name=self.name).exclude(pk=self.pk)
+        if self.zone_id and self.name and siblings.exists():
+            errors["name"] = _("本开发区已有名为“%(name)s”的审批事项") % {"name": self.name}
+        if self.default_department_id and self.zone_id and self.default_department.zone_id != self.zone_id:
+            errors["default_department"] = _("部门不属于所选开发区")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Project(TimestampedModel):
@@ -237,10 +289,19 @@ class Project(TimestampedModel):
             )
         if not self.investor_id and not self.investor_name.strip():
             errors["investor_name"] = _("请选择已登记的投资企业或填写投资方名称")
-        for name in ("total_investment", "fixed_asset_investment", "expected_output_value", "expected_tax"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                errors[name] = _("不能为负数")
+        not_negative(
+            errors,
+            self,
+            (
+                "total_investment",
+                "fixed_asset_investment",
+                "expected_output_value",
+                "expected_tax",
+                "land_mu",
+                "floor_area_m2",
+                "capacity_quantity",
+            ),
+        )
         if (
             self.fixed_asset_investment is not None
             and self.total_investment is not None
@@ -274,6 +335,16 @@ class ProjectPhase(TimestampedModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        errors = {}
+        unique_name_in_project(errors, self)
+        not_negative(errors, self, ("total_investment",))
+        total, amount = (self.project.total_investment if self.project_id else None), self.total_investment
+        if "total_investment" not in errors and None not in (total, amount) and amount > total:
+            errors["total_investment"] = _("分期投资不能大于项目总投资（%(total)s 万元）") % {"total": total}
+        if errors:
+            raise ValidationError(errors)
 
 
 class ProjectStage(TimestampedModel):
@@ -378,6 +449,13 @@ class ProductionLine(TimestampedModel):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        errors = {}
+        unique_name_in_project(errors, self)
+        not_in_future(errors, self, ("status_on",))
+        if errors:
+            raise ValidationError(errors)
+
 
 class Approval(TimestampedModel):
     """An approval matter of a project (审批事项): who handles it, its status, 文号 and time limit."""
@@ -407,6 +485,10 @@ class Approval(TimestampedModel):
 
     # A department sees and edits the approvals assigned to it (办理部门), even outside the projects domain.
     scope = Scope(zone="project__zone", enterprise="project__investor", domain=PROJECTS, department="department")
+    # What the staff of the assigned department may change (ADR 0002, amendment 1): they record the handling —
+    # status, 文号, acceptance and approval dates, a note — but neither reassign the matter, change what it is,
+    # nor move its time limit or planned date (by which it is judged overdue). Enforced by services.update_approval.
+    DEPARTMENT_FIELDS = ("status", "document_number", "submitted_on", "approved_on", "note")
     objects = ScopedManager.from_queryset(ApprovalQuerySet)()
 
     class Meta:
@@ -433,10 +515,19 @@ class Approval(TimestampedModel):
     def is_overdue(self):
         return approval_overdue(self.status, self.due_on, timezone.localdate())
 
+    def apply_kind_defaults(self):
+        """A new matter takes its kind's statutory time limit and default department where none is given."""
+        if self.time_limit_days is None:
+            self.time_limit_days = self.kind.time_limit_days
+        if self.department_id is None and self.kind.default_department_id:
+            self.department_id = self.kind.default_department_id
+        return self
+
     def clean(self):
         errors = {}
+        not_in_future(errors, self, ("submitted_on", "approved_on"))
         if self.approved_on and self.submitted_on and self.approved_on < self.submitted_on:
-            errors["approved_on"] = _("批复日期不能早于受理日期")
+            errors.setdefault("approved_on", _("批复日期不能早于受理日期"))
         if self.status == ApprovalStatusChoices.APPROVED and not self.approved_on:
             errors["approved_on"] = _("已批复的事项须填写批复日期")
         if self.status == ApprovalStatusChoices.SUBMITTED and not self.submitted_on:
@@ -475,6 +566,12 @@ class AnnualPlan(TimestampedModel):
 
     def __str__(self):
         return f"{self.project} {self.year}"
+
+    def clean(self):
+        errors = {}
+        not_negative(errors, self, ("planned_investment",))
+        if errors:
+            raise ValidationError(errors)
 
 
 class ProgressReport(TimestampedModel):
@@ -613,6 +710,10 @@ class Problem(TimestampedModel):
 
     # The responsible department (责任部门) edits its problems even when projects are not its domain.
     scope = Scope(zone="zone", enterprise="project__investor", domain=PROJECTS, department="department")
+    # What the staff of the responsible department may change (ADR 0002, amendment 1): the handling — status, 解决情况
+    # and its date — never what the problem is (description, category), its deadline, or who handles it.
+    # Enforced by services.update_problem.
+    DEPARTMENT_FIELDS = ("status", "resolution", "resolved_on")
     objects = ScopedManager.from_queryset(ProblemQuerySet)()
 
     class Meta:
@@ -625,6 +726,10 @@ class Problem(TimestampedModel):
                 condition=~Q(status="resolved") | Q(resolved_on__isnull=False),
                 name="%(app_label)s_%(class)s_resolved_has_date",
             ),
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=models.F("raised_on")),
+                name="%(app_label)s_%(class)s_resolved_after_raised",
+            ),
         ]
 
     def __str__(self):
@@ -636,15 +741,23 @@ class Problem(TimestampedModel):
 
     def clean(self):
         errors = {}
+        self.resolution = (self.resolution or "").strip()
         if self.project_id and self.zone_id and self.project.zone_id != self.zone_id:
             errors["project"] = _("项目不属于所选开发区")
         if self.department_id and self.zone_id and self.department.zone_id != self.zone_id:
             errors["department"] = _("部门不属于所选开发区")
+        if self.inspection_id and self.zone_id and self.inspection.zone_id != self.zone_id:
+            errors["inspection"] = _("调研不属于所选开发区")
+        not_in_future(errors, self, ("raised_on", "resolved_on"))
         if self.status == ProblemStatusChoices.RESOLVED:
             if not self.resolved_on:
                 errors["resolved_on"] = _("已解决的问题须填写解决日期")
-            if not self.resolution.strip():
+            if not self.resolution:
                 errors["resolution"] = _("已解决的问题须填写解决情况")
+        if self.resolved_on and self.raised_on and self.resolved_on < self.raised_on:
+            errors.setdefault(
+                "resolved_on", _("解决日期不能早于提出日期（%(date)s）") % {"date": self.raised_on.isoformat()}
+            )
         if self.deadline and self.raised_on and self.deadline < self.raised_on:
             errors["deadline"] = _("解决时限不能早于提出日期")
         if errors:

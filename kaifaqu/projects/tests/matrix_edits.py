@@ -415,11 +415,13 @@ def side_probes():
                 pk(f"problem_{side}"),
                 allow(*assigned),
                 {
+                    # The payload also restates the description: only project writers may (ADR 0002, amendment 1);
+                    # the responsible department's staff get the form back with the field refused, nothing written.
                     "edit": Post(
                         lambda w, s=side: problem_edit_payload(w, f"problem_{s}"),
-                        write(*assigned),
+                        write(*writers, invalid=[p for p in assigned if p not in writers]),
                         lambda w, u, c, s=side: Problem.objects.get(pk=w[f"problem_{s}"].pk).status == "in_progress",
-                    )
+                    ),
                 },
             ),
             Probe(

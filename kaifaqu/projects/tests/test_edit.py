@@ -270,9 +270,20 @@ def test_department_edits_its_approval_only(approvals, world, personas, as_user)
     url = reverse("projects:approval_edit", args=[mine.pk])
     page = client.get(url)
     assert page.status_code == 200 and page.context["form"].fields["department"].disabled
-    response = client.post(
+    # Handing the matter to another department is refused on the field, nothing saved (as through the API).
+    refused = client.post(
         url, approval_data(mine, department=world["dept_a_projects"].pk, document_number="高环审〔2025〕5号")
     )
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["department"] == [
+        "您只能修改办理情况：状态、批复文号、受理日期、批复日期、说明"
+    ]
+    mine.refresh_from_db()
+    assert (mine.status, mine.department, mine.document_number) == ("not_started", world["dept_a"], "")
+    # The browser posts no disabled field: the handling is saved, the rest kept.
+    data = approval_data(mine, document_number="高环审〔2025〕5号")
+    del data["kind"], data["department"]
+    response = client.post(url, data)
     assert response.status_code == 302
     mine.refresh_from_db()
     assert (mine.status, mine.department, mine.document_number) == ("submitted", world["dept_a"], "高环审〔2025〕5号")
@@ -348,12 +359,19 @@ def test_problem_add_edit_and_resolve(project_a, problem, world, personas, as_us
         "deadline": "2026-12-31",
         "status": "in_progress",
     }
-    assert department.post(edit, changed).status_code == 302
+    refused = department.post(edit, changed)
+    assert refused.status_code == 200
+    assert set(refused.context["form"].errors) == {"description", "department", "deadline"}
     problem.refresh_from_db()
-    assert (problem.status, problem.department, problem.deadline) == (
+    assert (problem.status, problem.description) == ("open", "进园道路未贯通")
+    # The browser posts the status only (the other fields are disabled for the department).
+    assert department.post(edit, {"status": "in_progress"}).status_code == 302
+    problem.refresh_from_db()
+    assert (problem.status, problem.department, problem.deadline, problem.description) == (
         "in_progress",
         world["dept_a"],
         datetime.date(2025, 3, 31),
+        "进园道路未贯通",
     )
     resolve = reverse("projects:problem_resolve", args=[problem.pk])
     assert department.post(resolve, {"resolution": "", "resolved_on": "2025-03-20"}).status_code == 200

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -155,9 +156,13 @@ def test_firm_pickers_render_the_chosen_firm_only_and_search_the_forms_zones(wor
 
 
 # ---------------------------------------------------------------------------------------------------------- stages
-def test_stage_needs_a_date_and_a_reason_when_confirmed(project):
+def test_stage_needs_a_date_and_a_reason_when_confirmed(project, personas):
     form = StageForm({"note": "x"}, project=project)
-    assert not form.is_valid() and form.errors["actual_on"] == ["请填写计划日期或实际日期"]
+    assert form.is_valid()  # the dates are services.record_stage's to check
+    signed = project.zone.project_stages.get(milestone="signed")
+    with pytest.raises(ValidationError) as refused:
+        services.record_stage(actor=personas["zone_admin_a"], project=project, stage=signed, note="x")
+    assert refused.value.message_dict == {"actual_on": ["请填写计划日期或实际日期"]}
     form = StageForm({"actual_on": "2025-01-01", "confirm": "on", "out_of_order_reason": " "}, project=project)
     assert not form.is_valid() and "日期顺序例外说明" in form.errors["out_of_order_reason"][0]
     form = StageForm({"actual_on": "2025-01-01", "out_of_order_reason": "先行开工"}, project=project)
@@ -202,17 +207,19 @@ def approval_form(project, **data):
     return ApprovalForm({"status": "not_started", **data}, instance=Approval(project=project))
 
 
-def test_new_approval_takes_the_kinds_time_limit_and_department(project, world):
+def test_new_approval_takes_the_kinds_time_limit_and_department(project, world, personas):
     kind = ApprovalKind.objects.get(zone=project.zone, name="环评")
     kind.default_department = world["dept_a_projects"]
     kind.save()
+    writer = personas["projects_staff_a"]
     form = approval_form(project, kind=kind.pk)
     assert form.is_valid(), form.errors
-    approval = form.save()
+    approval = services.create_approval(actor=writer, approval=form.instance)
     assert (approval.time_limit_days, approval.department) == (30, world["dept_a_projects"])
     form = approval_form(project, kind=kind.pk, time_limit_days="10", department=world["dept_a"].pk)
     assert form.is_valid()
-    assert (form.instance.time_limit_days, form.instance.department) == (10, world["dept_a"])
+    approval = services.create_approval(actor=writer, approval=form.instance)
+    assert (approval.time_limit_days, approval.department) == (10, world["dept_a"])
 
 
 @pytest.mark.parametrize(
@@ -248,13 +255,23 @@ def test_approval_dates_on_the_same_day_are_accepted(project):
     assert form.is_valid(), form.errors
 
 
-def test_department_staff_cannot_reassign_an_approval(project, world):
+def test_department_staff_cannot_reassign_an_approval(project, world, personas):
     kind = ApprovalKind.objects.get(zone=project.zone, name="环评")
     approval = Approval.objects.create(project=project, kind=kind, department=world["dept_a"])
-    data = {"kind": kind.pk, "department": world["dept_a_projects"].pk, "status": "preparing"}
-    form = ApprovalForm(data, instance=approval, may_assign=False)
+    staff = personas["staff_a"]
+    # The fields the department may not change are shown disabled; unposted, they keep their value.
+    form = ApprovalForm({"status": "preparing"}, instance=approval, editable=Approval.DEPARTMENT_FIELDS)
+    assert form.fields["department"].disabled and form.is_valid(), form.errors
+    assert services.update_approval(actor=staff, approval=form.instance).department == world["dept_a"]
+    # Posted anyway, a change is refused by the service, field by field.
+    data = {"kind": kind.pk, "department": world["dept_a_projects"].pk, "status": "preparing", "note": "改派"}
+    form = ApprovalForm(data, instance=approval, editable=Approval.DEPARTMENT_FIELDS)
     assert form.is_valid(), form.errors
-    assert form.save().department == world["dept_a"]
+    with pytest.raises(services.DepartmentFieldsOnly) as refused:
+        services.update_approval(actor=staff, approval=form.instance)
+    assert list(refused.value.message_dict) == ["department"]
+    approval.refresh_from_db()
+    assert (approval.status, approval.department, approval.note) == ("preparing", world["dept_a"], "")
 
 
 # ------------------------------------------------------------------------------------------------------- problems
@@ -281,7 +298,7 @@ def test_problem_department_of_the_zone_and_no_resolving_here(project, personas,
 
 
 def resolve_form(problem, **data):
-    return ResolveProblemForm({"resolution": "已协调解决", "resolved_on": "2025-03-01", **data}, problem=problem)
+    return ResolveProblemForm({"resolution": "已协调解决", "resolved_on": "2025-03-01", **data})
 
 
 def test_resolution_needs_text_and_a_date_in_range(project, personas, world):
@@ -296,12 +313,19 @@ def test_resolution_needs_text_and_a_date_in_range(project, personas, world):
         raised_by=personas["projects_staff_a"],
     )
     assert resolve_form(problem).is_valid()  # the day it was raised
-    form = resolve_form(problem, resolved_on="2025-02-28")
-    assert not form.is_valid() and "不能早于提出日期" in form.errors["resolved_on"][0]
-    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    assert resolve_form(problem, resolved_on=tomorrow.isoformat()).errors["resolved_on"] == ["不能晚于今天"]
     assert resolve_form(problem, resolution="  ").errors["resolution"]
     assert resolve_form(problem, resolved_on="").errors["resolved_on"]
+    # The dates are the model's rules, checked by the service whichever way the resolution comes in.
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    for day, message in (
+        (datetime.date(2025, 2, 28), "解决日期不能早于提出日期（2025-03-01）"),
+        (tomorrow, "不能晚于今天"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            services.resolve_problem(actor=personas["staff_a"], problem=problem, resolution="已协调", resolved_on=day)
+        assert refused.value.message_dict == {"resolved_on": [message]}
+        problem.refresh_from_db()
+        assert problem.status == "open"
 
 
 # ------------------------------------------------------------------------------------------------------- progress
@@ -309,13 +333,18 @@ def progress_form(**data):
     return ProgressForm({"period": "2025-03", "decade": "0", **data})
 
 
-def test_progress_needs_exactly_one_of_amount_and_cumulative():
+def test_progress_needs_exactly_one_of_amount_and_cumulative(project, personas):
     assert progress_form(amount="100").is_valid()
     assert progress_form(since_start="100").is_valid()
-    both = progress_form(amount="100", since_start="100")
-    assert not both.is_valid() and "只填一项" in both.errors["since_start"][0]
-    neither = progress_form()
-    assert not neither.is_valid() and "请填写当期完成投资或开工至报告期累计投资" in neither.errors["amount"][0]
+    actor, today = personas["zone_admin_a"], timezone.localdate()
+    period = today.year * 100 + today.month
+    for values, field, message in (
+        ({"amount": Decimal(100), "since_start": Decimal(100)}, "since_start", "只填一项"),
+        ({}, "amount", "请填写当期完成投资或开工至报告期累计投资"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            services.record_progress(actor=actor, project=project, period=period, **values)
+        assert message in refused.value.message_dict[field][0]
 
 
 @pytest.mark.parametrize("text", ["2025-13", "三月", "2025"])
@@ -324,13 +353,17 @@ def test_progress_period_format(text):
     assert not form.is_valid() and "YYYY-MM" in form.errors["period"][0]
 
 
-def test_progress_period_not_in_the_future():
+def test_progress_period_not_in_the_future(project, personas):
     today = timezone.localdate()
-    this_month = f"{today.year}-{today.month:02d}"
-    assert progress_form(period=this_month, amount="1").is_valid()
     following = today.replace(day=1) + datetime.timedelta(days=32)
-    form = progress_form(period=f"{following.year}-{following.month:02d}", amount="1")
-    assert not form.is_valid() and "尚未到来" in form.errors["period"][0]
+    with pytest.raises(ValidationError) as refused:
+        services.record_progress(
+            actor=personas["zone_admin_a"],
+            project=project,
+            period=following.year * 100 + following.month,
+            amount=Decimal(1),
+        )
+    assert "尚未到来" in refused.value.message_dict["period"][0]
 
 
 def test_progress_photos_are_images(settings):

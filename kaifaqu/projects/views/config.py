@@ -12,8 +12,8 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import transaction
-from django.db.models import Count, F
+from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -27,10 +27,8 @@ from kaifaqu.core.periods import format_period, parse_period
 from kaifaqu.zones.models import Department, Zone
 
 from .. import services
-from ..choices import MilestoneChoices
+from ..forms import ModelErrorsMixin
 from ..models import ApprovalKind, ProgressReopening, Project, ProjectStage, StageDefinition
-
-ORDER_OFFSET = 10000  # interim orders while a ladder is renumbered (far above any real position)
 
 
 def config_zones(user, model):
@@ -72,31 +70,10 @@ def config_url(name, zone_id):
 # -- stage ladder --------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def save_stage(*, actor, stage, position):
-    """Save `stage` at `position` (1-based) of its zone's ladder; the other stages keep their relative order and are
-    renumbered 1..N. Rows in the way first move to interim numbers (no history for those), then every row that moves
-    is saved with its final number and the actor, so its history reads old → new position."""
-    others = list(
-        StageDefinition.objects.select_for_update().filter(zone_id=stage.zone_id).exclude(pk=stage.pk).order_by("order")
-    )
-    position = max(1, min(position, len(others) + 1))
-    ladder = [*others[: position - 1], stage, *others[position - 1 :]]
-    moving = [s for index, s in enumerate(ladder, start=1) if s is not stage and s.order != index]
-    interim = [s.pk for s in moving] + ([stage.pk] if stage.pk else [])
-    if interim:
-        StageDefinition.objects.filter(pk__in=interim).update(order=F("order") + ORDER_OFFSET)
-    for index, other in enumerate(ladder, start=1):
-        if other in moving:
-            other.order = index
-            services.attribute(other, actor).save(update_fields=["order", "updated_at"])
-    stage.order = position
-    stage.full_clean()
-    services.attribute(stage, actor).save()
-    return stage
+class StageForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+    """A stage of the ladder; name, code and milestone once per zone are StageDefinition.clean's (messages on the
+    fields), the position is services.save_stage's."""
 
-
-class StageForm(BootstrapFormMixin, forms.ModelForm):
     position = forms.IntegerField(
         label=gettext_lazy("位置"),
         min_value=1,
@@ -123,40 +100,9 @@ class StageForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["zone"].empty_label = None
         self.order_fields(["zone", "code", "name", "phase", "milestone", "position", "is_active"])
 
-    def zone_id(self):
-        if self.instance.pk:
-            return self.instance.zone_id
-        zone = self.cleaned_data.get("zone")
-        return zone.pk if zone else None
-
-    def siblings(self):
-        return StageDefinition.objects.filter(zone_id=self.zone_id()).exclude(pk=self.instance.pk)
-
-    def clean_name(self):
-        return self.cleaned_data["name"].strip()
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.zone_id() is None:
-            return cleaned
-        siblings = self.siblings()
-        name, code, milestone = cleaned.get("name"), cleaned.get("code"), cleaned.get("milestone")
-        if name and siblings.filter(name=name).exists():
-            self.add_error("name", _("本开发区已有名为“%(name)s”的阶段") % {"name": name})
-        if code and siblings.filter(code=code).exists():
-            self.add_error("code", _("本开发区已有代码为“%(code)s”的阶段") % {"code": code})
-        if milestone:
-            holder = siblings.filter(milestone=milestone).first()
-            if holder is not None:
-                self.add_error(
-                    "milestone",
-                    _("节点含义“%(milestone)s”已由阶段“%(stage)s”使用；每个节点含义在一个开发区只能用一次")
-                    % {"milestone": MilestoneChoices(milestone).label, "stage": holder.name},
-                )
-        return cleaned
-
     def validate_unique(self):
-        """Uniqueness (code, order, milestone) is checked in clean() with named messages and by save_stage."""
+        """Uniqueness (code, order, milestone) is checked by StageDefinition.clean with named messages, and by
+        services.save_stage once the stage has its position."""
 
 
 class StageConfigView(ConfigAccessMixin, TemplateView):
@@ -227,7 +173,11 @@ class StageConfigEditView(ConfigAccessMixin, FormView):
 
     def form_valid(self, form):
         stage = form.instance
-        save_stage(actor=self.request.user, stage=stage, position=form.cleaned_data["position"])
+        try:
+            services.save_stage(actor=self.request.user, stage=stage, position=form.cleaned_data["position"])
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, _("阶段“%(name)s”已保存。") % {"name": stage.name})
         return redirect(config_url("projects:stage_config", stage.zone_id))
 
@@ -241,7 +191,9 @@ class StageConfigEditView(ConfigAccessMixin, FormView):
 # -- approval kinds ------------------------------------------------------------------------------------------------
 
 
-class ApprovalKindForm(BootstrapFormMixin, forms.ModelForm):
+class ApprovalKindForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+    """A matter of the zone's list; a name once per zone and a department of the zone are ApprovalKind.clean's."""
+
     class Meta:
         model = ApprovalKind
         fields = ["zone", "name", "time_limit_days", "default_department", "order"]
@@ -263,29 +215,8 @@ class ApprovalKindForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["default_department"].label_from_instance = lambda d: f"{d.zone} · {d.name}"
         self.fields["default_department"].queryset = departments.order_by("zone__name", "name")
 
-    def zone_id(self):
-        if self.instance.pk:
-            return self.instance.zone_id
-        zone = self.cleaned_data.get("zone")
-        return zone.pk if zone else None
-
-    def clean_name(self):
-        return self.cleaned_data["name"].strip()
-
-    def clean(self):
-        cleaned = super().clean()
-        zone_id = self.zone_id()
-        name, department = cleaned.get("name"), cleaned.get("default_department")
-        if zone_id is None:
-            return cleaned
-        if name and ApprovalKind.objects.filter(zone_id=zone_id, name=name).exclude(pk=self.instance.pk).exists():
-            self.add_error("name", _("本开发区已有名为“%(name)s”的审批事项") % {"name": name})
-        if department is not None and department.zone_id != zone_id:
-            self.add_error("default_department", _("部门不属于所选开发区"))
-        return cleaned
-
     def validate_unique(self):
-        """The unique name is checked in clean() with a named message."""
+        """The unique name is checked by ApprovalKind.clean with a named message."""
 
 
 class ApprovalKindConfigView(ConfigAccessMixin, TemplateView):
@@ -337,9 +268,11 @@ class ApprovalKindEditView(ConfigAccessMixin, FormView):
         return {**super().get_form_kwargs(), "instance": self.object, "zones": self.zones()}
 
     def form_valid(self, form):
-        kind = form.save(commit=False)
-        kind.full_clean()
-        services.attribute(kind, self.request.user).save()
+        try:
+            kind = services.save_approval_kind(actor=self.request.user, kind=form.instance)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, _("审批事项“%(name)s”已保存。") % {"name": kind.name})
         return redirect(config_url("projects:approval_kind_config", kind.zone_id))
 

@@ -2,7 +2,8 @@
 problems, annual plans, monthly progress and files — and the approval and problem queues a department works from.
 
 Every object is fetched through restrict() (out of scope is a 404); adding a row checks can_add_in_zone; every
-write goes through services.py or a save attributed to the user (services.attribute), so it shows in the history.
+write goes through services.py — the same functions the API calls — so the rules, the refusals and the history are
+the same whichever way a change comes in. A refusal shows on the field it names.
 """
 
 import os
@@ -10,7 +11,6 @@ import os
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -60,7 +60,10 @@ FIRST_PLAN_YEAR, LAST_PLAN_YEAR = 2000, 2100
 
 
 def apply_errors(form, error):
-    """A service's ValidationError on the form: on the field it names when the form has it, else on the form."""
+    """A service's ValidationError (or refusal of fields, DepartmentFieldsOnly) on the form: on the field it names
+    when the form has it, else on the form."""
+    if isinstance(error, services.DepartmentFieldsOnly):
+        error = error.as_validation_error()
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -154,12 +157,13 @@ class ProjectDeleteView(ScopedDeleteView):
 
     def form_valid(self, form):
         project = self.object
-        if project.progress.exists():
-            messages.error(self.request, _("该项目已有进度填报记录，不能删除；如项目不再推进，请将状态改为“终止”。"))
-            return redirect(project.get_absolute_url())
         target = self.get_success_url()
-        with transaction.atomic():
-            services.attribute(project, self.request.user, _("删除项目")).delete()
+        try:
+            services.delete_project(actor=self.request.user, project=project)
+        except ValidationError as refused:
+            for message in refused.messages:
+                messages.error(self.request, message)
+            return redirect(project.get_absolute_url())
         messages.success(self.request, _("项目“%(name)s”已删除。") % {"name": project.name})
         return redirect(target)
 
@@ -323,12 +327,9 @@ class PartEditView(LoginRequiredMixin, TemplateResponseMixin, ContextMixin, View
     def post(self, request, *args, **kwargs):
         form = self.get_form(request.POST, request.FILES)
         if form.is_valid():
-            obj = form.save(commit=False)
             try:
-                with transaction.atomic():
-                    obj.full_clean(validate_unique=False)
-                    self.save(obj)
-            except ValidationError as error:
+                self.save(form.instance)
+            except (ValidationError, services.DepartmentFieldsOnly) as error:
                 apply_errors(form, error)
             else:
                 messages.success(request, self.saved_message or _("已保存。"))
@@ -336,7 +337,8 @@ class PartEditView(LoginRequiredMixin, TemplateResponseMixin, ContextMixin, View
         return self.render_to_response(self.get_context_data(form=form))
 
     def save(self, obj):
-        services.attribute(obj, self.request.user).save()
+        """Write the row through its service (services.save_phase, create_approval, update_problem …)."""
+        raise NotImplementedError
 
     def get_success_url(self):
         return project_url(self.project, self.anchor)
@@ -349,6 +351,9 @@ class PhaseEditView(PartEditView):
     add_url_name = "phase_add"
     anchor = "phases"
 
+    def save(self, obj):
+        services.save_phase(actor=self.request.user, phase=obj)
+
 
 class LineEditView(PartEditView):
     """A production line or building followed on its own ("3 条线试生产, 第 4 条调试")."""
@@ -359,10 +364,13 @@ class LineEditView(PartEditView):
     add_url_name = "line_add"
     anchor = "lines"
 
+    def save(self, obj):
+        services.save_line(actor=self.request.user, line=obj)
+
 
 class ApprovalEditView(PartEditView):
-    """An approval matter. Staff of the assigned department edit it (not reassign it) even without the projects
-    domain; only project writers add matters."""
+    """An approval matter. Staff of the assigned department record its handling (Approval.DEPARTMENT_FIELDS) even
+    without the projects domain; only project writers add matters, reassign or redefine them."""
 
     model = Approval
     form_class = ApprovalForm
@@ -371,7 +379,9 @@ class ApprovalEditView(PartEditView):
     anchor = "approvals"
 
     def get_form_kwargs(self):
-        return {"may_assign": self.request.user.can_add_in_zone(Approval.scope, self.project.zone_id)}
+        if self.adding:
+            return {}
+        return {"editable": services.department_fields(self.request.user, Approval, self.project.zone_id)}
 
     def get_form(self, data=None, files=None):
         if data is None and self.adding:
@@ -380,16 +390,24 @@ class ApprovalEditView(PartEditView):
                 form = super().get_form()
                 chosen = form.fields["kind"].queryset.filter(pk=kind).first()
                 if chosen is not None:
+                    # What the new matter will take when left blank (services.create_approval).
+                    preview = Approval(project=self.project, kind=chosen).apply_kind_defaults()
                     form.initial.update(
-                        kind=chosen.pk, time_limit_days=chosen.time_limit_days, department=chosen.default_department_id
+                        kind=chosen.pk, time_limit_days=preview.time_limit_days, department=preview.department_id
                     )
                 return form
         return super().get_form(data, files)
 
+    def save(self, obj):
+        if self.adding:
+            services.create_approval(actor=self.request.user, approval=obj)
+        else:
+            services.update_approval(actor=self.request.user, approval=obj)
+
 
 class ProblemEditView(PartEditView):
-    """A problem of a project. The responsible department edits its problems (status, description); only project
-    writers add problems, move deadlines or hand a problem to another department."""
+    """A problem of a project. The responsible department records its handling (Problem.DEPARTMENT_FIELDS: in the
+    form, the status); only project writers add problems, restate them, move deadlines or hand them on."""
 
     model = Problem
     form_class = ProblemForm
@@ -416,7 +434,15 @@ class ProblemEditView(PartEditView):
         )
 
     def get_form_kwargs(self):
-        return {"may_assign": self.request.user.can_add_in_zone(Problem.scope, self.zone_id)}
+        if self.adding:
+            return {}
+        return {"editable": services.department_fields(self.request.user, Problem, self.zone_id)}
+
+    def save(self, obj):
+        if self.adding:
+            services.create_problem(actor=self.request.user, problem=obj)
+        else:
+            services.update_problem(actor=self.request.user, problem=obj)
 
     def get_success_url(self):
         if self.project is None:
@@ -435,9 +461,6 @@ class ProblemResolveView(LoginRequiredMixin, FormView):
             rows = Problem.objects.restrict(request.user, "change").select_related("project", "zone", "department")
             self.problem = get_object_or_404(rows, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "problem": self.problem}
 
     def get_initial(self):
         return {"resolution": self.problem.resolution, "resolved_on": self.problem.resolved_on or timezone.localdate()}
@@ -494,8 +517,11 @@ class PlanEditView(ProjectMixin, FormView):
         }
 
     def form_valid(self, form):
-        plan = form.save(commit=False)
-        services.attribute(plan, self.request.user).save()
+        try:
+            plan = services.save_plan(actor=self.request.user, plan=form.instance)
+        except ValidationError as error:
+            apply_errors(form, error)
+            return self.form_invalid(form)
         messages.success(self.request, _("%(year)s年度计划已保存。") % {"year": plan.year})
         return redirect(project_url(self.project, "plans"))
 
@@ -548,24 +574,16 @@ class ProgressAddView(ProjectMixin, FormView):
     def form_valid(self, form):
         data, user = form.cleaned_data, self.request.user
         try:
-            with transaction.atomic():
-                report = services.record_progress(
-                    actor=user,
-                    project=self.project,
-                    period=data["period"],
-                    decade=data["decade"],
-                    amount=data["amount"],
-                    since_start=data["since_start"],
-                    image_progress=data["image_progress"].strip(),
-                )
-                for photo in data["photos"]:
-                    StageEvidence.objects.create(
-                        project=self.project,
-                        progress=report,
-                        file=photo,
-                        caption=_("%(period)s 形象进度") % {"period": format_period(report.period)},
-                        uploaded_by=user,
-                    )
+            report = services.record_progress(
+                actor=user,
+                project=self.project,
+                period=data["period"],
+                decade=data["decade"],
+                amount=data["amount"],
+                since_start=data["since_start"],
+                image_progress=data["image_progress"].strip(),
+                photos=data["photos"],
+            )
         except ValidationError as error:
             apply_errors(form, error)
             return self.form_invalid(form)
@@ -597,13 +615,17 @@ class FileAddView(ProjectMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        StageEvidence.objects.create(
-            project=self.project,
-            stage=data["stage"],
-            file=data["file"],
-            caption=data["caption"].strip(),
-            uploaded_by=self.request.user,
-        )
+        try:
+            services.add_evidence(
+                actor=self.request.user,
+                project=self.project,
+                stage=data["stage"],
+                file=data["file"],
+                caption=data["caption"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+            return self.form_invalid(form)
         messages.success(self.request, _("文件已上传。"))
         return redirect(project_url(self.project, "files"))
 
