@@ -1,10 +1,15 @@
 """Persona fixtures shared by every app's tests (see ARCHITECTURE.md, Tests)."""
 
+import copy
 import os
+from collections.abc import Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.test import Client, override_settings
 
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.models import Membership, User
@@ -44,6 +49,17 @@ def make_user(username, role=None, **scope):
 @pytest.fixture
 def world(db):
     """Two zones in two cities of Shanxi, each with a park, a registry department and firms."""
+    return make_world()
+
+
+@pytest.fixture
+def personas(world):
+    """Users for every role; keys are the persona names used in authorization matrices. Anonymous is None."""
+    return make_personas(world)
+
+
+def make_world():
+    """The rows of the `world` fixture (for fixtures that build them once per module: see kept_rows)."""
     zone_a = Zone.objects.create(
         name="高平经济技术开发区",
         short_name="高平经开区",
@@ -86,9 +102,8 @@ def world(db):
     }
 
 
-@pytest.fixture
-def personas(world):
-    """Users for every role; keys are the persona names used in authorization matrices. Anonymous is None."""
+def make_personas(world):
+    """The users of the `personas` fixture."""
     w = world
     return {
         "system_admin": make_user("sysadmin", RoleChoices.SYSTEM_ADMIN),
@@ -119,6 +134,112 @@ def client_for(client):
         return client
 
     return login
+
+
+# --- Rows kept for a whole module (Django's setUpTestData, for pytest) ---------------------------------------
+
+
+@contextmanager
+def kept_rows(django_db_blocker, **overrides):
+    """Open a transaction for a module-scoped (or class-scoped) fixture to create rows in; every test of the scope runs
+    in a savepoint inside it (pytest-django's `db`), rolled back after the test, so each test starts from exactly the
+    rows built once; the transaction itself is rolled back when the scope ends. `overrides` are settings kept for the
+    same scope (e.g. MEDIA_ROOT for the files those rows point at)."""
+    atomic = transaction.atomic(using=DEFAULT_DB_ALIAS)
+    atomic._from_testcase = True  # as TestCase marks its class-level block (durable blocks may nest inside)
+    with override_settings(**overrides):
+        with django_db_blocker.unblock():
+            atomic.__enter__()
+        try:
+            yield
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
+                atomic.__exit__(None, None, None)
+
+
+class CopiedOnRead(Mapping):
+    """A test's view of rows built once for a scope: each value is a deep copy of the original made when the test
+    first reads it (setUpTestData's TestData, by key: most tests read a few of the objects)."""
+
+    def __init__(self, originals):
+        self.originals = originals
+        self.copies = {}
+
+    def __getitem__(self, key):
+        if key not in self.copies:
+            self.copies[key] = copy.deepcopy(self.originals[key])
+        return self.copies[key]
+
+    def __iter__(self):
+        return iter(self.originals)
+
+    def __len__(self):
+        return len(self.originals)
+
+
+@pytest.fixture(scope="module")
+def kept_world(django_db_setup, django_db_blocker):
+    """The rows of `world` and `personas`, built once for a module whose every test uses them (authorization
+    matrices): the module overrides both fixtures with copies of these, e.g.
+
+        @pytest.fixture
+        def world(kept_world, db):
+            return CopiedOnRead(kept_world["world"])
+
+    and each test still starts from exactly these rows (kept_rows). Nobody is logged in: client_for logs in per test.
+    """
+    with kept_rows(django_db_blocker):
+        with django_db_blocker.unblock():
+            world = make_world()
+            personas = make_personas(world)
+        yield {"world": world, "personas": personas}
+
+
+def log_in_once(users):
+    """Session keys of these users (a dict of persona -> user or None), each logged in once with force_login, for
+    the tests of a kept_rows scope to reuse (a test's writes to its session are rolled back with the test)."""
+    keys = {}
+    for user in users.values():
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            keys[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return keys
+
+
+def client_with_sessions(client, session_keys):
+    """client_for (see above) with sessions from log_in_once: the cookie of the user's session, no new login."""
+
+    def login(user):
+        client.cookies.clear()
+        if user is not None:
+            client.cookies[settings.SESSION_COOKIE_NAME] = session_keys[user.pk]
+        return client
+
+    return login
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flush_by_delete():
+    """On PostgreSQL, empty the tables after a transactional test (the browser journeys) with DELETE rather than
+    TRUNCATE: the same empty tables, but TRUNCATE of 86 tables takes 3 s here (new files for every table and index)
+    and DELETE of their few rows 20 ms. Django's foreign keys are deferred, so the order of the DELETEs is free."""
+    if settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"] != "django.db.backends.postgresql":
+        yield
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return [f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))};" for table in tables]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield
 
 
 # --- Browser journeys (Playwright driving Debian's Chromium) -------------------------------------------------

@@ -14,17 +14,28 @@ elsewhere and excluded here.
 
 import io
 from decimal import Decimal
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from stdnum.cn import uscc
 
-from conftest import PASSWORD, PERSONAS
+from conftest import (
+    PASSWORD,
+    PERSONAS,
+    CopiedOnRead,
+    client_with_sessions,
+    kept_rows,
+    log_in_once,
+    make_personas,
+    make_world,
+)
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.models import AuditEvent, Membership, User
 from kaifaqu.core.models import ImportJob, ImportStatusChoices
@@ -1071,16 +1082,51 @@ def entry_objects(w):
 
 
 # ---------------------------------------------------------------------------------------------------------- fixtures
+MD5_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     """1,200 requests with a dozen users each: a cheap hasher keeps the matrix fast (test_accounts uses argon2)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [MD5_HASHER]
+
+
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world, the personas (each logged in once) and the objects the probes use, built once per module (and
+    xdist worker), with the snapshot of the tables they make: every test runs in a savepoint rolled back after it
+    (conftest.kept_rows), so each starts from exactly these rows, and `before` is what it must find after a denied
+    request or a GET."""
+    media = tmp_path_factory.mktemp("matrix-media")
+    with kept_rows(django_db_blocker, MEDIA_ROOT=media, PASSWORD_HASHERS=[MD5_HASHER]):
+        with django_db_blocker.unblock():
+            world = make_world()
+            personas = make_personas(world)
+            state = SimpleNamespace(objects=make_objects(world, personas), personas=personas)
+            state.sessions = log_in_once(personas)
+            state.before = snapshot()
+        yield state
 
 
 @pytest.fixture
-def objects(world, personas, settings, tmp_path):
+def objects(matrix, db):
+    """The world, plus the objects the matrix probes in both zones, keyed by name (copies for this test)."""
+    return CopiedOnRead(matrix.objects)
+
+
+@pytest.fixture
+def personas(matrix, db):
+    return CopiedOnRead(matrix.personas)
+
+
+@pytest.fixture
+def client_for(client, matrix):
+    """The test client with the session of the persona (logged in once per module), or none for anonymous."""
+    return client_with_sessions(client, matrix.sessions)
+
+
+def make_objects(world, personas):
     """The world, plus the objects the matrix probes in both zones, keyed by name."""
-    settings.MEDIA_ROOT = tmp_path
     w = dict(world)
     w["park_a2"] = Park.objects.create(zone=w["zone_a"], name="高平第二园")
     w["park_b2"] = Park.objects.create(zone=w["zone_b"], name="灵石第二园")
@@ -1150,14 +1196,22 @@ REFERENCE_MODELS = {"zones.Region", "enterprises.IndustryClass"}
 
 
 def snapshot():
-    """Every row of every business table (history included; reference tables and the audit log excluded)."""
-    return {
-        model._meta.label: list(model._default_manager.order_by("pk").values())
+    """Every row of every business table (history included; reference tables and the audit log excluded), every
+    column as the database stores it (raw SQL: the ORM's per-query cost was most of a matrix case's time)."""
+    quote = connection.ops.quote_name
+    tables = [
+        (model._meta.label, quote(model._meta.db_table), quote(model._meta.pk.column))
         for model in apps.get_models(include_auto_created=True)
         if model._meta.app_label in SNAPSHOT_APPS
         and model._meta.label not in REFERENCE_MODELS
         and model is not AuditEvent
-    }
+    ]
+    state = {}
+    with connection.cursor() as cursor:
+        for label, table, pk in tables:
+            cursor.execute(f"SELECT * FROM {table} ORDER BY {pk}")  # noqa: S608 (names from the models)
+            state[label] = cursor.fetchall()
+    return state
 
 
 def check_outcome(response, expected, w, where):
@@ -1216,10 +1270,10 @@ def test_matrix_entry_covers_every_persona(probe):
 
 
 @pytest.mark.parametrize(("probe", "persona"), GET_CASES)
-def test_get(objects, personas, client_for, probe, persona):
+def test_get(matrix, objects, personas, client_for, probe, persona):
     url = reverse(probe.view, kwargs=probe.kwargs(objects) if probe.kwargs else None)
     client = client_for(personas[persona])
-    before = snapshot()
+    before = matrix.before  # the rows every test starts from (see `matrix`)
     response = client.get(f"{url}?{probe.query}" if probe.query else url)
     expected = probe.get[persona]
     check_outcome(response, expected, objects, f"GET {url} as {persona}")
@@ -1234,13 +1288,13 @@ def test_get(objects, personas, client_for, probe, persona):
 
 
 @pytest.mark.parametrize(("probe", "name", "persona"), POST_CASES)
-def test_post(objects, personas, client_for, probe, name, persona):
+def test_post(matrix, objects, personas, client_for, probe, name, persona):
     url = reverse(probe.view, kwargs=probe.kwargs(objects) if probe.kwargs else None)
     post = probe.posts[name]
     user = personas[persona]
     client = client_for(user)
     payload = post.payload(objects)
-    before = snapshot()
+    before = matrix.before  # the rows every test starts from (see `matrix`)
     response = client.post(url, payload)
     expected = post.expect[persona]
     where = f"POST {name} {url} as {persona}"

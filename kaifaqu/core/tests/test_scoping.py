@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from conftest import make_user
+from conftest import CopiedOnRead, make_user
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.models import region_prefix
 from kaifaqu.enterprises.models import Contact, Enterprise, Relocation
@@ -61,6 +61,17 @@ WRITE = {
     "staff_a": only(ZONE_A, REGISTRY),  # registry + statistics: not the zone itself, not its departments
     "staff_b": only(ZONE_B, REGISTRY),
 }
+
+
+# The world and the personas are built once for the module, each test rolled back to them (conftest.kept_world).
+@pytest.fixture
+def world(kept_world, db):
+    return CopiedOnRead(kept_world["world"])
+
+
+@pytest.fixture
+def personas(kept_world, db):
+    return CopiedOnRead(kept_world["personas"])
 
 
 @pytest.fixture

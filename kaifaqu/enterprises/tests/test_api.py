@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from stdnum.cn import uscc
 
-from conftest import PERSONAS
+from conftest import PERSONAS, CopiedOnRead
 from kaifaqu.enterprises.models import Enterprise, Tag
 from kaifaqu.zones.models import Department, IndustryChain
 
@@ -45,6 +45,17 @@ def credit_code(serial):
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Every test here uses the personas: their rows are built once for the module, each test rolled back to them.
+@pytest.fixture
+def world(kept_world, db):
+    return CopiedOnRead(kept_world["world"])
+
+
+@pytest.fixture
+def personas(kept_world, db):
+    return CopiedOnRead(kept_world["personas"])
 
 
 def snapshot():

@@ -3,7 +3,7 @@
 import pytest
 from django.forms.models import model_to_dict
 
-from conftest import PERSONAS
+from conftest import PERSONAS, CopiedOnRead
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.models import Membership
 from kaifaqu.enterprises.models import Enterprise
@@ -52,6 +52,17 @@ RESOURCES = {
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Every test here uses the personas: their rows are built once for the module, each test rolled back to them.
+@pytest.fixture
+def world(kept_world, db):
+    return CopiedOnRead(kept_world["world"])
+
+
+@pytest.fixture
+def personas(kept_world, db):
+    return CopiedOnRead(kept_world["personas"])
 
 
 @pytest.fixture
