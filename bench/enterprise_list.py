@@ -63,12 +63,12 @@ def build(rows):
 
     from kaifaqu.accounts.choices import RoleChoices
     from kaifaqu.accounts.models import Membership, User
-    from kaifaqu.enterprises.demo import ZONES_BY_SHORT_NAME, FirmFactory, industry_sections
+    from kaifaqu.enterprises.demo import FirmFactory, industry_sections, zones_by_short_name
     from kaifaqu.enterprises.models import Enterprise
     from kaifaqu.zones.models import Park, Region, Zone
 
     drop()
-    template = ZONES_BY_SHORT_NAME["高平经开区"]
+    template = zones_by_short_name()["高平经开区"]
     spec = replace(
         template,
         name=BENCH_ZONE,

@@ -17,13 +17,14 @@ from django.http import HttpRequest
 from stdnum.cn import uscc
 
 from kaifaqu.accounts.choices import RoleChoices
-from kaifaqu.accounts.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, FIRST_DEMO_FIRM
+from kaifaqu.accounts.demo import DEMO_PASSWORD, FIRST_DEMO_FIRM, demo_accounts
 from kaifaqu.accounts.models import Membership, User
-from kaifaqu.enterprises.demo import DEMO_MARK, ZONES, plan_all
+from kaifaqu.enterprises.demo import DEMO_MARK, plan_all, zone_specs
 from kaifaqu.enterprises.models import Contact, Enterprise, Tag
 from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
 
 SUFFIXES = ("有限公司", "有限责任公司", "股份有限公司")
+DEMO_ACCOUNTS = [record.data for record in demo_accounts()]
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def test_synthetic_firms_marked(demo):
 
 
 def test_each_zone_is_populated(demo):
-    for spec in ZONES:
+    for spec in zone_specs():
         zone = Zone.objects.get(name=spec.name)
         assert zone.is_demo
         assert (zone.short_name, zone.level, zone.kind, zone.region_id) == (
@@ -149,7 +150,7 @@ def test_every_demo_firm_has_a_liaison_department_of_its_zone(demo):
     assert not firms.filter(service_department__name="行政审批局").exists()  # handles matters, not firms
     plans = {p.credit_code: p.liaison for zone_plans in plan_all().values() for p in zone_plans}
     assert {f.credit_code: f.service_department.name for f in firms} == plans
-    for spec in ZONES:  # the firms are shared among the zone's liaison departments
+    for spec in zone_specs():  # the firms are shared among the zone's liaison departments
         used = set(firms.filter(zone__name=spec.name).values_list("service_department__name", flat=True))
         assert used == set(spec.departments) - {"行政审批局"}
 
@@ -196,7 +197,7 @@ def test_history_has_an_initial_entry_with_tags_and_chains(demo):
     record = firm.history.earliest("history_date")
     assert {row.tag_id for row in record.tags.all()} == set(firm.tags.values_list("pk", flat=True))
     assert {row.industrychain_id for row in record.chains.all()} == set(firm.chains.values_list("pk", flat=True))
-    assert Zone.history.filter(history_type="+").count() >= len(ZONES)
+    assert Zone.history.filter(history_type="+").count() >= len(zone_specs())
 
 
 def test_demo_password_passes_the_configured_validators(demo):

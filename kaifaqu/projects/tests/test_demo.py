@@ -12,9 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from kaifaqu.accounts.demo import accounts_file
 from kaifaqu.accounts.models import User
 from kaifaqu.enterprises.demo import DEMO_MARK
-from kaifaqu.projects import demo
 from kaifaqu.projects.choices import BATCH_MILESTONES, CampaignBatchChoices, LineStatusChoices, ProjectLevelChoices
 from kaifaqu.projects.models import (
     AnnualPlan,
@@ -31,6 +31,14 @@ from kaifaqu.projects.models import (
 )
 from kaifaqu.projects.rules import batch_members
 from kaifaqu.stats.demo import demo_firms
+
+# The scenario facts as the news reported them (and the demo files say them).
+TPU_FILM = "TPU薄膜项目"
+POLYSULFONE = "年产1万吨聚砜（PSU/PES/PPSU）项目"
+INSPECTION_PLACE = "永济经开区纵三路施工现场"
+LATE_SIGNING = "高平经开区再生资源综合利用项目（演示）"
+LATE_SIGNING_REASON = "签约仪式于2024年12月28日举行，按市里通知计入2025年第一季度签约一批（演示数据）"
+YI = Decimal(10000)  # 1亿元 in 万元
 
 MODELS = (
     Project,
@@ -87,7 +95,7 @@ def test_second_run_changes_nothing(seeded_db):
 
 
 def test_scenario_7_tpu_film_has_exactly_the_three_reported_dates_and_its_lines(seeded_db):
-    tpu = project(demo.TPU_FILM)
+    tpu = project(TPU_FILM)
     assert tpu.zone.short_name == "山西转型综改示范区"
     assert (tpu.land_mu, tpu.floor_area_m2) == (Decimal(26), Decimal(35000))
     assert (tpu.total_investment, tpu.expected_output_value) == (Decimal(22000), Decimal(20000))
@@ -104,7 +112,7 @@ def test_scenario_7_tpu_film_has_exactly_the_three_reported_dates_and_its_lines(
 
 
 def test_scenario_1_polysulfone_has_four_topped_out_buildings_and_three_cleared_assessments(seeded_db):
-    psu = project(demo.POLYSULFONE)
+    psu = project(POLYSULFONE)
     assert psu.zone.short_name == "平定经开区"
     assert (psu.capacity_quantity, psu.capacity_unit) == (Decimal(10000), "吨/年")
     assert psu.expected_output_value == Decimal(100000) and "预计产值超10亿元" in psu.content
@@ -127,7 +135,7 @@ def test_scenario_1_polysulfone_has_four_topped_out_buildings_and_three_cleared_
 
 
 def test_scenario_8_inspection_problems_fall_overdue_after_their_deadlines(seeded_db):
-    inspection = Inspection.objects.get(location=demo.INSPECTION_PLACE, is_demo=True)
+    inspection = Inspection.objects.get(location=INSPECTION_PLACE, is_demo=True)
     assert inspection.zone.short_name == "永济经开区" and inspection.kind == "on_site"
     assert inspection.projects.count() == 4
     assert set(inspection.projects.values_list("level", flat=True)) <= {"city", "district"}
@@ -162,9 +170,9 @@ def test_scenario_2_campaign_batches_by_hand(seeded_db):
         )
     signed = members[CampaignBatchChoices.SIGNED]
     assert len(signed) == 7
-    assert sum(projects[pk].total_investment >= demo.YI for pk in signed) == 5
-    assert project(demo.LATE_SIGNING).pk in signed  # included by hand, with the reason kept
-    assert campaign.overrides.get().reason == demo.LATE_SIGNING_REASON
+    assert sum(projects[pk].total_investment >= YI for pk in signed) == 5
+    assert project(LATE_SIGNING).pk in signed  # included by hand, with the reason kept
+    assert campaign.overrides.get().reason == LATE_SIGNING_REASON
     assert len(members[CampaignBatchChoices.STARTED]) == 4
     produced = [projects[pk] for pk in members[CampaignBatchChoices.PRODUCTION]]
     assert len(produced) == 4
@@ -217,7 +225,7 @@ def test_only_synthetic_firms_and_every_synthetic_part_marked(seeded_db):
     for p in projects:
         for firm in (p.investor, p.producer):
             assert firm is None or (firm.is_demo and firm.name.endswith(DEMO_MARK)), p
-        if p.name not in (demo.TPU_FILM, demo.POLYSULFONE):
+        if p.name not in (TPU_FILM, POLYSULFONE):
             assert p.name.endswith(DEMO_MARK)
         assert "演示数据" in p.content or "据公开报道" in p.content
         assert not p.investor_id or p.investor.zone_id == p.zone_id
@@ -226,12 +234,12 @@ def test_only_synthetic_firms_and_every_synthetic_part_marked(seeded_db):
     assert all("演示数据" in c.note for c in Campaign.objects.all())
     marked = ProjectStage.objects.exclude(note__contains="演示数据").exclude(note="据公开报道")
     assert not marked.exists()
-    assert not ProjectStage.objects.filter(note="据公开报道").exclude(project__name=demo.TPU_FILM).exists()
+    assert not ProjectStage.objects.filter(note="据公开报道").exclude(project__name=TPU_FILM).exists()
 
 
 def test_rows_are_attributed_to_an_account_that_cannot_sign_in(seeded_db):
-    actor = User.objects.get(username=demo.ACTOR_USERNAME)
+    actor = User.objects.get(username=accounts_file()["recorder"]["username"])
     assert not actor.is_active and not actor.has_usable_password() and not actor.memberships.exists()
-    tpu = project(demo.TPU_FILM)
+    tpu = project(TPU_FILM)
     assert {h.history_user_id for h in tpu.history.all()} == {actor.pk}
     assert {r.reported_by_id for r in ProgressReport.objects.all()} == {actor.pk}

@@ -62,8 +62,8 @@ def test_seed_is_idempotent_and_touches_only_demo_firms(demo_world):
     firms_with_values = set(Value.objects.values_list("enterprise_id", flat=True))
     assert firms_with_values == {f.pk for f in demo_world["demo_firms"]}
     assert set(Value.objects.values_list("source", flat=True)) == {"demo"}
-    assert set(Value.objects.values_list("period", flat=True)) == set(demo.PERIODS)
-    assert not any(period % 100 == 1 for period in demo.PERIODS)
+    assert set(Value.objects.values_list("period", flat=True)) == set(demo.parameters().periods)
+    assert not any(period % 100 == 1 for period in demo.parameters().periods)
     statuses = set(EnterpriseYearStatus.objects.values_list("enterprise_id", "year", "category"))
     firms = demo_world["demo_firms"]
     exit_, entrant = firms[2], firms[4]  # the zone's firms in credit-code order: one leaves, one enters
@@ -130,7 +130,7 @@ def test_latest_period_has_late_and_missing_firms(demo_world, personas):
     run()
     data_set = DataSet.objects.get(code="industry_monthly")
     assignments = DataSetAssignment.objects.filter(enterprise__zone=demo_world["demo_zone"])
-    latest = completeness(assignments=assignments, data_set=data_set, period=demo.LATEST)
+    latest = completeness(assignments=assignments, data_set=data_set, period=demo.parameters().latest)
     assert latest.total.assigned == 15  # 16 firms, one of which left the directory after 2024 (its duty ended)
     assert latest.total.late >= 1 and latest.total.missing >= 1 and latest.total.on_time > latest.total.late
     earlier = completeness(assignments=assignments, data_set=data_set, period=202509)
@@ -151,6 +151,8 @@ def test_full_demo_every_zone_has_figures_and_gaps():
     assert not Value.objects.filter(enterprise__is_demo=False).exists()
     for zone in Zone.objects.filter(is_demo=True):
         result = completeness(
-            assignments=DataSetAssignment.objects.filter(enterprise__zone=zone), data_set=data_set, period=demo.LATEST
+            assignments=DataSetAssignment.objects.filter(enterprise__zone=zone),
+            data_set=data_set,
+            period=demo.parameters().latest,
         )
         assert result.total.assigned > 0 and result.total.late > 0 and result.total.missing > 0, zone.name

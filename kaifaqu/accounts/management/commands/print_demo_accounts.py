@@ -5,7 +5,7 @@ import unicodedata
 from django.core.management.base import BaseCommand
 
 from kaifaqu.accounts.choices import RoleChoices
-from kaifaqu.accounts.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from kaifaqu.accounts.demo import DEMO_PASSWORD, demo_accounts
 from kaifaqu.accounts.models import User
 
 
@@ -21,14 +21,15 @@ class Command(BaseCommand):
     help = "列出演示账户（账户、密码、角色、范围）。"
 
     def handle(self, *args, **options):
+        accounts = demo_accounts()
         users = {
             u.username: u
-            for u in User.objects.filter(username__in=[a["username"] for a in DEMO_ACCOUNTS]).prefetch_related(
+            for u in User.objects.filter(username__in=[a["username"] for a in accounts]).prefetch_related(
                 "memberships__zone", "memberships__department", "memberships__enterprise", "memberships__region"
             )
         }
         rows, notes = [], []
-        for account in DEMO_ACCOUNTS:
+        for account in accounts:
             user = users.get(account["username"])
             shown = DEMO_PASSWORD
             scope = account["scope_text"]
@@ -50,7 +51,7 @@ class Command(BaseCommand):
             if index == 0:
                 lines.append(rule)
         lines.append(rule)
-        if any(u is None for u in (users.get(a["username"]) for a in DEMO_ACCOUNTS)):
+        if any(u is None for u in (users.get(a["username"]) for a in accounts)):
             lines.append("部分演示账户尚未创建，请先运行：python manage.py seed_demo")
         if notes:
             lines.append(

@@ -5,7 +5,8 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from kaifaqu.accounts.demo_accounts import DEMO_PASSWORD
+from kaifaqu.accounts.demo import DEMO_PASSWORD
+from kaifaqu.core.demo import DemoDataError
 from kaifaqu.enterprises.demo import seed_demo
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.zones.models import Zone
@@ -21,6 +22,7 @@ LABELS = {
     "enterprise_tag": "企业标签",
     "enterprise_chain": "企业产业链",
     "enterprise_liaison": "补充包联部门",
+    "recorder": "演示数据记录账户",
     "user": "演示账户",
     "membership": "角色授权",
 }
@@ -40,6 +42,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             created = seed_demo(reset_passwords=reset_passwords)
+        except DemoDataError as bad:
+            raise CommandError(f"演示数据文件有误：{bad}") from bad
         except ValidationError as bad:
             raise CommandError("演示密码不符合当前密码策略：" + "；".join(bad.messages)) from bad
         except LookupError as bad:

@@ -2,12 +2,13 @@
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from kaifaqu.core.demo import DemoDataError
 from kaifaqu.projects.demo import seed_demo_projects
 
 LABELS = {
-    "user": "演示数据记录账户",
+    "recorder": "演示数据记录账户",
     "project": "项目",
     "phase": "项目分期",
     "stage": "阶段日期",
@@ -30,7 +31,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        created = seed_demo_projects()
+        try:
+            created = seed_demo_projects()
+        except DemoDataError as bad:
+            raise CommandError(f"演示数据文件有误：{bad}") from bad
         seconds = time.monotonic() - started
         if options["verbosity"] < 1:
             return

@@ -2,9 +2,10 @@
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from kaifaqu.stats.demo import LATEST, PERIODS, seed_demo_stats
+from kaifaqu.core.demo import DemoDataError
+from kaifaqu.stats.demo import parameters, seed_demo_stats
 
 LABELS = {"assignment": "报送任务", "value": "统计数据", "year_status": "四上企业名录"}
 
@@ -14,12 +15,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        created = seed_demo_stats()
+        try:
+            created = seed_demo_stats()
+        except DemoDataError as bad:
+            raise CommandError(f"演示数据文件有误：{bad}") from bad
         seconds = time.monotonic() - started
         if options["verbosity"] < 1:
             return
         made = "，".join(f"{LABELS.get(k, k)} {n}" for k, n in created.items() if n)
-        first, last = PERIODS[0], LATEST
+        first, last = parameters().periods[0], parameters().latest
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示统计数据就绪（{seconds:.1f} 秒，报告期 {first // 100}-{first % 100:02d} 至 "
