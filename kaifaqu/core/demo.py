@@ -12,6 +12,7 @@ message names the file, the section and the record, so whoever edits a file sees
 """
 
 import datetime
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -20,7 +21,7 @@ from pathlib import Path
 import yaml
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 
 from .history import attributed
@@ -59,12 +60,23 @@ class Record:
     def label(self):
         return next((str(self.data[key]) for key in LABEL_KEYS if self.data.get(key)), "")
 
-    def where(self):
+    def position(self):
         label = f"（{self.label}）" if self.label else ""
-        return f"{shown(self.path)}, {self.section} #{self.index}{label}"
+        return f"{self.section} #{self.index}{label}"
+
+    def where(self):
+        return f"{shown(self.path)}, {self.position()}"
 
     def error(self, message):
         return DemoDataError(f"{self.where()}: {message}")
+
+    @contextmanager
+    def writing(self):
+        """The writes of this record: a row the model's rules refuse is this record's error."""
+        try:
+            yield
+        except ValidationError as invalid:
+            raise self.error("; ".join(invalid.messages)) from invalid
 
     def __getitem__(self, key):
         if key not in self.data:
@@ -81,7 +93,7 @@ class Record:
         """A record nested in this one (a project's approvals, an inspection's issues)."""
         if not isinstance(data, dict):
             raise self.error(f"{section} #{index} must be a mapping")
-        return Record(self.path, f"{self.section} #{self.index} › {section}", index, data)
+        return Record(self.path, f"{self.position()} › {section}", index, data)
 
     def children(self, section):
         return [self.child(section, data, index) for index, data in enumerate(self.get(section) or [], start=1)]

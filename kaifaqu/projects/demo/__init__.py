@@ -224,7 +224,8 @@ class DemoSeeder:
                 values["department"] = self.department(row, project.zone, department)
             values.setdefault("note", DEMO)
             approval = Approval(project=project, kind=kind, **cast(row, Approval, values)).apply_kind_defaults()
-            services.saved(approval, self.actor, CHANGE_REASON)
+            with row.writing():
+                services.saved(approval, self.actor, CHANGE_REASON)
             self.created["approval"] += 1
 
     def plan(self, project, planned_investment, goal, *, planned_start=False, planned_completion=False):
@@ -285,7 +286,8 @@ class DemoSeeder:
             raised_by=self.actor,
             **cast(row, Problem, values),
         )
-        services.saved(problem, self.actor, CHANGE_REASON)
+        with row.writing():
+            services.saved(problem, self.actor, CHANGE_REASON)
         self.created["problem"] += 1
         if resolve:
             self.resolve(row, problem, resolve)
@@ -321,7 +323,12 @@ def seed_projects(seeder, file, zone):
 
 
 def seed_project(seeder, record, zone):
-    """One project record; its parts only when the project is new."""
+    """One project record; its parts only when the project is new. A row the rules refuse is the record's error."""
+    with record.writing():
+        return _seed_project(seeder, record, zone)
+
+
+def _seed_project(seeder, record, zone):
     investor = None
     if "investor" in record:
         wanted = record["investor"]
@@ -379,60 +386,72 @@ def seed_project(seeder, record, zone):
 # ---------------------------------------------------------------------------------------------------------------
 def seed_inspections(seeder, file, zone):
     for record in file.records("inspections"):
-        held_on, location = day(record["held_on"]), record["location"]
-        projects = [seeder.project_named(record, zone, name) for name in record.get("projects") or ()]
-        issues = record.children("issues")
-        if Inspection.objects.filter(zone=zone, held_on=held_on, location=location).exists():
-            continue
-        planned = []
-        for row in issues:
-            values = dict(row.data)
-            after = {key: values.pop(key) for key in ("status", "resolve") if key in values}
-            project = seeder.project_named(row, zone, values.pop("project")) if values.get("project") else None
-            department = seeder.department(row, zone, values.pop("department"))
-            issue = {"project": project, "department": department, **cast(row, Problem, values)}
-            planned.append((row, issue, after))
-        inspection = services.record_inspection(
-            actor=seeder.actor,
-            zone=zone,
-            held_on=held_on,
-            kind=record["kind"],
-            leaders=record["leaders"],
-            location=location,
-            summary=record.get("summary", ""),
-            projects=projects,
-            issues=[issue for _row, issue, _after in planned],
-        )
-        inspection.is_demo = True
-        services.attribute(inspection, seeder.actor, CHANGE_REASON).save(update_fields=["is_demo", "updated_at"])
-        seeder.created["inspection"] += 1
-        seeder.created["problem"] += len(planned)
-        problems = list(inspection.problems.order_by("pk"))
-        for (row, _issue, after), problem in zip(planned, problems, strict=True):
-            if "resolve" in after:
-                seeder.resolve(row, problem, after["resolve"])
-            elif "status" in after:
-                problem.status = after["status"]
-                services.attribute(problem, seeder.actor, CHANGE_REASON).save(update_fields=["status", "updated_at"])
+        with record.writing():
+            seed_inspection(seeder, record, zone)
+
+
+def seed_inspection(seeder, record, zone):
+    """One inspection with the problems raised on the spot, unless one of that day and place exists."""
+    held_on, location = day(record["held_on"]), record["location"]
+    projects = [seeder.project_named(record, zone, name) for name in record.get("projects") or ()]
+    issues = record.children("issues")
+    if Inspection.objects.filter(zone=zone, held_on=held_on, location=location).exists():
+        return
+    planned = []
+    for row in issues:
+        values = dict(row.data)
+        after = {key: values.pop(key) for key in ("status", "resolve") if key in values}
+        project = seeder.project_named(row, zone, values.pop("project")) if values.get("project") else None
+        department = seeder.department(row, zone, values.pop("department"))
+        issue = {"project": project, "department": department, **cast(row, Problem, values)}
+        planned.append((row, issue, after))
+    inspection = services.record_inspection(
+        actor=seeder.actor,
+        zone=zone,
+        held_on=held_on,
+        kind=record["kind"],
+        leaders=record["leaders"],
+        location=location,
+        summary=record.get("summary", ""),
+        projects=projects,
+        issues=[issue for _row, issue, _after in planned],
+    )
+    inspection.is_demo = True
+    services.attribute(inspection, seeder.actor, CHANGE_REASON).save(update_fields=["is_demo", "updated_at"])
+    seeder.created["inspection"] += 1
+    seeder.created["problem"] += len(planned)
+    problems = list(inspection.problems.order_by("pk"))
+    for (row, _issue, after), problem in zip(planned, problems, strict=True):
+        if "resolve" in after:
+            seeder.resolve(row, problem, after["resolve"])
+        elif "status" in after:
+            problem.status = after["status"]
+            services.attribute(problem, seeder.actor, CHANGE_REASON).save(update_fields=["status", "updated_at"])
 
 
 def seed_campaigns(seeder, file, zone):
     for record in file.records("campaigns"):
-        overrides = [(row, seeder.project_named(row, zone, row["project"])) for row in record.children("overrides")]
-        campaign = seeder.campaign(zone, record["name"], day(record["starts_on"]), day(record["ends_on"]))
-        if campaign is None:
-            continue
-        for row, project in overrides:
-            override = CampaignOverride(
-                campaign=campaign,
-                project=project,
-                batch=row["batch"],
-                include=row.get("include", True),
-                reason=row["reason"],
-                decided_by=seeder.actor,
-            )
-            services.attribute(override, seeder.actor, CHANGE_REASON).save()
-            seeder.created["override"] += 1
+        with record.writing():
+            seed_campaign(seeder, record, zone)
+
+
+def seed_campaign(seeder, record, zone):
+    """One campaign with its overrides, unless one of that name exists."""
+    overrides = [(row, seeder.project_named(row, zone, row["project"])) for row in record.children("overrides")]
+    campaign = seeder.campaign(zone, record["name"], day(record["starts_on"]), day(record["ends_on"]))
+    if campaign is None:
+        return
+    for row, project in overrides:
+        override = CampaignOverride(
+            campaign=campaign,
+            project=project,
+            batch=row["batch"],
+            include=row.get("include", True),
+            reason=row["reason"],
+            decided_by=seeder.actor,
+        )
+        services.attribute(override, seeder.actor, CHANGE_REASON).save()
+        seeder.created["override"] += 1
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -471,8 +490,9 @@ def seed_expansions(seeder, file, zone):
         firm = next(iter(seeder.firms(zone, record["industry"], with_statistics=True)), None)
         if firm is None:
             continue
+        with record.writing():
+            seed_expansion(seeder, record, zone, firm, rules, number)
         number += 1
-        seed_expansion(seeder, record, zone, firm, rules, number - 1)
 
 
 def seed_expansion(seeder, record, zone, firm, rules, number):

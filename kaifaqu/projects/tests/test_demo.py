@@ -1,4 +1,6 @@
-"""seed_demo_projects: scenarios 1, 2, 7 and 8 as reported, synthetic parts marked, idempotent.
+"""seed_demo_projects: scenarios 1, 2, 7 and 8 as reported, synthetic parts marked, idempotent; and the demo data
+files as a whole: every record of every file (zones, accounts, firms' parameters, scenarios) is in the database
+after seeding, a second `make demo` changes no row, and a bad reference in a file is named by file and record.
 
 The demo zones and firms (seed_demo) and the demo projects are seeded once per module inside a transaction that is
 rolled back at the end, so other test modules never see them; each test runs in its own savepoint on top.
@@ -7,15 +9,20 @@ rolled back at the end, so other test modules never see them; each test runs in 
 import datetime
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
 
-from kaifaqu.accounts.demo import accounts_file
+from kaifaqu.accounts.demo import accounts_file, demo_accounts
 from kaifaqu.accounts.models import User
+from kaifaqu.core.demo import DemoDataError, read, read_path
 from kaifaqu.enterprises.demo import DEMO_MARK
+from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.projects.choices import BATCH_MILESTONES, CampaignBatchChoices, LineStatusChoices, ProjectLevelChoices
+from kaifaqu.projects.demo import scenario_files, seed_demo_projects
 from kaifaqu.projects.models import (
     AnnualPlan,
     Approval,
@@ -31,6 +38,8 @@ from kaifaqu.projects.models import (
 )
 from kaifaqu.projects.rules import batch_members
 from kaifaqu.stats.demo import demo_firms
+from kaifaqu.zones.demo import zone_records
+from kaifaqu.zones.models import Zone
 
 # The scenario facts as the news reported them (and the demo files say them).
 TPU_FILM = "TPU薄膜项目"
@@ -85,6 +94,10 @@ def row_counts():
     return counts
 
 
+def every_model_count():
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models(include_auto_created=True)}
+
+
 def test_second_run_changes_nothing(seeded_db):
     assert "本次新建" in seeded_db
     before = row_counts()
@@ -92,6 +105,116 @@ def test_second_run_changes_nothing(seeded_db):
     call_command("seed_demo_projects", stdout=out)
     assert "无需新建" in out.getvalue()
     assert row_counts() == before
+
+
+def test_make_demo_twice_gives_the_same_rows_in_every_table(seeded_db):
+    before = every_model_count()
+    for command in ("seed_demo", "seed_demo_projects"):
+        out = StringIO()
+        call_command(command, stdout=out)
+        assert "无需新建" in out.getvalue(), command
+    assert every_model_count() == before
+
+
+def test_every_record_of_the_demo_files_is_in_the_database(seeded_db):
+    # Zones and their parts: the same names, zone by zone.
+    zones = {z.name: z for z in Zone.objects.filter(is_demo=True)}
+    records = zone_records()
+    assert set(zones) == {r["name"] for r in records}
+    for record in records:
+        zone = zones[record["name"]]
+        assert zone.short_name == record["short_name"]
+        assert set(zone.parks.values_list("name", flat=True)) == {p["name"] for p in record["parks"]}
+        assert set(zone.departments.values_list("name", flat=True)) == set(record["departments"])
+        assert set(zone.chains.values_list("name", flat=True)) == {c["name"] for c in record["chains"]}
+    # Accounts: each with its role; firms: as many as the parameters ask for, zone by zone.
+    for account in demo_accounts():
+        assert User.objects.get(username=account["username"]).memberships.get().role == account["role"]
+    for plan in read("enterprises", "firms").records("zones"):
+        assert Enterprise.objects.filter(zone__short_name=plan["zone"], is_demo=True).count() == plan["firms"]
+    # Scenarios: every project, part, inspection, campaign and override the files list; each expansion is one
+    # generated project with its seven stage dates and one filing.
+    expected = dict.fromkeys(("project", "phase", "stage", "line", "approval", "plan", "problem"), 0)
+    expected.update(inspection=0, campaign=0, override=0)
+    for file in scenario_files():
+        zone = Zone.objects.get(short_name=file["zone"], is_demo=True)
+        projects = file.records("projects")
+        names = {p["name"] for p in projects}
+        assert names <= set(Project.objects.filter(zone=zone, is_demo=True).values_list("name", flat=True))
+        expansions = file.records("expansions")
+        expected["project"] += len(projects) + len(expansions)
+        expected["stage"] += 7 * len(expansions)
+        expected["approval"] += len(expansions)
+        expected["plan"] += sum(e["level"] != "none" for e in expansions)
+        for record in projects:
+            expected["phase"] += len(record.get("phases") or ())
+            expected["stage"] += len(record.get("stages") or ())
+            expected["line"] += len(record.get("lines") or ())
+            expected["approval"] += len(record.get("approvals") or ())
+            expected["plan"] += bool(record.get("plan"))
+            expected["problem"] += len(record.get("problems") or ())
+        for record in file.records("inspections"):
+            expected["inspection"] += 1
+            expected["problem"] += len(record["issues"])
+            assert Inspection.objects.filter(zone=zone, location=record["location"], is_demo=True).count() == 1
+        for record in file.records("campaigns"):
+            expected["campaign"] += 1
+            expected["override"] += len(record.get("overrides") or ())
+            assert Campaign.objects.filter(zone=zone, name=record["name"]).exists()
+    models = {
+        "project": Project,
+        "phase": ProjectPhase,
+        "stage": ProjectStage,
+        "line": ProductionLine,
+        "approval": Approval,
+        "plan": AnnualPlan,
+        "problem": Problem,
+        "inspection": Inspection,
+        "campaign": Campaign,
+        "override": CampaignOverride,
+    }
+    assert {key: model.objects.count() for key, model in models.items()} == expected
+
+
+SCENARIO = """
+zone: 平定经开区
+projects:
+- name: 某化工项目（演示）
+  investor_name: 某投资方（演示）
+  park: {park}
+  stages: [[signed, null, 2024-01-02]]
+  approvals:
+  - {{kind: {kind}, status: approved}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("park", "kind", "where", "message"),
+    [
+        (
+            "平定经开区不存在的产业园",
+            "环评",
+            "projects #1（某化工项目（演示））",
+            "unknown park '平定经开区不存在的产业园'",
+        ),
+        (
+            "平定经开区化工新材料产业园",
+            "水评",
+            "projects #1（某化工项目（演示）） › approvals #1",
+            "unknown approval matter '水评'",
+        ),
+    ],
+)
+def test_a_bad_reference_in_a_scenario_file_names_the_file_and_the_record(
+    seeded_db, tmp_path, park, kind, where, message
+):
+    path = Path(tmp_path) / "scenario_bad.yaml"
+    path.write_text(SCENARIO.format(park=park, kind=kind), encoding="utf-8")
+    before = row_counts()
+    with pytest.raises(DemoDataError) as error:
+        seed_demo_projects(files=[read_path(path)])
+    assert str(error.value) == f"{path}, {where}: {message}"
+    assert row_counts() == before  # all or nothing: the project of the bad record is not left behind
 
 
 def test_scenario_7_tpu_film_has_exactly_the_three_reported_dates_and_its_lines(seeded_db):
@@ -243,3 +366,12 @@ def test_rows_are_attributed_to_an_account_that_cannot_sign_in(seeded_db):
     tpu = project(TPU_FILM)
     assert {h.history_user_id for h in tpu.history.all()} == {actor.pk}
     assert {r.reported_by_id for r in ProgressReport.objects.all()} == {actor.pk}
+
+
+def test_a_row_the_rules_refuse_is_the_error_of_its_record(seeded_db, tmp_path):
+    path = Path(tmp_path) / "scenario_invalid.yaml"
+    path.write_text("zone: 平定经开区\nprojects:\n- {name: 无投资方的项目（演示）, kind: industry}\n", encoding="utf-8")
+    with pytest.raises(DemoDataError) as error:
+        seed_demo_projects(files=[read_path(path)])
+    assert str(error.value) == f"{path}, projects #1（无投资方的项目（演示））: 请选择已登记的投资企业或填写投资方名称"
+    assert not Project.objects.filter(name="无投资方的项目（演示）").exists()

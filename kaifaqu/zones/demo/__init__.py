@@ -8,7 +8,7 @@ the caller (the enterprises demo plans the firms): this app knows nothing of ent
 from collections import Counter
 
 from kaifaqu.accounts.choices import DomainChoices
-from kaifaqu.core.demo import Refs, read, save
+from kaifaqu.core.demo import Refs, cast, read, save
 
 from ..choices import ZoneKindChoices, ZoneLevelChoices
 from ..models import Department, IndustryChain, Park, Region, Zone
@@ -100,7 +100,7 @@ def seed_zones(*, actor, created=None, lead_firm=None, file=None):
                 Park,
                 zone,
                 park["name"],
-                area_mu=park["area_mu"],
+                area_mu=cast(park, Park, {"area_mu": park.get("area_mu")})["area_mu"],
                 lead_enterprise_name=lead,
                 description=PARK_DESCRIPTION,
             )
