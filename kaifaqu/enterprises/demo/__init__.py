@@ -36,7 +36,7 @@ from stdnum.cn import uscc
 
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.demo import DEMO_PASSWORD, FIRST_DEMO_FIRM, demo_actor, seed_accounts
-from kaifaqu.core.demo import DemoDataError, Record, Refs, read
+from kaifaqu.core.demo import DemoDataError, Record, Refs, read, shown
 from kaifaqu.core.history import bulk_history
 from kaifaqu.core.money import WAN
 from kaifaqu.zones.demo import seed_zones, zone_records
@@ -128,7 +128,7 @@ def parameters():
     scales = {str(scale): weight for scale, weight in firms["scales"].items()}
     unknown = sorted(set(scales) - set(EnterpriseScaleChoices.values))
     if unknown:
-        raise DemoDataError(f"{firms.path.name}: unknown scale '{unknown[0]}' in scales")
+        raise DemoDataError(f"{shown(firms.path)}: unknown scale '{unknown[0]}' in scales")
     return Parameters(
         seed=firms["seed"],
         themes=themes,

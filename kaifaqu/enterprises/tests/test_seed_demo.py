@@ -4,6 +4,7 @@ The demo data is seeded once per module inside a transaction that is rolled back
 modules never see it; each test runs in its own savepoint on top.
 """
 
+from collections import Counter
 from datetime import date
 from io import StringIO
 
@@ -17,9 +18,10 @@ from django.http import HttpRequest
 from stdnum.cn import uscc
 
 from kaifaqu.accounts.choices import RoleChoices
-from kaifaqu.accounts.demo import DEMO_PASSWORD, FIRST_DEMO_FIRM, demo_accounts
+from kaifaqu.accounts.demo import DEMO_PASSWORD, FIRST_DEMO_FIRM, demo_accounts, demo_actor, seed_accounts
 from kaifaqu.accounts.models import Membership, User
-from kaifaqu.enterprises.demo import DEMO_MARK, plan_all, zone_specs
+from kaifaqu.core.demo import DemoDataError, Refs, read_path
+from kaifaqu.enterprises.demo import DEMO_MARK, grant_for, plan_all, zone_specs
 from kaifaqu.enterprises.models import Contact, Enterprise, Tag
 from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
 
@@ -238,3 +240,25 @@ def test_print_demo_accounts_lists_every_account(demo):
         assert str(RoleChoices(account["role"]).label) in text
     assert DEMO_PASSWORD in text
     assert "已修改" not in text and "未创建" not in text
+
+
+def test_an_account_scoped_to_an_unknown_zone_names_the_file_and_the_record(demo, tmp_path):
+    path = tmp_path / "accounts.yaml"
+    path.write_text(
+        "accounts:\n- {username: x_admin, display_name: X, role: zone_admin,\n"
+        "   scope: {zone: 不存在经开区}, scope_text: X}\n",
+        encoding="utf-8",
+    )
+    zones = {zone.short_name: zone for zone in Zone.objects.filter(is_demo=True)}
+    with pytest.raises(DemoDataError) as error:
+        seed_accounts(
+            actor=demo_actor(),
+            grant_for=lambda record: grant_for(record, zones, {}, Refs()),
+            created=Counter(),
+            file=read_path(path),
+        )
+    assert str(error.value) == (
+        f"{path}, accounts #1（x_admin）: unknown zone '不存在经开区'"
+        " (not a demo zone of kaifaqu/zones/demo/zones.yaml)"
+    )
+    assert not User.objects.filter(username="x_admin").exists()

@@ -182,6 +182,10 @@ class DemoSeeder:
                 raise record.error(f"stages #{index}: expected [stage, planned, actual(, options)]")
             key, planned, actual, *rest = row
             options = rest[0] if rest else {}
+            try:
+                planned, actual = day(planned), day(actual)
+            except ValueError as bad:
+                raise record.error(f"stages #{index}: not a date ({bad})") from bad
             if options.get("with_investor") and not investor_found:
                 continue
             phase = None
@@ -191,8 +195,8 @@ class DemoSeeder:
                 actor=self.actor,
                 project=project,
                 stage=self.stage(record, project.zone, key),
-                planned_on=day(planned),
-                actual_on=day(actual),
+                planned_on=planned,
+                actual_on=actual,
                 note=note,
                 phase=phase,
             )
