@@ -393,3 +393,17 @@ def override_batch(*, actor, campaign, project, batch, include, reason):
 def remove_override(*, actor, override, reason=""):
     """Withdraw a hand decision: the project's membership follows its dates again (the deletion is in history)."""
     attribute(override, actor, reason).delete()
+
+
+@transaction.atomic
+def withdraw_override(*, actor, campaign, project, batch, reason):
+    """Withdraw the hand decision on `project` in a batch of `campaign` (there must be one; the reason is required)."""
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = _("请填写手动调整的原因")
+    override = CampaignOverride.objects.filter(campaign=campaign, project=project, batch=batch).first()
+    if override is None:
+        errors["project"] = _("该项目在此批次没有手动调整，无需撤销")
+    if errors:
+        raise ValidationError(errors)
+    remove_override(actor=actor, override=override, reason=reason.strip())

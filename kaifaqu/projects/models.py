@@ -673,6 +673,10 @@ class Inspection(TimestampedModel):
     def get_absolute_url(self):
         return reverse("projects:inspection", args=[self.pk])
 
+    def clean(self):
+        if self.held_on and self.held_on > timezone.localdate():
+            raise ValidationError({"held_on": _("日期不能晚于今天")})
+
 
 class Problem(TimestampedModel):
     """A problem on a project's list (or raised at an inspection): a responsible department and a deadline."""
@@ -795,8 +799,15 @@ class Campaign(TimestampedModel):
         return reverse("projects:campaign", args=[self.pk])
 
     def clean(self):
+        errors = {}
+        self.name = (self.name or "").strip()
+        duplicate = Campaign.objects.filter(zone_id=self.zone_id, name=self.name).exclude(pk=self.pk)
+        if self.name and self.zone_id and duplicate.exists():
+            errors["name"] = _("本开发区已有同名的三个一批活动")
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": _("截止日期不能早于起始日期")})
+            errors["ends_on"] = _("截止日期不能早于起始日期")
+        if errors:
+            raise ValidationError(errors)
 
 
 class CampaignOverride(models.Model):

@@ -377,10 +377,29 @@ def save_running_totals(reports, actor):
         attribute(report, actor).save()
 
 
+def reopening_errors(period, reason, closes_at, now=None):
+    """Why a month may not be reopened: a month to come, one still open, no reason, a closing time already past."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    errors = {}
+    if period > today.year * 100 + today.month:
+        errors["period"] = _("报告期不能晚于本月")
+    elif today <= (deadline := progress_deadline(period)):
+        errors["period"] = _("%(period)s 的填报截止日为 %(deadline)s，尚未截止，无需重新开放") % {
+            "period": format_period(period),
+            "deadline": deadline.isoformat(),
+        }
+    if not (reason or "").strip():
+        errors["reason"] = _("请填写重新开放的原因")
+    if closes_at <= now:
+        errors["closes_at"] = _("再次截止时间须晚于现在")
+    return errors
+
+
 @transaction.atomic
 def reopen_progress_period(*, actor, zone, period, reason, closes_at, request=None):
-    if not reason.strip():
-        raise ValidationError({"reason": _("请填写重新开放的原因")})
+    if errors := reopening_errors(period, reason, closes_at):
+        raise ValidationError(errors)
     reopening = ProgressReopening.objects.create(
         zone=zone, period=period, reason=reason, closes_at=closes_at, opened_by=actor
     )
@@ -397,6 +416,14 @@ def reopen_progress_period(*, actor, zone, period, reason, closes_at, request=No
 # -- inspections and problems ------------------------------------------------------------------------------------
 
 
+def check_issue(*, zone, held_on, issue):
+    """An issue raised at an inspection as the unsaved Problem it becomes, checked by Problem.clean (its project and
+    department in the zone, its deadline not before the inspection); a ValidationError names the fields."""
+    problem = Problem(zone=zone, raised_on=held_on, **issue)
+    problem.full_clean(exclude=["inspection", "raised_by"])
+    return problem
+
+
 @transaction.atomic
 def record_inspection(*, actor, zone, held_on, kind, leaders, location="", summary="", projects=(), issues=()):
     """An inspection and the problems raised on the spot: issues are dicts with project (or None), category,
@@ -405,19 +432,20 @@ def record_inspection(*, actor, zone, held_on, kind, leaders, location="", summa
         zone=zone, held_on=held_on, kind=kind, leaders=leaders, location=location, summary=summary, recorded_by=actor
     )
     inspection.full_clean()
-    attribute(inspection, actor).save()
-    foreign = [p for p in projects if p.zone_id != zone.pk]
-    if foreign:
+    if any(p.zone_id != zone.pk for p in projects):
         raise ValidationError({"projects": _("调研项目须属于本开发区")})
-    inspection.projects.set(projects)
+    problems = []
     for index, issue in enumerate(issues, start=1):
-        problem = Problem(zone=zone, inspection=inspection, raised_on=held_on, raised_by=actor, **issue)
         try:
-            problem.full_clean()
+            problems.append(check_issue(zone=zone, held_on=held_on, issue=issue))
         except ValidationError as error:
             raise ValidationError(
                 [_("第 %(n)d 个问题：%(message)s") % {"n": index, "message": m} for m in error.messages]
             ) from error
+    attribute(inspection, actor).save()
+    inspection.projects.set(projects)
+    for problem in problems:
+        problem.inspection, problem.raised_by = inspection, actor
         attribute(problem, actor).save()
     return inspection
 

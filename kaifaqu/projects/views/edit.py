@@ -26,21 +26,19 @@ from kaifaqu.core.periods import format_period, month_of, previous_month, year_o
 from kaifaqu.core.views import ScopedDeleteView, ScopedEditView
 
 from .. import services
+from ..filtersets import ApprovalFilterSet, ProblemFilterSet
 from ..forms import (
-    ApprovalFilterSet,
     ApprovalForm,
     EvidenceForm,
     LineForm,
     LinkInvestorForm,
     PhaseForm,
     PlanForm,
-    ProblemFilterSet,
     ProblemForm,
     ProgressForm,
     ProjectForm,
     ResolveProblemForm,
     StageForm,
-    project_zones,
 )
 from ..models import (
     AnnualPlan,
@@ -53,6 +51,7 @@ from ..models import (
     StageDefinition,
     StageEvidence,
 )
+from ..permissions import writable_zones
 from ..rules import pct, schedule_pct
 
 PER_PAGE = 50
@@ -105,7 +104,7 @@ class ProjectEditView(ScopedEditView):
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
-        if user.is_authenticated and "pk" not in kwargs and not project_zones(user).exists():
+        if user.is_authenticated and "pk" not in kwargs and not writable_zones(user, Project).exists():
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 

@@ -5,16 +5,14 @@ administrator; progress also by enterprise users, for the projects their firm in
 user who started it (and the system administrator). Everyone else gets 404.
 """
 
-from django import forms
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaifaqu.core.imports import views as imports
-from kaifaqu.core.imports.forms import ImportUploadForm
-from kaifaqu.core.money import UNIT_FACTORS
 from kaifaqu.zones.models import Zone
 
+from ..forms import ProjectUploadForm
 from ..importers import (
     DEFAULT_UNIT,
     KIND_PROGRESS,
@@ -34,39 +32,6 @@ def progress_zones(user):
     if user.is_system_admin or user.writable_zone_ids(Project.scope):
         return writable_zones(user)
     return Zone.objects.none()
-
-
-class ProjectUploadForm(ImportUploadForm):
-    """The engine's upload form, with the zone the file is for and the unit of money columns without one."""
-
-    zone = forms.ModelChoiceField(
-        label=gettext_lazy("开发区"),
-        queryset=Zone.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("按文件中的“所属开发区”列"),
-        help_text=gettext_lazy("文件中“所属开发区”列留空的行属于这里选择的开发区"),
-    )
-    unit = forms.ChoiceField(
-        label=gettext_lazy("金额单位"),
-        choices=[(unit, unit) for unit in UNIT_FACTORS],
-        initial=DEFAULT_UNIT,
-        help_text=gettext_lazy(
-            "表头未注明单位的金额列按此单位换算为万元；表头注明单位的（如“……（亿元）”）按表头的单位"
-        ),
-    )
-
-    def __init__(self, *args, zones, progress=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["zone"].queryset = zones
-        if progress:
-            del self.fields["mode"]
-        first = list(zones[:2])
-        if len(first) == 1:
-            self.fields["zone"].initial = first[0]
-            self.fields["zone"].widget = forms.HiddenInput()
-        elif not first:
-            del self.fields["zone"]
-        self.order_fields(["file", "mode", "zone", "unit"])
 
 
 class ProjectImportPages(imports.ImportPages):

@@ -7,7 +7,6 @@ Every read goes through `restrict()`; a project outside the user's scope is a 40
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import RowNumber
@@ -16,13 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from kaifaqu.core.forms import BootstrapFormMixin
 from kaifaqu.core.history import history_entries
 from kaifaqu.core.periods import format_period, month_of, year_of
 from kaifaqu.core.views import ScopedDetailView, ScopedObjectMixin
@@ -32,13 +29,12 @@ from kaifaqu.zones.models import Park, Zone
 from .. import production, services
 from ..choices import (
     LineStatusChoices,
-    ProjectKindChoices,
-    ProjectLevelChoices,
     ProjectStatusChoices,
     StagePhaseChoices,
 )
 from ..exports import export_projects
 from ..filtersets import NO_STAGE, ProjectFilterSet
+from ..forms import BoardFilterForm
 from ..models import Approval, Inspection, Problem, Project, StageDefinition
 from ..rules import pct
 from ..tables import ProjectTable, annotate_for_list, overdue_approval_project_ids, overdue_badges
@@ -101,23 +97,6 @@ class ProjectExportView(LoginRequiredMixin, View):
 
 
 # -- pipeline board ---------------------------------------------------------------------------------------------------
-
-
-class BoardFilterForm(BootstrapFormMixin, forms.Form):
-    """The board's narrowing: the zone (among those in scope), and a park, level and kind within it."""
-
-    zone = forms.TypedChoiceField(label=gettext_lazy("开发区"), coerce=int, required=False)
-    park = forms.TypedChoiceField(label=gettext_lazy("园区"), coerce=int, required=False, empty_value=None)
-    level = forms.ChoiceField(label=gettext_lazy("重点项目级别"), required=False)
-    kind = forms.ChoiceField(label=gettext_lazy("项目类型"), required=False)
-
-    def __init__(self, *args, zones, parks, **kwargs):
-        super().__init__(*args, **kwargs)
-        everything = [("", gettext_lazy("全部"))]
-        self.fields["zone"].choices = [(zone.pk, str(zone)) for zone in zones]
-        self.fields["park"].choices = everything + [(park.pk, park.name) for park in parks]
-        self.fields["level"].choices = everything + ProjectLevelChoices.choices
-        self.fields["kind"].choices = everything + ProjectKindChoices.choices
 
 
 def chosen_zone(request, zones):
