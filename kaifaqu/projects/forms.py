@@ -178,7 +178,7 @@ class ProjectForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
             self.fields["zone"].disabled = True
         else:
             zones = writable_zones(user, Project)
-            several = user.is_system_admin or len(user.writable_zone_ids(Project.scope)) > 1
+            several = user.is_system_admin or len(zones) > 1
         self.fields["zone"].queryset = zones
         if not several:
             # One zone to choose from: preselect it.

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaifaqu.accounts.audit import record_event
-from kaifaqu.accounts.choices import AuditEventChoices, RoleChoices
+from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.history import attributed
 from kaifaqu.core.periods import format_period, month_of, year_of
 
@@ -304,18 +304,6 @@ def progress_period_open(zone_id, period, now=None):
     if today <= progress_deadline(period):
         return True
     return ProgressReopening.objects.filter(zone_id=zone_id, period=period, closes_at__gt=now).exists()
-
-
-def is_investor_user(user, project):
-    return bool(project.investor_id) and any(
-        m.role == RoleChoices.ENTERPRISE_USER and m.enterprise_id == project.investor_id
-        for m in user.active_memberships
-    )
-
-
-def may_report_progress(user, project):
-    """Project staff of the zone, or the investor's enterprise user (own project only)."""
-    return user.can_add_in_zone(ProgressReport.scope, project.zone_id) or is_investor_user(user, project)
 
 
 @transaction.atomic

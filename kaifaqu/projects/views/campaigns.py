@@ -23,12 +23,8 @@ from .. import campaigns as service
 from ..filtersets import CampaignFilterSet
 from ..forms import BatchFilterForm, CampaignForm, OverrideForm
 from ..models import Campaign
+from ..permissions import may_add_campaign
 from ..tables import CampaignTable
-
-
-def may_add_campaigns(user):
-    return user.is_system_admin or bool(user.writable_zone_ids(Campaign.scope))
-
 
 # -- list -----------------------------------------------------------------------------------------------------------
 
@@ -45,7 +41,7 @@ class CampaignListView(ScopedObjectMixin, SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["may_add"] = may_add_campaigns(self.request.user)
+        context["may_add"] = may_add_campaign(self.request.user)
         return context
 
 
@@ -59,7 +55,7 @@ class CampaignEditView(ScopedEditView):
 
     def dispatch(self, request, *args, **kwargs):
         adding = request.user.is_authenticated and "pk" not in kwargs
-        if adding and not may_add_campaigns(request.user):
+        if adding and not may_add_campaign(request.user):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -68,7 +64,7 @@ class CampaignEditView(ScopedEditView):
 
     def form_valid(self, form):
         zone = form.cleaned_data["zone"]
-        if not self.request.user.can_add_in_zone(Campaign.scope, zone.pk):
+        if not may_add_campaign(self.request.user, zone):
             raise Http404
         self.object = service.save_campaign(actor=self.request.user, campaign=form.instance)
         messages.success(self.request, _("已保存。"))

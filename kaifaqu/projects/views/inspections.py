@@ -22,13 +22,8 @@ from ..choices import ProblemStatusChoices
 from ..filtersets import InspectionFilterSet
 from ..forms import InspectionForm, IssueFormSet
 from ..models import Inspection
-from ..permissions import writable_zones
+from ..permissions import may_add_inspection, writable_zones
 from ..tables import InspectionTable
-
-
-def may_record(user):
-    return user.is_system_admin or bool(user.writable_zone_ids(Inspection.scope))
-
 
 # -- list and export ------------------------------------------------------------------------------------------------
 
@@ -66,7 +61,7 @@ class InspectionListView(ScopedObjectMixin, SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(may_add=may_record(self.request.user), query=self.request.GET.urlencode())
+        context.update(may_add=may_add_inspection(self.request.user), query=self.request.GET.urlencode())
         return context
 
 
@@ -116,7 +111,7 @@ class InspectionAddView(LoginRequiredMixin, TemplateView):
     template_name = "projects/inspection_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not may_record(request.user):
+        if request.user.is_authenticated and not may_add_inspection(request.user):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -142,7 +137,7 @@ class InspectionAddView(LoginRequiredMixin, TemplateView):
                         issue.add_error(None, error)
             valid = valid and not any(issue.errors for issue in issues)
         if valid:
-            if not request.user.can_add_in_zone(Inspection.scope, zone.pk):
+            if not may_add_inspection(request.user, zone):
                 raise Http404
             data = form.cleaned_data
             raised = [issue.issue() for issue in issues if issue.issue()]

@@ -13,30 +13,21 @@ from kaifaqu.core.imports import views as imports
 from kaifaqu.zones.models import Zone
 
 from ..forms import ProjectUploadForm
-from ..importers import (
-    DEFAULT_UNIT,
-    KIND_PROGRESS,
-    KINDS,
-    ProgressImporter,
-    ProjectImporter,
-    can_import_progress,
-    can_import_projects,
-    can_use_imports,
-    writable_zones,
-)
+from ..importers import DEFAULT_UNIT, KIND_PROGRESS, KINDS, ProgressImporter, ProjectImporter
 from ..models import Project
+from ..permissions import may_add_project, may_import_progress, may_import_projects, may_use_imports, writable_zones
 
 
 def progress_zones(user):
     """Zones the progress upload may be narrowed to: the writable ones (enterprise users choose none)."""
-    if user.is_system_admin or user.writable_zone_ids(Project.scope):
-        return writable_zones(user)
+    if may_add_project(user):
+        return writable_zones(user, Project)
     return Zone.objects.none()
 
 
 class ProjectImportPages(imports.ImportPages):
     importer_class = ProjectImporter
-    may_import = staticmethod(can_import_projects)
+    may_import = staticmethod(may_import_projects)
     progress = False
     page_title = gettext_lazy("导入项目")
     breadcrumbs = ((gettext_lazy("项目"), "projects:project_list"),)
@@ -51,12 +42,12 @@ class ProjectImportPages(imports.ImportPages):
 
     def zones(self):
         """The zones a file (and a template's stage columns) may be for."""
-        return writable_zones(self.request.user)
+        return writable_zones(self.request.user, Project)
 
 
 class ProgressImportPages(ProjectImportPages):
     importer_class = ProgressImporter
-    may_import = staticmethod(can_import_progress)
+    may_import = staticmethod(may_import_progress)
     progress = True
     page_title = gettext_lazy("导入项目进度")
     upload_url_name = "projects:progress_import"
@@ -176,7 +167,7 @@ class ProgressImportTemplateView(ProgressImportPages, ProjectTemplateMixin, impo
 class ProjectJobPages(ProjectImportPages):
     """One job page for both imports: its texts are those of the job's import."""
 
-    may_import = staticmethod(can_use_imports)
+    may_import = staticmethod(may_use_imports)
     kinds = KINDS
 
     def page_of(self, job):

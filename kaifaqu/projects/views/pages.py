@@ -26,7 +26,7 @@ from kaifaqu.core.views import ScopedDetailView, ScopedObjectMixin
 from kaifaqu.zones.filtersets import shows_one_zone
 from kaifaqu.zones.models import Park, Zone
 
-from .. import production, services
+from .. import production
 from ..choices import (
     LineStatusChoices,
     ProjectStatusChoices,
@@ -36,6 +36,7 @@ from ..exports import export_projects
 from ..filtersets import NO_STAGE, ProjectFilterSet
 from ..forms import BoardFilterForm
 from ..models import Approval, Inspection, Problem, Project, StageDefinition
+from ..permissions import may_add_project, may_configure_stages, may_edit_project, may_report_progress
 from ..rules import pct
 from ..tables import ProjectTable, annotate_for_list, overdue_approval_project_ids, overdue_badges
 
@@ -46,10 +47,6 @@ BOARD_STATUSES = (ProjectStatusChoices.ACTIVE, ProjectStatusChoices.PAUSED)
 
 def board_zones(user):
     return Zone.objects.restrict(user, "view").order_by("name")
-
-
-def may_add_projects(user):
-    return user.is_system_admin or bool(user.writable_zone_ids(Project.scope))
 
 
 # -- list -------------------------------------------------------------------------------------------------------------
@@ -82,7 +79,7 @@ class ProjectListView(ScopedObjectMixin, SingleTableMixin, FilterView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context.update(
-            may_add=may_add_projects(user),
+            may_add=may_add_project(user),
             may_see_board=board_zones(user).exists(),
             query=self.request.GET.urlencode(),
         )
@@ -157,7 +154,7 @@ class BoardView(LoginRequiredMixin, TemplateView):
             form=form,
             zone=zone,
             show_zone_choice=len(self.zones) > 1,
-            may_configure=user.can_add_in_zone(StageDefinition.scope, zone.pk),
+            may_configure=may_configure_stages(user, zone),
             **self.board(projects, chosen),
         )
         return context
@@ -351,12 +348,12 @@ class ProjectView(ScopedDetailView):
         reports = list(project.progress.select_related("reported_by").order_by("-period", "-decade"))
         years = sorted({year_of(r.period) for r in reports} | set(plans))
         year = chosen_year(request, years, today)
-        may_write = user.can_add_in_zone(Project.scope, project.zone_id)
+        may_write = may_edit_project(user, project)
         context.update(
             project=project,
             today=today,
             may_write=may_write,
-            may_report=services.may_report_progress(user, project),
+            may_report=may_report_progress(user, project),
             ladders=timeline(project, definitions, recorded, today),
             out_of_order=[row for row in recorded.values() if row.out_of_order_reason],
             phases=list(project.phases.all()),
