@@ -20,9 +20,9 @@ approval, plan goal and progress text says 演示数据, and investors and produ
 (is_demo, named with （演示）) — a real firm never carries an invented figure.
 
 Written through the services (save_project, record_stage, record_progress, record_inspection, resolve_problem) or
-with the acting user attributed (services.attribute) so every row has its history. The acting user is an inactive
-account that cannot sign in (演示数据初始化). Progress is recorded with `now` set inside each month's reporting
-window, as it would have been reported then.
+with the acting user attributed (kaifaqu.core.history.attributed) so every row has its history. The acting user is
+an inactive account that cannot sign in (演示数据初始化). Progress is recorded with `now` set inside each month's
+reporting window, as it would have been reported then.
 
 Deterministic (fixed dates and amounts; random.Random seeded per project for the monthly spread) and idempotent:
 a project, inspection or campaign that exists (matched by zone and name, or zone, date and location) is left as it
@@ -38,6 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kaifaqu.accounts.models import User
+from kaifaqu.core.history import attributed
 from kaifaqu.core.periods import make_period, month_of, year_of
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.stats import demo as stats_demo
@@ -193,7 +194,7 @@ class DemoSeeder:
             total_investment=total_investment,
         )
         phase.full_clean()
-        services.attribute(phase, self.actor, CHANGE_REASON).save()
+        attributed(phase, self.actor, CHANGE_REASON).save()
         self.created["phase"] += 1
         return phase
 
@@ -210,7 +211,7 @@ class DemoSeeder:
                 order=order,
             )
             line.full_clean()
-            services.attribute(line, self.actor, CHANGE_REASON).save()
+            attributed(line, self.actor, CHANGE_REASON).save()
             self.created["line"] += 1
 
     def approvals(self, project, rows):
@@ -224,7 +225,7 @@ class DemoSeeder:
                 continue
             approval = Approval(project=project, kind=kind, note=row.pop("note", DEMO), **row).apply_kind_defaults()
             approval.full_clean()
-            services.attribute(approval, self.actor, CHANGE_REASON).save()
+            attributed(approval, self.actor, CHANGE_REASON).save()
             self.created["approval"] += 1
 
     def plan(self, project, year, planned_investment, goal, *, planned_start=False, planned_completion=False):
@@ -237,7 +238,7 @@ class DemoSeeder:
             planned_completion=planned_completion,
         )
         plan.full_clean()
-        services.attribute(plan, self.actor, CHANGE_REASON).save()
+        attributed(plan, self.actor, CHANGE_REASON).save()
         self.created["plan"] += 1
         return plan
 
@@ -285,7 +286,7 @@ class DemoSeeder:
         if status:
             problem.status = status
         problem.full_clean()
-        services.attribute(problem, self.actor, CHANGE_REASON).save()
+        attributed(problem, self.actor, CHANGE_REASON).save()
         self.created["problem"] += 1
         return problem
 
@@ -297,7 +298,7 @@ class DemoSeeder:
             zone=zone, name=name, starts_on=starts_on, ends_on=ends_on, note=f"{DEMO}：活动名称与期间为演示"
         )
         campaign.full_clean()
-        services.attribute(campaign, self.actor, CHANGE_REASON).save()
+        attributed(campaign, self.actor, CHANGE_REASON).save()
         self.created["campaign"] += 1
         return campaign
 
@@ -527,7 +528,7 @@ def seed_inspection(seeder):
         ],
     )  # fmt: skip
     inspection.is_demo = True
-    services.attribute(inspection, seeder.actor, CHANGE_REASON).save(update_fields=["is_demo", "updated_at"])
+    attributed(inspection, seeder.actor, CHANGE_REASON).save(update_fields=["is_demo", "updated_at"])
     seeder.created["inspection"] += 1
     seeder.created["problem"] += 4
     for problem in inspection.problems.all():
@@ -540,7 +541,7 @@ def seed_inspection(seeder):
             )
         elif problem.category == "roads" or problem.project_id == food.pk:
             problem.status = ProblemStatusChoices.IN_PROGRESS
-            services.attribute(problem, seeder.actor, CHANGE_REASON).save(update_fields=["status", "updated_at"])
+            attributed(problem, seeder.actor, CHANGE_REASON).save(update_fields=["status", "updated_at"])
     return inspection
 
 
@@ -892,7 +893,7 @@ def seed_gaoping_campaigns(seeder, zone, by_name):
             reason=LATE_SIGNING_REASON,
             decided_by=seeder.actor,
         )
-        services.attribute(override, seeder.actor, CHANGE_REASON).save()
+        attributed(override, seeder.actor, CHANGE_REASON).save()
         seeder.created["override"] += 1
 
 

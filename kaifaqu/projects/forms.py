@@ -249,15 +249,6 @@ class ProjectForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
     def fieldsets(self):
         return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
 
-    def clean(self):
-        data = super().clean()
-        # Left for part 2 of the refit: the page copies the registered investor's name into 投资方名称, the importer
-        # and the API leave it blank (Project.investor_label reads the enterprise either way).
-        if data.get("investor") and not (data.get("investor_name") or "").strip():
-            data["investor_name"] = data["investor"].name
-            self.instance.investor_name = data["investor_name"]
-        return data
-
 
 class LinkInvestorForm(BootstrapFormMixin, forms.Form):
     """The prospective investor has registered: choose its enterprise record (same zone)."""

@@ -289,6 +289,9 @@ class Project(TimestampedModel):
             )
         if not self.investor_id and not self.investor_name.strip():
             errors["investor_name"] = _("请选择已登记的投资企业或填写投资方名称")
+        if self.investor_id and not self.investor_name.strip():
+            # 投资方名称 of a registered investor is its name (the form, the API, imports and the demo alike).
+            self.investor_name = self.investor.name
         not_negative(
             errors,
             self,

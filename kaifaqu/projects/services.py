@@ -50,14 +50,10 @@ def ensure_zone_defaults(zone):
         )
 
 
-# Who makes the next save or delete, in the history (the views and the demo call it as services.attribute).
-attribute = attributed
-
-
 def saved(obj, actor, reason=""):
     """Validate `obj` as a whole (clean() and constraints) and save it in the actor's name."""
     obj.full_clean()
-    attribute(obj, actor, reason).save()
+    attributed(obj, actor, reason).save()
     return obj
 
 
@@ -73,7 +69,7 @@ def delete_project(*, actor, project):
     """A project with progress reports is kept (set it 终止 instead): its figures are in the dispatch."""
     if project.progress.exists():
         raise ValidationError(_("该项目已有进度填报记录，不能删除；如项目不再推进，请将状态改为“终止”。"))
-    attribute(project, actor, _("删除项目")).delete()
+    attributed(project, actor, _("删除项目")).delete()
 
 
 @transaction.atomic
@@ -216,7 +212,7 @@ def save_stage(*, actor, stage, position):
     for index, other in enumerate(ladder, start=1):
         if other in moving:
             other.order = index
-            attribute(other, actor).save(update_fields=["order", "updated_at"])
+            attributed(other, actor).save(update_fields=["order", "updated_at"])
     stage.order = position
     return saved(stage, actor)
 
@@ -266,7 +262,7 @@ def record_stage(
     row.planned_on, row.actual_on, row.note, row.phase = planned_on, actual_on, note, phase
     row.out_of_order_reason = out_of_order_reason.strip() if problems else ""
     row.recorded_by = actor
-    attribute(row, actor).save()
+    attributed(row, actor).save()
     refresh_current_stage(project, actor)
     return row
 
@@ -282,7 +278,7 @@ def refresh_current_stage(project, actor):
     stage_id = latest.stage_id if latest else None
     if project.current_stage_id != stage_id:
         project.current_stage_id = stage_id
-        attribute(project, actor).save(update_fields=["current_stage", "updated_at"])
+        attributed(project, actor).save(update_fields=["current_stage", "updated_at"])
 
 
 # -- progress dispatch -------------------------------------------------------------------------------------------
@@ -344,7 +340,7 @@ def record_progress(
     save_running_totals(reports, actor)
     if image_progress:
         project.image_progress = image_progress
-        attribute(project, actor).save(update_fields=["image_progress", "updated_at"])
+        attributed(project, actor).save(update_fields=["image_progress", "updated_at"])
     for photo in photos:
         caption = _("%(period)s 形象进度") % {"period": format_period(report.period)}
         add_evidence(actor=actor, project=project, file=photo, progress=report, caption=caption)
@@ -362,7 +358,7 @@ def save_running_totals(reports, actor):
         if unchanged and (report.year_to_date, report.since_start) == (ytd, total):
             continue
         report.year_to_date, report.since_start = ytd, total
-        attribute(report, actor).save()
+        attributed(report, actor).save()
 
 
 def reopening_errors(period, reason, closes_at, now=None):
@@ -430,11 +426,11 @@ def record_inspection(*, actor, zone, held_on, kind, leaders, location="", summa
             raise ValidationError(
                 [_("第 %(n)d 个问题：%(message)s") % {"n": index, "message": m} for m in error.messages]
             ) from error
-    attribute(inspection, actor).save()
+    attributed(inspection, actor).save()
     inspection.projects.set(projects)
     for problem in problems:
         problem.inspection, problem.raised_by = inspection, actor
-        attribute(problem, actor).save()
+        attributed(problem, actor).save()
     return inspection
 
 
