@@ -15,7 +15,7 @@ from django.db.models.fields import BLANK_CHOICE_DASH
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kaifaqu.core.forms import BootstrapFormMixin
+from kaifaqu.core.forms import BootstrapFormMixin, ModelErrorsMixin
 from kaifaqu.core.imports import human_size
 from kaifaqu.core.imports.forms import ImportUploadForm
 from kaifaqu.core.money import UNIT_FACTORS
@@ -105,18 +105,6 @@ def check_upload(upload, allowed, label):
 
 class ZonedChoiceField(DepartmentLabelMixin, forms.ModelChoiceField):
     """A park, department, chain or enterprise labelled "zone · name" when several zones' rows are offered."""
-
-
-class ModelErrorsMixin:
-    """Errors of the model's clean() or of a service go on the field they name when the form shows it, else on the
-    form as a whole (Django's model forms would fail on a field they do not have)."""
-
-    def add_error(self, field, error):
-        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                super().add_error(name if name in self.fields else None, errors)
-            return
-        super().add_error(field, error)
 
 
 # -- projects ------------------------------------------------------------------------------------------------------

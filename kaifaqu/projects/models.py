@@ -12,6 +12,8 @@ from simple_history.models import HistoricalRecords
 
 from kaifaqu.core.models import TimestampedModel
 from kaifaqu.core.money import MoneyField
+from kaifaqu.core.periods import format_period
+from kaifaqu.core.reporting_window import ReportingWindow
 from kaifaqu.core.scoping import Scope, ScopedManager
 
 from .choices import (
@@ -28,7 +30,7 @@ from .choices import (
     StagePhaseChoices,
 )
 from .querysets import ApprovalQuerySet, ProblemQuerySet, ProjectQuerySet
-from .rules import approval_due_on, approval_overdue
+from .rules import approval_due_on, approval_overdue, progress_deadline
 
 PROJECTS = "projects"
 ZONE_OF_PROJECT = Scope(zone="project__zone", enterprise="project__investor", domain=PROJECTS)
@@ -620,20 +622,16 @@ class ProgressReport(TimestampedModel):
         return f"{self.project} {self.period}"
 
 
-class ProgressReopening(models.Model):
+class ProgressReopening(ReportingWindow):
     """A closed dispatch period opened again by a zone admin, with the written reason (like statistics)."""
 
-    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="+", verbose_name=_("开发区"))
-    period = models.PositiveIntegerField(_("报告期"))
     reason = models.CharField(_("原因"), max_length=300)
-    closes_at = models.DateTimeField(_("重新关闭时间"))
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
     )
     opened_at = models.DateTimeField(_("操作时间"), auto_now_add=True)
 
     scope = Scope(zone="zone", domain="administration")
-    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("进度填报重新开放")
@@ -642,6 +640,17 @@ class ProgressReopening(models.Model):
 
     def __str__(self):
         return f"{self.zone} {self.period}"
+
+    def period_errors(self):
+        """A month may be reopened once its deadline has passed (a month to come was never open)."""
+        today = timezone.localdate()
+        if self.period > today.year * 100 + today.month:
+            return {"period": _("报告期不能晚于本月")}
+        deadline = progress_deadline(self.period)
+        if today <= deadline:
+            message = _("%(period)s 的填报截止日为 %(deadline)s，尚未截止，无需重新开放")
+            return {"period": message % {"period": format_period(self.period), "deadline": deadline.isoformat()}}
+        return {}
 
 
 class Inspection(TimestampedModel):

@@ -7,19 +7,15 @@ before the call, by `restrict()` (views and API fetch the row with it); which *f
 department may change is decided here (`department_fields`), so a form and the API refuse the same changes.
 """
 
-import datetime
-
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaifaqu.accounts.audit import record_event
-from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.history import attributed
-from kaifaqu.core.periods import format_period, month_of, year_of
+from kaifaqu.core.periods import format_period
+from kaifaqu.core.reporting_window import reopen
 
 from .choices import DEFAULT_APPROVAL_KINDS, DEFAULT_STAGES, ProblemStatusChoices
 from .models import (
@@ -33,7 +29,7 @@ from .models import (
     StageDefinition,
     StageEvidence,
 )
-from .rules import StageDate, amount_from_cumulative, out_of_order, running_totals
+from .rules import StageDate, amount_from_cumulative, out_of_order, progress_deadline, running_totals
 
 
 def ensure_zone_defaults(zone):
@@ -284,13 +280,6 @@ def refresh_current_stage(project, actor):
 # -- progress dispatch -------------------------------------------------------------------------------------------
 
 
-def progress_deadline(period):
-    """The last day a month's progress may be reported: day N of the next month."""
-    year, month = year_of(period), month_of(period)
-    day = settings.PROJECT_PROGRESS_DEADLINE_DAY
-    return datetime.date(year + 1, 1, day) if month == 12 else datetime.date(year, month + 1, day)
-
-
 def progress_period_open(zone_id, period, now=None):
     """A month can be reported from its start until the deadline; after it only while a zone admin reopened it."""
     now = now or timezone.now()
@@ -299,7 +288,7 @@ def progress_period_open(zone_id, period, now=None):
         return False
     if today <= progress_deadline(period):
         return True
-    return ProgressReopening.objects.filter(zone_id=zone_id, period=period, closes_at__gt=now).exists()
+    return ProgressReopening.objects.open_for(zone_id, period, now).exists()
 
 
 @transaction.atomic
@@ -361,40 +350,18 @@ def save_running_totals(reports, actor):
         attributed(report, actor).save()
 
 
-def reopening_errors(period, reason, closes_at, now=None):
-    """Why a month may not be reopened: a month to come, one still open, no reason, a closing time already past."""
-    now = now or timezone.now()
-    today = timezone.localtime(now).date()
-    errors = {}
-    if period > today.year * 100 + today.month:
-        errors["period"] = _("报告期不能晚于本月")
-    elif today <= (deadline := progress_deadline(period)):
-        errors["period"] = _("%(period)s 的填报截止日为 %(deadline)s，尚未截止，无需重新开放") % {
-            "period": format_period(period),
-            "deadline": deadline.isoformat(),
-        }
-    if not (reason or "").strip():
-        errors["reason"] = _("请填写重新开放的原因")
-    if closes_at <= now:
-        errors["closes_at"] = _("再次截止时间须晚于现在")
-    return errors
-
-
-@transaction.atomic
 def reopen_progress_period(*, actor, zone, period, reason, closes_at, request=None):
-    if errors := reopening_errors(period, reason, closes_at):
-        raise ValidationError(errors)
-    reopening = ProgressReopening.objects.create(
-        zone=zone, period=period, reason=reason, closes_at=closes_at, opened_by=actor
-    )
-    record_event(
-        AuditEventChoices.CONFIG_CHANGE,
+    """A zone admin opens a closed month again until `closes_at` (ProgressReopening.clean says which months)."""
+    return reopen(
+        ProgressReopening,
+        actor=actor,
+        zone=zone,
+        period=period,
+        reason=reason,
+        closes_at=closes_at,
         request=request,
-        user=actor,
-        obj=reopening,
-        detail={"action": "reopen_progress", "zone": zone.pk, "period": format_period(period), "reason": reason},
+        detail={"action": "reopen_progress"},
     )
-    return reopening
 
 
 # -- inspections and problems ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kaifaqu.core.forms import BootstrapFormMixin, style_fields
+from kaifaqu.core.forms import BootstrapFormMixin, ModelErrorsMixin, style_fields
 from kaifaqu.core.imports.forms import ImportUploadForm
 from kaifaqu.core.imports.parsers import to_period
 from kaifaqu.core.periods import format_period, parse_period, previous_month
@@ -20,7 +20,6 @@ from kaifaqu.zones.filtersets import shows_one_zone
 from kaifaqu.zones.forms import NO_DEPARTMENT, DepartmentFilterField
 from kaifaqu.zones.models import Department, Park, Zone
 
-from .calendar import is_due_period
 from .choices import DirectoryChangeChoices, ReportStatusChoices, StatsCategoryChoices
 from .importers import KIND_FORM, KIND_LONG, KIND_WIDE, stats_zone_ids
 from .models import (
@@ -201,8 +200,9 @@ class RuleForm(BootstrapFormMixin, forms.ModelForm):
         ]
 
 
-class ReopenForm(BootstrapFormMixin, forms.Form):
-    """A zone admin opens a locked period of a data set again, with a written reason and a closing time."""
+class ReopenForm(ModelErrorsMixin, BootstrapFormMixin, forms.Form):
+    """A zone admin opens a locked period of a data set again, with a written reason and a closing time; which periods
+    and closing times are PeriodReopening.clean's (messages on the fields)."""
 
     zone = forms.ModelChoiceField(label=_("开发区"), queryset=Zone.objects.none())
     data_set = forms.ModelChoiceField(label=_("报表"), queryset=DataSet.objects.all())
@@ -216,28 +216,6 @@ class ReopenForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, zones, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["zone"].queryset = zones
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError(_("请填写重新开放的原因"))
-        return reason
-
-    def clean_closes_at(self):
-        closes_at = self.cleaned_data["closes_at"]
-        if closes_at <= timezone.now():
-            raise forms.ValidationError(_("再次锁定时间须晚于现在"))
-        return closes_at
-
-    def clean(self):
-        cleaned = super().clean()
-        data_set, period = cleaned.get("data_set"), cleaned.get("period")
-        if data_set and period:
-            if data_set.period_type == "annual" and period % 100 != 12:
-                self.add_error("period", _("年报的报告期为当年12月，例如 2025-12"))
-            elif not is_due_period(period, january_exempt=data_set.january_exempt):
-                self.add_error("period", _("1月免报，1—2月数据在2月报送"))
-        return cleaned
 
 
 # -- data-set assignments ----------------------------------------------------------------------------------------------

@@ -16,11 +16,11 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from kaifaqu.core.periods import format_period
+from kaifaqu.core.views import ReopenView
 from kaifaqu.zones.models import Zone
 
 from .. import services
@@ -213,56 +213,25 @@ class ApprovalKindEditView(ConfigAccessMixin, FormView):
 # -- reopening a closed progress month -----------------------------------------------------------------------------
 
 
-class ProgressReopenView(ConfigAccessMixin, FormView):
+class ProgressReopenView(ReopenView):
     """管委会管理员: open a closed progress month of a zone again; the past reopenings below."""
 
     model = ProgressReopening
     form_class = ProgressReopenForm
     template_name = "projects/config_progress_reopen.html"
+    success_url_name = "projects:progress_reopen"
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "zones": self.zones()}
+    def zones(self):
+        return writable_zones(self.request.user, ProgressReopening)
 
-    def get_initial(self):
-        initial = super().get_initial()
-        zones = list(self.zones()[:2])
-        if len(zones) == 1:
-            initial["zone"] = zones[0]
-        if self.request.GET.get("period"):
-            initial["period"] = self.request.GET["period"]
-        return initial
+    def reopen(self, data):
+        return services.reopen_progress_period(actor=self.request.user, request=self.request, **data)
 
-    def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            reopening = services.reopen_progress_period(
-                actor=self.request.user,
-                zone=data["zone"],
-                period=data["period"],
-                reason=data["reason"],
-                closes_at=data["closes_at"],
-                request=self.request,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("%(zone)s %(period)s 的项目进度填报已重新开放。")
-            % {"zone": reopening.zone, "period": format_period(reopening.period)},
-        )
-        return redirect("projects:progress_reopen")
+    def success_message(self, window):
+        return _("%(zone)s %(period)s 的项目进度填报已重新开放。") % {
+            "zone": window.zone,
+            "period": format_period(window.period),
+        }
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        reopenings = (
-            ProgressReopening.objects.restrict(self.request.user, "view")
-            .filter(zone__in=self.zones())
-            .select_related("zone", "opened_by")
-            .order_by("-opened_at", "-pk")[:200]
-        )
-        now = timezone.now()
-        context["reopenings"] = [
-            {"row": r, "period": format_period(r.period), "open": r.closes_at > now} for r in reopenings
-        ]
-        return context
+    def describe(self, window):
+        return {**super().describe(window), "period": format_period(window.period)}
