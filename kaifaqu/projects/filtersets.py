@@ -21,7 +21,7 @@ from kaifaqu.zones.filtersets import (
     zones_in_scope,
 )
 from kaifaqu.zones.forms import DepartmentLabelMixin
-from kaifaqu.zones.models import Department, Zone
+from kaifaqu.zones.models import Zone
 
 from . import campaigns
 from .choices import (
@@ -176,12 +176,6 @@ class ProjectFilterSet(StyledFilterSet):
 # -- the approval and problem queues (filters shared by the list pages and their exports) -----------------------
 
 
-def departments_in_view(request):
-    if request is None:
-        return Department.objects.none()
-    return Department.objects.restrict(request.user, "view").select_related("zone")
-
-
 def inspections_in_view(request):
     if request is None:
         return Inspection.objects.none()
@@ -202,7 +196,7 @@ class QueueFilterSet(StyledFilterSet):
 
     project = django_filters.CharFilter(label=_("项目"), method="filter_project")
     zone = django_filters.ModelChoiceFilter(label=_("开发区"), queryset=zones_in_scope, method="filter_zone")
-    department = QueueDepartmentFilter(label=_("责任部门"), queryset=departments_in_view)
+    department = QueueDepartmentFilter(label=_("责任部门"), queryset=departments_in_scope)
     overdue = django_filters.BooleanFilter(label=_("逾期"), method="filter_overdue", widget=YES_NO)
 
     def __init__(self, *args, **kwargs):
@@ -241,7 +235,7 @@ def approval_kind_names(request):
 class ApprovalFilterSet(QueueFilterSet):
     zone_path = "project__zone"
 
-    department = QueueDepartmentFilter(label=_("办理部门"), queryset=departments_in_view)
+    department = QueueDepartmentFilter(label=_("办理部门"), queryset=departments_in_scope)
     kind = django_filters.ChoiceFilter(label=_("事项"), field_name="kind__name", choices=[])
     status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=ApprovalStatusChoices.choices)
     is_commitment = django_filters.BooleanFilter(label=_("承诺制"), widget=YES_NO)
