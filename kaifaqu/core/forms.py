@@ -43,3 +43,15 @@ class ZoneUniqueNameMixin:
         if self.instance.zone_id and duplicates.exists():
             raise ValidationError(_("本开发区已有同名记录"))
         return name
+
+
+class ModelErrorsMixin:
+    """Errors of the model's clean() or of a service go on the field they name when the form shows it, else on the
+    form as a whole (Django's model forms would fail on a field they do not have)."""
+
+    def add_error(self, field, error):
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                super().add_error(name if name in self.fields else None, errors)
+            return
+        super().add_error(field, error)

@@ -35,6 +35,7 @@ from .choices import (
     ProjectStatusChoices,
 )
 from .models import Approval, Problem, ProgressReport, Project, ProjectStage, StageDefinition
+from .permissions import may_report_progress
 
 PERIOD_MESSAGE = _("请按 YYYY-MM 格式填写报告期，例如 2025-03")
 
@@ -473,7 +474,7 @@ class ProgressReportViewSet(
         data.is_valid(raise_exception=True)
         values = data.validated_data
         project = values["project"]
-        if not services.may_report_progress(request.user, project):
+        if not may_report_progress(request.user, project):
             raise PermissionDenied(_("您没有填报该项目进度的权限"))
         decade = int(values["decade"])
         existed = ProgressReport.objects.filter(project=project, period=values["period"], decade=decade).exists()

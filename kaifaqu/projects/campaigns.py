@@ -28,13 +28,13 @@ from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaifaqu.core.history import attributed
 from kaifaqu.core.periods import make_period, month_of, year_of
 from kaifaqu.stats.read import latest_cumulative_total
 
 from .choices import BATCH_MILESTONES, CampaignBatchChoices
 from .models import CampaignOverride, Project, ProjectStage
 from .rules import pct
-from .services import attribute
 
 BATCHES = list(CampaignBatchChoices)
 # 亿元以上: total investment of at least 1亿元 = 10,000万元.
@@ -360,7 +360,7 @@ def campaign_batches(campaign, filters=NO_FILTER, *, today=None):
 @transaction.atomic
 def save_campaign(*, actor, campaign):
     campaign.full_clean()
-    attribute(campaign, actor).save()
+    attributed(campaign, actor).save()
     return campaign
 
 
@@ -385,11 +385,25 @@ def override_batch(*, actor, campaign, project, batch, include, reason):
     if override is None:
         override = CampaignOverride(campaign=campaign, project=project, batch=batch)
     override.include, override.reason, override.decided_by = bool(include), reason, actor
-    attribute(override, actor, reason).save()
+    attributed(override, actor, reason).save()
     return override
 
 
 @transaction.atomic
 def remove_override(*, actor, override, reason=""):
     """Withdraw a hand decision: the project's membership follows its dates again (the deletion is in history)."""
-    attribute(override, actor, reason).delete()
+    attributed(override, actor, reason).delete()
+
+
+@transaction.atomic
+def withdraw_override(*, actor, campaign, project, batch, reason):
+    """Withdraw the hand decision on `project` in a batch of `campaign` (there must be one; the reason is required)."""
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = _("请填写手动调整的原因")
+    override = CampaignOverride.objects.filter(campaign=campaign, project=project, batch=batch).first()
+    if override is None:
+        errors["project"] = _("该项目在此批次没有手动调整，无需撤销")
+    if errors:
+        raise ValidationError(errors)
+    remove_override(actor=actor, override=override, reason=reason.strip())

@@ -1,4 +1,5 @@
-"""The one filter of the project list: the page, its .xlsx export and the pipeline board's "more" links share it."""
+"""The filters of the project app's lists, each shared by its page and its .xlsx export: projects (the pipeline
+board's "more" links use it too), the approval and problem queues, campaigns and inspections."""
 
 import django_filters
 from django import forms
@@ -23,8 +24,18 @@ from kaifaqu.zones.forms import DepartmentLabelMixin
 from kaifaqu.zones.models import Zone
 
 from . import campaigns
-from .choices import CampaignBatchChoices, ProjectKindChoices, ProjectLevelChoices, ProjectStatusChoices
-from .models import Campaign, Project, StageDefinition
+from .choices import (
+    ApprovalStatusChoices,
+    CampaignBatchChoices,
+    InspectionKindChoices,
+    ProblemCategoryChoices,
+    ProblemStatusChoices,
+    ProjectKindChoices,
+    ProjectLevelChoices,
+    ProjectStatusChoices,
+)
+from .forms import DATE_INPUT, ZonedChoiceField
+from .models import Approval, ApprovalKind, Campaign, Inspection, Problem, Project, StageDefinition
 
 NO_STAGE = "none"  # the stage filter's value for projects without any actual stage date yet
 
@@ -160,3 +171,133 @@ class ProjectFilterSet(StyledFilterSet):
 
     def no_op(self, queryset, name, value):
         return queryset  # the batch is read by in_campaign
+
+
+# -- the approval and problem queues (filters shared by the list pages and their exports) -----------------------
+
+
+def inspections_in_view(request):
+    if request is None:
+        return Inspection.objects.none()
+    return Inspection.objects.restrict(request.user, "view").order_by("-held_on", "-pk")
+
+
+YES_NO = forms.Select(choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))])
+
+
+class QueueDepartmentFilter(django_filters.ModelChoiceFilter):
+    field_class = ZonedChoiceField
+
+
+class QueueFilterSet(StyledFilterSet):
+    """Shared by the approval and the problem queue: zone, responsible department, project, overdue."""
+
+    zone_path = "zone"
+
+    project = django_filters.CharFilter(label=_("项目"), method="filter_project")
+    zone = django_filters.ModelChoiceFilter(label=_("开发区"), queryset=zones_in_scope, method="filter_zone")
+    department = QueueDepartmentFilter(label=_("责任部门"), queryset=departments_in_scope)
+    overdue = django_filters.BooleanFilter(label=_("逾期"), method="filter_overdue", widget=YES_NO)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.request is not None and self.request.user.is_authenticated:
+            self.filters["department"].extra["show_zone"] = not shows_one_zone(self.request.user)
+
+    def filter_project(self, queryset, name, value):
+        """A project's id (links from the project page) or part of its name."""
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.isdigit():
+            return queryset.filter(project_id=int(value))
+        return queryset.filter(project__name__icontains=value)
+
+    def filter_zone(self, queryset, name, value):
+        return queryset.filter(**{self.zone_path: value}) if value else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        # On a plain queryset: the approvals' overdue() reads only a few columns, which select_related forbids.
+        late = queryset.model.objects.filter(pk__in=queryset.values("pk")).overdue(timezone.localdate()).values("pk")
+        return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
+
+
+def approval_kind_names(request):
+    """The matters of the zones in view by name (every zone has its own 环评), for the 事项 filter."""
+    if request is None:
+        return []
+    names = ApprovalKind.objects.restrict(request.user, "view").order_by("order", "name").values_list("name", flat=True)
+    return [(name, name) for name in dict.fromkeys(names)]
+
+
+class ApprovalFilterSet(QueueFilterSet):
+    zone_path = "project__zone"
+
+    department = QueueDepartmentFilter(label=_("办理部门"), queryset=departments_in_scope)
+    kind = django_filters.ChoiceFilter(label=_("事项"), field_name="kind__name", choices=[])
+    status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=ApprovalStatusChoices.choices)
+    is_commitment = django_filters.BooleanFilter(label=_("承诺制"), widget=YES_NO)
+    is_agency = django_filters.BooleanFilter(label=_("全代办"), widget=YES_NO)
+
+    class Meta:
+        model = Approval
+        fields = ["project", "zone", "department", "kind", "status", "overdue", "is_commitment", "is_agency"]
+        form = FilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["kind"].extra["choices"] = approval_kind_names(self.request)
+
+
+class ProblemFilterSet(QueueFilterSet):
+    category = django_filters.ChoiceFilter(label=_("类别"), choices=ProblemCategoryChoices.choices)
+    status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=ProblemStatusChoices.choices)
+    inspection = django_filters.ModelChoiceFilter(
+        label=_("来源调研"), queryset=inspections_in_view, null_label=_("非调研提出")
+    )
+
+    class Meta:
+        model = Problem
+        fields = ["project", "zone", "department", "category", "status", "overdue", "inspection"]
+        form = FilterForm
+
+
+# -- 三个一批 campaigns and 调研 / 现场办公 ----------------------------------------------------------------------------
+
+
+class CampaignFilterSet(StyledFilterSet):
+    q = django_filters.CharFilter(label=_("名称"), field_name="name", lookup_expr="icontains")
+    zone = django_filters.ModelChoiceFilter(label=_("开发区"), queryset=zones_in_scope)
+    year = django_filters.NumberFilter(label=_("年度"), method="in_year")
+
+    class Meta:
+        model = Campaign
+        fields = ["q", "zone", "year"]
+        form = FilterForm
+
+    def in_year(self, queryset, name, value):
+        if not value:
+            return queryset
+        year = int(value)
+        return queryset.filter(starts_on__year__lte=year, ends_on__year__gte=year)
+
+
+class InspectionFilterSet(StyledFilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="search")
+    zone = django_filters.ModelChoiceFilter(label=_("开发区"), queryset=zones_in_scope)
+    kind = django_filters.ChoiceFilter(label=_("类型"), choices=InspectionKindChoices.choices)
+    date_from = django_filters.DateFilter(label=_("日期自"), field_name="held_on", lookup_expr="gte", widget=DATE_INPUT)
+    date_to = django_filters.DateFilter(label=_("日期至"), field_name="held_on", lookup_expr="lte", widget=DATE_INPUT)
+
+    class Meta:
+        model = Inspection
+        fields = ["q", "zone", "kind", "date_from", "date_to"]
+        form = FilterForm
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(leaders__icontains=value) | Q(location__icontains=value) | Q(summary__icontains=value))

@@ -6,38 +6,50 @@ through services.py, so the messages of both show on the field they concern. Mon
 """
 
 import os
+from decimal import Decimal
 
-import django_filters
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kaifaqu.core.filtersets import StyledFilterSet
-from kaifaqu.core.forms import BootstrapFormMixin, FilterForm
+from kaifaqu.core.forms import BootstrapFormMixin, ModelErrorsMixin
 from kaifaqu.core.imports import human_size
-from kaifaqu.core.periods import parse_period
+from kaifaqu.core.imports.forms import ImportUploadForm
+from kaifaqu.core.money import UNIT_FACTORS
+from kaifaqu.core.periods import parse_period, year_of
 from kaifaqu.enterprises.choices import IndustryLevelChoices
 from kaifaqu.enterprises.forms import remote_firm_picker
 from kaifaqu.enterprises.models import Enterprise, IndustryClass
-from kaifaqu.zones.filtersets import shows_one_zone
 from kaifaqu.zones.forms import DepartmentLabelMixin
 from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
 
-from .choices import ApprovalStatusChoices, ProblemCategoryChoices, ProblemStatusChoices
+from . import aggregates
+from . import campaigns as campaign_service
+from .choices import (
+    CampaignBatchChoices,
+    ProblemCategoryChoices,
+    ProblemStatusChoices,
+    ProjectKindChoices,
+    ProjectLevelChoices,
+)
+from .importers import DEFAULT_UNIT
 from .models import (
     AnnualPlan,
     Approval,
     ApprovalKind,
+    Campaign,
     Inspection,
     Problem,
     ProductionLine,
     ProgressReport,
     Project,
     ProjectPhase,
+    StageDefinition,
 )
+from .permissions import writable_zones
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY_INPUT = forms.NumberInput(attrs={"step": "0.0001", "inputmode": "decimal"})
@@ -95,26 +107,7 @@ class ZonedChoiceField(DepartmentLabelMixin, forms.ModelChoiceField):
     """A park, department, chain or enterprise labelled "zone · name" when several zones' rows are offered."""
 
 
-class ModelErrorsMixin:
-    """Errors of the model's clean() or of a service go on the field they name when the form shows it, else on the
-    form as a whole (Django's model forms would fail on a field they do not have)."""
-
-    def add_error(self, field, error):
-        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                super().add_error(name if name in self.fields else None, errors)
-            return
-        super().add_error(field, error)
-
-
 # -- projects ------------------------------------------------------------------------------------------------------
-
-
-def project_zones(user):
-    """Zones where the user may create projects: can_add_in_zone(Project.scope, zone)."""
-    if user.is_system_admin:
-        return Zone.objects.all()
-    return Zone.objects.filter(pk__in=user.writable_zone_ids(Project.scope))
 
 
 class ProjectForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
@@ -172,8 +165,8 @@ class ProjectForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
             zones, several = Zone.objects.filter(pk=self.instance.zone_id), False
             self.fields["zone"].disabled = True
         else:
-            zones = project_zones(user)
-            several = user.is_system_admin or len(user.writable_zone_ids(Project.scope)) > 1
+            zones = writable_zones(user, Project)
+            several = user.is_system_admin or len(zones) > 1
         self.fields["zone"].queryset = zones
         if not several:
             # One zone to choose from: preselect it.
@@ -243,15 +236,6 @@ class ProjectForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
 
     def fieldsets(self):
         return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
-
-    def clean(self):
-        data = super().clean()
-        # Left for part 2 of the refit: the page copies the registered investor's name into 投资方名称, the importer
-        # and the API leave it blank (Project.investor_label reads the enterprise either way).
-        if data.get("investor") and not (data.get("investor_name") or "").strip():
-            data["investor_name"] = data["investor"].name
-            self.instance.investor_name = data["investor_name"]
-        return data
 
 
 class LinkInvestorForm(BootstrapFormMixin, forms.Form):
@@ -499,102 +483,350 @@ class EvidenceForm(BootstrapFormMixin, forms.Form):
         return check_upload(self.cleaned_data["file"], EVIDENCE_EXTENSIONS, self.fields["file"].label)
 
 
-# -- the approval and problem queues (filters shared by the list pages and their exports) -----------------------
+# -- a zone's configuration: its stage ladder, its approval matters, reopening a closed progress month ------------
 
 
-def zones_in_view(request):
-    return Zone.objects.none() if request is None else Zone.objects.restrict(request.user, "view")
+class StageDefinitionForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+    """A stage of the ladder; name, code and milestone once per zone are StageDefinition.clean's (messages on the
+    fields), the position is services.save_stage's."""
 
-
-def departments_in_view(request):
-    if request is None:
-        return Department.objects.none()
-    return Department.objects.restrict(request.user, "view").select_related("zone")
-
-
-def inspections_in_view(request):
-    if request is None:
-        return Inspection.objects.none()
-    return Inspection.objects.restrict(request.user, "view").order_by("-held_on", "-pk")
-
-
-YES_NO = forms.Select(choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))])
-
-
-class DepartmentFilter(django_filters.ModelChoiceFilter):
-    field_class = ZonedChoiceField
-
-
-class QueueFilterSet(StyledFilterSet):
-    """Shared by the approval and the problem queue: zone, responsible department, project, overdue."""
-
-    zone_path = "zone"
-
-    project = django_filters.CharFilter(label=_("项目"), method="filter_project")
-    zone = django_filters.ModelChoiceFilter(label=_("开发区"), queryset=zones_in_view, method="filter_zone")
-    department = DepartmentFilter(label=_("责任部门"), queryset=departments_in_view)
-    overdue = django_filters.BooleanFilter(label=_("逾期"), method="filter_overdue", widget=YES_NO)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.request is not None and self.request.user.is_authenticated:
-            self.filters["department"].extra["show_zone"] = not shows_one_zone(self.request.user)
-
-    def filter_project(self, queryset, name, value):
-        """A project's id (links from the project page) or part of its name."""
-        value = value.strip()
-        if not value:
-            return queryset
-        if value.isdigit():
-            return queryset.filter(project_id=int(value))
-        return queryset.filter(project__name__icontains=value)
-
-    def filter_zone(self, queryset, name, value):
-        return queryset.filter(**{self.zone_path: value}) if value else queryset
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        # On a plain queryset: the approvals' overdue() reads only a few columns, which select_related forbids.
-        late = queryset.model.objects.filter(pk__in=queryset.values("pk")).overdue(timezone.localdate()).values("pk")
-        return queryset.filter(pk__in=late) if value else queryset.exclude(pk__in=late)
-
-
-def approval_kind_names(request):
-    """The matters of the zones in view by name (every zone has its own 环评), for the 事项 filter."""
-    if request is None:
-        return []
-    names = ApprovalKind.objects.restrict(request.user, "view").order_by("order", "name").values_list("name", flat=True)
-    return [(name, name) for name in dict.fromkeys(names)]
-
-
-class ApprovalFilterSet(QueueFilterSet):
-    zone_path = "project__zone"
-
-    department = DepartmentFilter(label=_("办理部门"), queryset=departments_in_view)
-    kind = django_filters.ChoiceFilter(label=_("事项"), field_name="kind__name", choices=[])
-    status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=ApprovalStatusChoices.choices)
-    is_commitment = django_filters.BooleanFilter(label=_("承诺制"), widget=YES_NO)
-    is_agency = django_filters.BooleanFilter(label=_("全代办"), widget=YES_NO)
-
-    class Meta:
-        model = Approval
-        fields = ["project", "zone", "department", "kind", "status", "overdue", "is_commitment", "is_agency"]
-        form = FilterForm
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["kind"].extra["choices"] = approval_kind_names(self.request)
-
-
-class ProblemFilterSet(QueueFilterSet):
-    category = django_filters.ChoiceFilter(label=_("类别"), choices=ProblemCategoryChoices.choices)
-    status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=ProblemStatusChoices.choices)
-    inspection = django_filters.ModelChoiceFilter(
-        label=_("来源调研"), queryset=inspections_in_view, null_label=_("非调研提出")
+    position = forms.IntegerField(
+        label=_("位置"),
+        min_value=1,
+        help_text=_("在阶段顺序中的位置（1 为第一个）；其余阶段依次顺延"),
     )
 
     class Meta:
-        model = Problem
-        fields = ["project", "zone", "department", "category", "status", "overdue", "inspection"]
-        form = FilterForm
+        model = StageDefinition
+        fields = ["zone", "code", "name", "phase", "milestone", "is_active"]
+        help_texts = {
+            "code": _("英文字母、数字、下划线或连字符，本开发区内唯一，创建后不能修改"),
+            "milestone": _("三个一批、开工率等统计按节点含义识别阶段；每个节点含义在一个开发区只能用一次"),
+            "is_active": _("停用的阶段不再出现在录入和导入中，已填的日期保留"),
+        }
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["zone"]
+            del self.fields["code"]
+            self.fields["position"].initial = self.instance.order
+        else:
+            self.fields["zone"].queryset = zones.order_by("name")
+            self.fields["zone"].empty_label = None
+        self.order_fields(["zone", "code", "name", "phase", "milestone", "position", "is_active"])
+
+    def validate_unique(self):
+        """Uniqueness (code, order, milestone) is checked by StageDefinition.clean with named messages, and by
+        services.save_stage once the stage has its position."""
+
+
+class ApprovalKindForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+    """A matter of the zone's list; a name once per zone and a department of the zone are ApprovalKind.clean's."""
+
+    class Meta:
+        model = ApprovalKind
+        fields = ["zone", "name", "time_limit_days", "default_department", "order"]
+        help_texts = {
+            "time_limit_days": _("自受理之日起的法定办理时限；超过即标为逾期。不填为无法定时限"),
+            "default_department": _("新增该事项时默认的办理部门"),
+            "order": _("在事项清单中的顺序，数字小的在前"),
+        }
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["zone"]
+            departments = Department.objects.filter(zone_id=self.instance.zone_id)
+        else:
+            self.fields["zone"].queryset = zones.order_by("name")
+            self.fields["zone"].empty_label = None
+            departments = Department.objects.filter(zone__in=zones).select_related("zone")
+            self.fields["default_department"].label_from_instance = lambda d: f"{d.zone} · {d.name}"
+        self.fields["default_department"].queryset = departments.order_by("zone__name", "name")
+
+    def validate_unique(self):
+        """The unique name is checked by ApprovalKind.clean with a named message."""
+
+
+class ProgressReopenForm(ModelErrorsMixin, BootstrapFormMixin, forms.Form):
+    """Reopening a closed progress month: the period typed as YYYY-MM; which months may be reopened, the reason and
+    the closing time are services.reopen_progress_period's (messages on the fields)."""
+
+    zone = forms.ModelChoiceField(label=_("开发区"), queryset=Zone.objects.none(), empty_label=None)
+    period = forms.CharField(
+        label=_("报告期"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM"}),
+        help_text=_("如 2025-03"),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("再次截止时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(label=_("原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = zones.order_by("name")
+
+    def clean_period(self):
+        try:
+            return parse_period(self.cleaned_data["period"])
+        except ValueError as bad:
+            raise ValidationError(_("请按 YYYY-MM 格式填写报告期，例如 2025-03")) from bad
+
+
+# -- imports -------------------------------------------------------------------------------------------------------
+
+
+class ProjectUploadForm(ImportUploadForm):
+    """The engine's upload form, with the zone the file is for and the unit of money columns without one."""
+
+    zone = forms.ModelChoiceField(
+        label=_("开发区"),
+        queryset=Zone.objects.none(),
+        required=False,
+        empty_label=_("按文件中的“所属开发区”列"),
+        help_text=_("文件中“所属开发区”列留空的行属于这里选择的开发区"),
+    )
+    unit = forms.ChoiceField(
+        label=_("金额单位"),
+        choices=[(unit, unit) for unit in UNIT_FACTORS],
+        initial=DEFAULT_UNIT,
+        help_text=_("表头未注明单位的金额列按此单位换算为万元；表头注明单位的（如“……（亿元）”）按表头的单位"),
+    )
+
+    def __init__(self, *args, zones, progress=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = zones
+        if progress:
+            del self.fields["mode"]
+        first = list(zones[:2])
+        if len(first) == 1:
+            self.fields["zone"].initial = first[0]
+            self.fields["zone"].widget = forms.HiddenInput()
+        elif not first:
+            del self.fields["zone"]
+        self.order_fields(["file", "mode", "zone", "unit"])
+
+
+# -- the pipeline board and the leaders' pages (GET filters) ---------------------------------------------------------
+
+
+class BoardFilterForm(BootstrapFormMixin, forms.Form):
+    """The board's narrowing: the zone (among those in scope), and a park, level and kind within it."""
+
+    zone = forms.TypedChoiceField(label=_("开发区"), coerce=int, required=False)
+    park = forms.TypedChoiceField(label=_("园区"), coerce=int, required=False, empty_value=None)
+    level = forms.ChoiceField(label=_("重点项目级别"), required=False)
+    kind = forms.ChoiceField(label=_("项目类型"), required=False)
+
+    def __init__(self, *args, zones, parks, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("全部"))]
+        self.fields["zone"].choices = [(zone.pk, str(zone)) for zone in zones]
+        self.fields["park"].choices = everything + [(park.pk, park.name) for park in parks]
+        self.fields["level"].choices = everything + ProjectLevelChoices.choices
+        self.fields["kind"].choices = everything + ProjectKindChoices.choices
+
+
+class ZoneForm(BootstrapFormMixin, forms.Form):
+    zone = forms.ChoiceField(label=_("开发区"), required=False)
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(str(z.pk), z.name) for z in zones]
+        self.fields["zone"].choices = ([("", _("全部可见开发区"))] if len(zones) > 1 else []) + choices
+
+
+class PeriodForm(ZoneForm):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
+    period = forms.CharField(label=_("报告期"), required=False, help_text=_("如 2025-03"))
+
+    def clean_period(self):
+        text = self.cleaned_data["period"].strip()
+        if not text:
+            return None
+        try:
+            return parse_period(text)
+        except ValueError as bad:
+            raise ValidationError(_("报告期格式应为 2025-03")) from bad
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") and data.get("year") and year_of(data["period"]) != data["year"]:
+            self.add_error("period", _("报告期不在所选年度内"))
+        return data
+
+
+class BulletinForm(PeriodForm):
+    level = forms.ChoiceField(label=_("重点项目级别"), required=False)
+    kind = forms.ChoiceField(label=_("项目类型"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("全部"))]
+        self.fields["level"].choices = everything + [
+            (value, label) for value, label in ProjectLevelChoices.choices if value in aggregates.KEY_LEVELS
+        ]
+        self.fields["kind"].choices = everything + list(ProjectKindChoices.choices)
+
+
+# -- 三个一批 campaigns ----------------------------------------------------------------------------------------------
+
+# Thresholds leaders filter by (总投资, 万元).
+INVESTMENT_THRESHOLDS = [
+    ("", _("全部")),
+    ("1000", _("1000万元以上")),
+    ("5000", _("5000万元以上")),
+    ("10000", _("亿元以上")),
+    ("50000", _("5亿元以上")),
+    ("100000", _("10亿元以上")),
+]
+
+
+class CampaignForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+    """A campaign; a name once per zone and dates in order are Campaign.clean's."""
+
+    class Meta:
+        model = Campaign
+        fields = ["zone", "name", "starts_on", "ends_on", "note"]
+        widgets = {"starts_on": DATE_INPUT, "ends_on": DATE_INPUT, "note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            zones = Zone.objects.filter(pk=self.instance.zone_id)
+            self.fields["zone"].disabled = True
+        else:
+            zones = writable_zones(user, Campaign)
+        self.fields["zone"].queryset = zones
+        if not self.instance.pk and len(zones) == 1:
+            self.fields["zone"].initial = zones[0].pk
+
+    def validate_unique(self):
+        """Checked by Campaign.clean with a message on the name field."""
+
+
+class BatchFilterForm(BootstrapFormMixin, forms.Form):
+    """GET filters of the campaign page and its export: 总投资 threshold, level, kind, park."""
+
+    min_investment = forms.ChoiceField(label=_("总投资"), choices=INVESTMENT_THRESHOLDS, required=False)
+    level = forms.ChoiceField(label=_("重点项目级别"), required=False)
+    kind = forms.ChoiceField(label=_("项目类型"), required=False)
+    park = forms.ModelChoiceField(label=_("园区"), queryset=Park.objects.none(), required=False, empty_label=_("全部"))
+
+    def __init__(self, *args, zone, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("全部"))]
+        self.fields["level"].choices = everything + list(ProjectLevelChoices.choices)
+        self.fields["kind"].choices = everything + list(ProjectKindChoices.choices)
+        self.fields["park"].queryset = Park.objects.filter(zone=zone)
+
+    def batch_filter(self):
+        """The BatchFilter for valid data; invalid filters narrow nothing (the form shows their errors)."""
+        if not self.is_valid():
+            return campaign_service.NO_FILTER
+        data = self.cleaned_data
+        park = data.get("park")
+        return campaign_service.BatchFilter(
+            min_investment=Decimal(data["min_investment"]) if data.get("min_investment") else None,
+            level=data.get("level") or "",
+            kind=data.get("kind") or "",
+            park_id=park.pk if park else None,
+        )
+
+
+OVERRIDE_ACTIONS = [
+    ("include", _("手动纳入")),
+    ("exclude", _("手动剔除")),
+    ("withdraw", _("撤销手动调整（按日期计算）")),
+]
+
+
+class ProjectChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class OverrideForm(ModelErrorsMixin, BootstrapFormMixin, forms.Form):
+    """A hand decision on a batch; the reason, the project's zone and what may be withdrawn are campaigns.py's."""
+
+    project = ProjectChoiceField(label=_("项目"), queryset=Project.objects.none())
+    batch = forms.ChoiceField(label=_("批次"), choices=CampaignBatchChoices.choices)
+    action = forms.ChoiceField(label=_("调整"), choices=OVERRIDE_ACTIONS, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("原因"), max_length=300)
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        self.fields["project"].queryset = Project.objects.filter(zone=campaign.zone_id).order_by("name", "pk")
+        self.fields["project"].widget.attrs["data-picker"] = "1"
+
+
+# -- 调研 / 现场办公 -------------------------------------------------------------------------------------------------
+
+ISSUE_ROWS = 5
+
+
+class ZonedMultipleChoiceField(DepartmentLabelMixin, forms.ModelMultipleChoiceField):
+    """Projects labelled "zone · name" when several zones' projects are offered."""
+
+
+class InspectionForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+    """An inspection; its date is Inspection.clean's, its projects in its zone services.record_inspection's."""
+
+    projects = ZonedMultipleChoiceField(label=_("调研项目"), queryset=Project.objects.none(), required=False)
+
+    class Meta:
+        model = Inspection
+        fields = ["zone", "held_on", "kind", "leaders", "location", "summary", "projects"]
+        widgets = {"held_on": DATE_INPUT, "summary": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        several = len(zones) > 1
+        self.fields["zone"].queryset = Zone.objects.filter(pk__in=[z.pk for z in zones])
+        if not several and zones:
+            self.fields["zone"].initial = zones[0].pk
+        self.fields["projects"].queryset = (
+            Project.objects.filter(zone__in=zones).select_related("zone").order_by("zone", "name")
+        )
+        self.fields["projects"].show_zone = several
+        self.fields["projects"].widget.attrs["data-picker"] = "1"
+
+
+class IssueForm(ModelErrorsMixin, BootstrapFormMixin, forms.Form):
+    """One issue raised on the spot: it becomes a Problem assigned to a department with a deadline (Problem.clean
+    checks it against the inspection's zone and date: services.check_issue)."""
+
+    project = ZonedChoiceField(label=_("项目"), queryset=Project.objects.none(), required=False)
+    # A blank first choice: an untouched row posts nothing and is skipped.
+    category = forms.ChoiceField(label=_("类别"), choices=BLANK_CHOICE_DASH + ProblemCategoryChoices.choices)
+    description = forms.CharField(label=_("存在的问题"), widget=forms.Textarea(attrs={"rows": 2}))
+    department = ZonedChoiceField(label=_("责任部门"), queryset=Department.objects.none())
+    deadline = forms.DateField(label=_("解决时限"), widget=DATE_INPUT)
+
+    FIELDS = ("project", "category", "description", "department", "deadline")
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        several = len(zones) > 1
+        self.fields["project"].queryset = (
+            Project.objects.filter(zone__in=zones).select_related("zone").order_by("zone", "name")
+        )
+        self.fields["department"].queryset = (
+            Department.objects.filter(zone__in=zones).select_related("zone").order_by("zone", "name")
+        )
+        for name in ("project", "department"):
+            self.fields[name].show_zone = several
+
+    def issue(self):
+        """The issue as services.record_inspection takes it (None for an untouched row)."""
+        if not self.has_changed() or not getattr(self, "cleaned_data", None):
+            return None
+        return {key: self.cleaned_data.get(key) for key in self.FIELDS}
+
+
+IssueFormSet = forms.formset_factory(IssueForm, extra=ISSUE_ROWS, max_num=50, validate_max=True)

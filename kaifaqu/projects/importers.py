@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.core.imports.engine import Column, Importer, chunks, register
 from kaifaqu.core.imports.parsers import (
     Choice,
@@ -48,6 +47,7 @@ from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
 from . import services
 from .choices import DEFAULT_STAGES, ProjectKindChoices, ProjectLevelChoices, StagePhaseChoices
 from .models import ProgressReport, Project, ProjectStage, StageDefinition
+from .permissions import may_add_project, may_report_progress, writable_zones
 from .rules import StageDate, out_of_order
 
 KIND_PROJECTS = "projects"
@@ -60,47 +60,6 @@ CODE_LIKE = re.compile(r"^[0-9A-Za-z]{15,20}$")
 STAGE_ACTUAL = "stage_actual:"
 STAGE_PLANNED = "stage_planned:"
 DECADES = [(0, gettext_lazy("全月")), (1, gettext_lazy("上旬")), (2, gettext_lazy("中旬")), (3, gettext_lazy("下旬"))]
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Who may import, and where
-
-
-def project_writer_zone_ids(user):
-    """Zones where the user may write projects; None means every zone (system administration)."""
-    if user.is_system_admin:
-        return None
-    return user.writable_zone_ids(Project.scope)
-
-
-def writable_zones(user):
-    zone_ids = project_writer_zone_ids(user)
-    return Zone.objects.all() if zone_ids is None else Zone.objects.filter(pk__in=zone_ids)
-
-
-def can_import_projects(user):
-    """Project writers of some zone (zone admin, projects staff) and the system administrator."""
-    return bool(user.is_authenticated and (user.is_system_admin or user.writable_zone_ids(Project.scope)))
-
-
-def own_firm_ids(user):
-    return {
-        m.enterprise_id for m in user.active_memberships if m.role == RoleChoices.ENTERPRISE_USER and m.enterprise_id
-    }
-
-
-def can_import_progress(user):
-    """Project writers, and enterprise users whose firm invests in a project (they report their own projects)."""
-    if not user.is_authenticated:
-        return False
-    if can_import_projects(user):
-        return True
-    firms = own_firm_ids(user)
-    return bool(firms) and Project.objects.restrict(user, "view").filter(investor_id__in=firms).exists()
-
-
-def can_use_imports(user):
-    return can_import_projects(user) or can_import_progress(user)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -155,7 +114,7 @@ def choice_with_aliases(choices, aliases, *, default):
 
 
 def load_writable_zones(importer):
-    return zone_table(writable_zones(importer.user))
+    return zone_table(writable_zones(importer.user, Project))
 
 
 def load_visible_zones(importer):
@@ -368,7 +327,7 @@ class ProjectImporter(MoneyUnitMixin, Importer):
 
     def option_zones(self):
         """The zones whose names, parks, departments and stages the template offers."""
-        zones = writable_zones(self.user)
+        zones = writable_zones(self.user, Project)
         return zones.filter(pk=self.zone.pk) if self.zone is not None else zones
 
     @cached_property
@@ -682,7 +641,7 @@ class ProjectImporter(MoneyUnitMixin, Importer):
         """The zone of rows without 所属开发区: the one chosen on upload, else the user's only writable zone."""
         if self.zone is not None:
             return self.zone
-        zones = list(writable_zones(self.user)[:2])
+        zones = list(writable_zones(self.user, Project)[:2])
         return zones[0] if len(zones) == 1 else None
 
     def row_zone(self, row):
@@ -774,7 +733,7 @@ class ProjectImporter(MoneyUnitMixin, Importer):
 
     def check_new(self, row):
         zone = row.values["zone"]
-        if not self.user.can_add_in_zone(Project.scope, zone.pk):
+        if not may_add_project(self.user, zone):
             row.error("zone", _("您无权在开发区“%(zone)s”登记项目") % {"zone": zone})
             return
         project = Project(zone=zone, name=row.values["name"])
@@ -1035,7 +994,7 @@ class ProgressImporter(MoneyUnitMixin, Importer):
 
     def may_report(self, row):
         pk, zone_id, _name, investor_id = row
-        return services.may_report_progress(self.user, Project(pk=pk, zone_id=zone_id, investor_id=investor_id))
+        return may_report_progress(self.user, Project(pk=pk, zone_id=zone_id, investor_id=investor_id))
 
     def reportable_projects(self):
         zones = dict(Zone.objects.values_list("pk", "name"))

@@ -12,6 +12,8 @@ from simple_history.models import HistoricalRecords
 
 from kaifaqu.core.models import TimestampedModel
 from kaifaqu.core.money import MoneyField
+from kaifaqu.core.periods import format_period
+from kaifaqu.core.reporting_window import ReportingWindow
 from kaifaqu.core.scoping import Scope, ScopedManager
 
 from .choices import (
@@ -28,7 +30,7 @@ from .choices import (
     StagePhaseChoices,
 )
 from .querysets import ApprovalQuerySet, ProblemQuerySet, ProjectQuerySet
-from .rules import approval_due_on, approval_overdue
+from .rules import approval_due_on, approval_overdue, progress_deadline
 
 PROJECTS = "projects"
 ZONE_OF_PROJECT = Scope(zone="project__zone", enterprise="project__investor", domain=PROJECTS)
@@ -289,6 +291,9 @@ class Project(TimestampedModel):
             )
         if not self.investor_id and not self.investor_name.strip():
             errors["investor_name"] = _("请选择已登记的投资企业或填写投资方名称")
+        if self.investor_id and not self.investor_name.strip():
+            # 投资方名称 of a registered investor is its name (the form, the API, imports and the demo alike).
+            self.investor_name = self.investor.name
         not_negative(
             errors,
             self,
@@ -617,20 +622,16 @@ class ProgressReport(TimestampedModel):
         return f"{self.project} {self.period}"
 
 
-class ProgressReopening(models.Model):
+class ProgressReopening(ReportingWindow):
     """A closed dispatch period opened again by a zone admin, with the written reason (like statistics)."""
 
-    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="+", verbose_name=_("开发区"))
-    period = models.PositiveIntegerField(_("报告期"))
     reason = models.CharField(_("原因"), max_length=300)
-    closes_at = models.DateTimeField(_("重新关闭时间"))
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
     )
     opened_at = models.DateTimeField(_("操作时间"), auto_now_add=True)
 
     scope = Scope(zone="zone", domain="administration")
-    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("进度填报重新开放")
@@ -639,6 +640,17 @@ class ProgressReopening(models.Model):
 
     def __str__(self):
         return f"{self.zone} {self.period}"
+
+    def period_errors(self):
+        """A month may be reopened once its deadline has passed (a month to come was never open)."""
+        today = timezone.localdate()
+        if self.period > today.year * 100 + today.month:
+            return {"period": _("报告期不能晚于本月")}
+        deadline = progress_deadline(self.period)
+        if today <= deadline:
+            message = _("%(period)s 的填报截止日为 %(deadline)s，尚未截止，无需重新开放")
+            return {"period": message % {"period": format_period(self.period), "deadline": deadline.isoformat()}}
+        return {}
 
 
 class Inspection(TimestampedModel):
@@ -672,6 +684,10 @@ class Inspection(TimestampedModel):
 
     def get_absolute_url(self):
         return reverse("projects:inspection", args=[self.pk])
+
+    def clean(self):
+        if self.held_on and self.held_on > timezone.localdate():
+            raise ValidationError({"held_on": _("日期不能晚于今天")})
 
 
 class Problem(TimestampedModel):
@@ -795,8 +811,15 @@ class Campaign(TimestampedModel):
         return reverse("projects:campaign", args=[self.pk])
 
     def clean(self):
+        errors = {}
+        self.name = (self.name or "").strip()
+        duplicate = Campaign.objects.filter(zone_id=self.zone_id, name=self.name).exclude(pk=self.pk)
+        if self.name and self.zone_id and duplicate.exists():
+            errors["name"] = _("本开发区已有同名的三个一批活动")
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": _("截止日期不能早于起始日期")})
+            errors["ends_on"] = _("截止日期不能早于起始日期")
+        if errors:
+            raise ValidationError(errors)
 
 
 class CampaignOverride(models.Model):

@@ -4,6 +4,10 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+
+from kaifaqu.core.periods import month_of, year_of
+
 from .choices import ApprovalStatusChoices
 
 PERCENT = Decimal("0.01")
@@ -88,3 +92,10 @@ def batch_members(milestone_dates, starts_on, ends_on, overrides=()):
         else:
             members.discard(project_id)
     return members
+
+
+def progress_deadline(period):
+    """The last day a month's progress may be reported: day N (PROJECT_PROGRESS_DEADLINE_DAY) of the next month."""
+    year, month = year_of(period), month_of(period)
+    day = settings.PROJECT_PROGRESS_DEADLINE_DAY
+    return datetime.date(year + 1, 1, day) if month == 12 else datetime.date(year, month + 1, day)

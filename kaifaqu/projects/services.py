@@ -7,19 +7,15 @@ before the call, by `restrict()` (views and API fetch the row with it); which *f
 department may change is decided here (`department_fields`), so a form and the API refuse the same changes.
 """
 
-import datetime
-
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaifaqu.accounts.audit import record_event
-from kaifaqu.accounts.choices import AuditEventChoices, RoleChoices
 from kaifaqu.core.history import attributed
-from kaifaqu.core.periods import format_period, month_of, year_of
+from kaifaqu.core.periods import format_period
+from kaifaqu.core.reporting_window import reopen
 
 from .choices import DEFAULT_APPROVAL_KINDS, DEFAULT_STAGES, ProblemStatusChoices
 from .models import (
@@ -33,7 +29,7 @@ from .models import (
     StageDefinition,
     StageEvidence,
 )
-from .rules import StageDate, amount_from_cumulative, out_of_order, running_totals
+from .rules import StageDate, amount_from_cumulative, out_of_order, progress_deadline, running_totals
 
 
 def ensure_zone_defaults(zone):
@@ -50,14 +46,10 @@ def ensure_zone_defaults(zone):
         )
 
 
-# Who makes the next save or delete, in the history (the views and the demo call it as services.attribute).
-attribute = attributed
-
-
 def saved(obj, actor, reason=""):
     """Validate `obj` as a whole (clean() and constraints) and save it in the actor's name."""
     obj.full_clean()
-    attribute(obj, actor, reason).save()
+    attributed(obj, actor, reason).save()
     return obj
 
 
@@ -73,7 +65,7 @@ def delete_project(*, actor, project):
     """A project with progress reports is kept (set it 终止 instead): its figures are in the dispatch."""
     if project.progress.exists():
         raise ValidationError(_("该项目已有进度填报记录，不能删除；如项目不再推进，请将状态改为“终止”。"))
-    attribute(project, actor, _("删除项目")).delete()
+    attributed(project, actor, _("删除项目")).delete()
 
 
 @transaction.atomic
@@ -216,7 +208,7 @@ def save_stage(*, actor, stage, position):
     for index, other in enumerate(ladder, start=1):
         if other in moving:
             other.order = index
-            attribute(other, actor).save(update_fields=["order", "updated_at"])
+            attributed(other, actor).save(update_fields=["order", "updated_at"])
     stage.order = position
     return saved(stage, actor)
 
@@ -266,7 +258,7 @@ def record_stage(
     row.planned_on, row.actual_on, row.note, row.phase = planned_on, actual_on, note, phase
     row.out_of_order_reason = out_of_order_reason.strip() if problems else ""
     row.recorded_by = actor
-    attribute(row, actor).save()
+    attributed(row, actor).save()
     refresh_current_stage(project, actor)
     return row
 
@@ -282,17 +274,10 @@ def refresh_current_stage(project, actor):
     stage_id = latest.stage_id if latest else None
     if project.current_stage_id != stage_id:
         project.current_stage_id = stage_id
-        attribute(project, actor).save(update_fields=["current_stage", "updated_at"])
+        attributed(project, actor).save(update_fields=["current_stage", "updated_at"])
 
 
 # -- progress dispatch -------------------------------------------------------------------------------------------
-
-
-def progress_deadline(period):
-    """The last day a month's progress may be reported: day N of the next month."""
-    year, month = year_of(period), month_of(period)
-    day = settings.PROJECT_PROGRESS_DEADLINE_DAY
-    return datetime.date(year + 1, 1, day) if month == 12 else datetime.date(year, month + 1, day)
 
 
 def progress_period_open(zone_id, period, now=None):
@@ -303,19 +288,7 @@ def progress_period_open(zone_id, period, now=None):
         return False
     if today <= progress_deadline(period):
         return True
-    return ProgressReopening.objects.filter(zone_id=zone_id, period=period, closes_at__gt=now).exists()
-
-
-def is_investor_user(user, project):
-    return bool(project.investor_id) and any(
-        m.role == RoleChoices.ENTERPRISE_USER and m.enterprise_id == project.investor_id
-        for m in user.active_memberships
-    )
-
-
-def may_report_progress(user, project):
-    """Project staff of the zone, or the investor's enterprise user (own project only)."""
-    return user.can_add_in_zone(ProgressReport.scope, project.zone_id) or is_investor_user(user, project)
+    return ProgressReopening.objects.open_for(zone_id, period, now).exists()
 
 
 @transaction.atomic
@@ -356,7 +329,7 @@ def record_progress(
     save_running_totals(reports, actor)
     if image_progress:
         project.image_progress = image_progress
-        attribute(project, actor).save(update_fields=["image_progress", "updated_at"])
+        attributed(project, actor).save(update_fields=["image_progress", "updated_at"])
     for photo in photos:
         caption = _("%(period)s 形象进度") % {"period": format_period(report.period)}
         add_evidence(actor=actor, project=project, file=photo, progress=report, caption=caption)
@@ -374,27 +347,32 @@ def save_running_totals(reports, actor):
         if unchanged and (report.year_to_date, report.since_start) == (ytd, total):
             continue
         report.year_to_date, report.since_start = ytd, total
-        attribute(report, actor).save()
+        attributed(report, actor).save()
 
 
-@transaction.atomic
 def reopen_progress_period(*, actor, zone, period, reason, closes_at, request=None):
-    if not reason.strip():
-        raise ValidationError({"reason": _("请填写重新开放的原因")})
-    reopening = ProgressReopening.objects.create(
-        zone=zone, period=period, reason=reason, closes_at=closes_at, opened_by=actor
-    )
-    record_event(
-        AuditEventChoices.CONFIG_CHANGE,
+    """A zone admin opens a closed month again until `closes_at` (ProgressReopening.clean says which months)."""
+    return reopen(
+        ProgressReopening,
+        actor=actor,
+        zone=zone,
+        period=period,
+        reason=reason,
+        closes_at=closes_at,
         request=request,
-        user=actor,
-        obj=reopening,
-        detail={"action": "reopen_progress", "zone": zone.pk, "period": format_period(period), "reason": reason},
+        detail={"action": "reopen_progress"},
     )
-    return reopening
 
 
 # -- inspections and problems ------------------------------------------------------------------------------------
+
+
+def check_issue(*, zone, held_on, issue):
+    """An issue raised at an inspection as the unsaved Problem it becomes, checked by Problem.clean (its project and
+    department in the zone, its deadline not before the inspection); a ValidationError names the fields."""
+    problem = Problem(zone=zone, raised_on=held_on, **issue)
+    problem.full_clean(exclude=["inspection", "raised_by"])
+    return problem
 
 
 @transaction.atomic
@@ -405,20 +383,21 @@ def record_inspection(*, actor, zone, held_on, kind, leaders, location="", summa
         zone=zone, held_on=held_on, kind=kind, leaders=leaders, location=location, summary=summary, recorded_by=actor
     )
     inspection.full_clean()
-    attribute(inspection, actor).save()
-    foreign = [p for p in projects if p.zone_id != zone.pk]
-    if foreign:
+    if any(p.zone_id != zone.pk for p in projects):
         raise ValidationError({"projects": _("调研项目须属于本开发区")})
-    inspection.projects.set(projects)
+    problems = []
     for index, issue in enumerate(issues, start=1):
-        problem = Problem(zone=zone, inspection=inspection, raised_on=held_on, raised_by=actor, **issue)
         try:
-            problem.full_clean()
+            problems.append(check_issue(zone=zone, held_on=held_on, issue=issue))
         except ValidationError as error:
             raise ValidationError(
                 [_("第 %(n)d 个问题：%(message)s") % {"n": index, "message": m} for m in error.messages]
             ) from error
-        attribute(problem, actor).save()
+    attributed(inspection, actor).save()
+    inspection.projects.set(projects)
+    for problem in problems:
+        problem.inspection, problem.raised_by = inspection, actor
+        attributed(problem, actor).save()
     return inspection
 
 

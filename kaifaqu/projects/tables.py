@@ -1,5 +1,6 @@
-"""The project list's table and the reads it needs: this year's plan and completion in one annotated query, and
-the overdue flags (late stage, overdue problem, overdue approval matter) for the rows shown."""
+"""The tables of the project app's lists: projects (with the reads it needs: this year's plan and completion in one
+annotated query, and the overdue flags — late stage, overdue problem, overdue approval matter — for the rows shown),
+campaigns and inspections."""
 
 import django_tables2 as tables
 from django.db.models import OuterRef, Q, Subquery
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from kaifaqu.core.money import format_wan
 
 from .choices import ProjectLevelChoices
-from .models import AnnualPlan, Approval, ProgressReport, Project
+from .models import AnnualPlan, Approval, Campaign, Inspection, ProgressReport, Project
 from .querysets import PENDING_APPROVALS
 from .rules import approval_due_on, pct
 
@@ -144,3 +145,42 @@ class ProjectTable(tables.Table):
         if not badges:
             return "—"
         return format_html_join(" ", '<span class="badge {}">{}</span>', badges)
+
+
+class CampaignTable(tables.Table):
+    name = tables.Column(linkify=True, verbose_name=_("名称"))
+    zone = tables.Column(verbose_name=_("开发区"), order_by=("zone__name",))
+    starts_on = tables.DateColumn(format="Y-m-d", verbose_name=_("起始日期"))
+    ends_on = tables.DateColumn(format="Y-m-d", verbose_name=_("截止日期"))
+    note = tables.Column(verbose_name=_("说明"))
+
+    class Meta:
+        model = Campaign
+        fields = ["name", "zone", "starts_on", "ends_on", "note"]
+        attrs = {"class": "table table-sm table-hover", "id": "campaign-table"}
+        empty_text = _("没有符合条件的三个一批活动")
+
+
+class InspectionTable(tables.Table):
+    """The rows come annotated with their counts (views.inspections.with_counts)."""
+
+    held_on = tables.DateColumn(format="Y-m-d", linkify=True, verbose_name=_("日期"))
+    kind = tables.Column(verbose_name=_("类型"))
+    zone = tables.Column(verbose_name=_("开发区"), order_by=("zone__name",))
+    leaders = tables.Column(verbose_name=_("参加领导"))
+    location = tables.Column(verbose_name=_("地点"))
+    project_count = tables.Column(verbose_name=_("调研项目"), attrs={"td": {"class": "text-end"}})
+    problem_count = tables.Column(verbose_name=_("交办问题"), attrs={"td": {"class": "text-end"}})
+    open_count = tables.Column(verbose_name=_("未解决"), attrs={"td": {"class": "text-end"}})
+    overdue_count = tables.Column(verbose_name=_("逾期"), attrs={"td": {"class": "text-end"}})
+
+    class Meta:
+        model = Inspection
+        fields = ["held_on", "kind", "zone", "leaders", "location"]
+        attrs = {"class": "table table-sm table-hover", "id": "inspection-table"}
+        empty_text = _("没有符合条件的调研或现场办公")
+
+    def render_overdue_count(self, value):
+        if value:
+            return format_html('<span class="badge text-bg-danger">{}</span>', value)
+        return value

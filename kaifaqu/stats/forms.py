@@ -10,16 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kaifaqu.core.forms import BootstrapFormMixin, style_fields
-from kaifaqu.core.periods import format_period, parse_period
+from kaifaqu.core.forms import BootstrapFormMixin, ModelErrorsMixin, style_fields
+from kaifaqu.core.imports.forms import ImportUploadForm
+from kaifaqu.core.imports.parsers import to_period
+from kaifaqu.core.periods import format_period, parse_period, previous_month
 from kaifaqu.enterprises.choices import IndustryLevelChoices
-from kaifaqu.enterprises.models import IndustryClass, Tag
+from kaifaqu.enterprises.models import Enterprise, IndustryClass, Tag
 from kaifaqu.zones.filtersets import shows_one_zone
 from kaifaqu.zones.forms import NO_DEPARTMENT, DepartmentFilterField
 from kaifaqu.zones.models import Department, Park, Zone
 
-from .calendar import is_due_period
 from .choices import DirectoryChangeChoices, ReportStatusChoices, StatsCategoryChoices
+from .importers import KIND_FORM, KIND_LONG, KIND_WIDE, stats_zone_ids
 from .models import (
     DataSet,
     DataSetAssignment,
@@ -198,8 +200,9 @@ class RuleForm(BootstrapFormMixin, forms.ModelForm):
         ]
 
 
-class ReopenForm(BootstrapFormMixin, forms.Form):
-    """A zone admin opens a locked period of a data set again, with a written reason and a closing time."""
+class ReopenForm(ModelErrorsMixin, BootstrapFormMixin, forms.Form):
+    """A zone admin opens a locked period of a data set again, with a written reason and a closing time; which periods
+    and closing times are PeriodReopening.clean's (messages on the fields)."""
 
     zone = forms.ModelChoiceField(label=_("开发区"), queryset=Zone.objects.none())
     data_set = forms.ModelChoiceField(label=_("报表"), queryset=DataSet.objects.all())
@@ -213,28 +216,6 @@ class ReopenForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, zones, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["zone"].queryset = zones
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError(_("请填写重新开放的原因"))
-        return reason
-
-    def clean_closes_at(self):
-        closes_at = self.cleaned_data["closes_at"]
-        if closes_at <= timezone.now():
-            raise forms.ValidationError(_("再次锁定时间须晚于现在"))
-        return closes_at
-
-    def clean(self):
-        cleaned = super().clean()
-        data_set, period = cleaned.get("data_set"), cleaned.get("period")
-        if data_set and period:
-            if data_set.period_type == "annual" and period % 100 != 12:
-                self.add_error("period", _("年报的报告期为当年12月，例如 2025-12"))
-            elif not is_due_period(period, january_exempt=data_set.january_exempt):
-                self.add_error("period", _("1月免报，1—2月数据在2月报送"))
-        return cleaned
 
 
 # -- data-set assignments ----------------------------------------------------------------------------------------------
@@ -530,3 +511,110 @@ class YearStatusForm(BootstrapFormMixin, forms.ModelForm):
 
     def validate_unique(self):
         """Entering a status again for the same firm and year changes it (record_year_status)."""
+
+
+# -- imports: the upload forms of the figures and of the 四上 directory, and the template's choices ----------------
+
+AUTO = "auto"
+LAYOUT_CHOICES = [
+    (AUTO, _("自动识别（按表头）")),
+    (KIND_WIDE, _("系统模板：每行一家企业，每列一个指标")),
+    (KIND_LONG, _("长表：统一社会信用代码、报告期、指标、数值、单位")),
+    (KIND_FORM, _("联网直报表：企业的报表副本（本年1—本月列，金额为千元）")),
+]
+DEFAULT_DATA_SET = "industry_monthly"
+
+
+def period_field(required=False, help_text=""):
+    return forms.CharField(
+        label=_("报告期"),
+        required=required,
+        max_length=20,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"placeholder": "2025-03"}),
+    )
+
+
+def clean_period_text(text):
+    if not text:
+        return None
+    period = to_period(text)
+    if period is None:
+        raise forms.ValidationError(gettext("报告期格式不正确，应为 2025-03、2025年3月 或 202503"))
+    return period
+
+
+def default_period():
+    today = timezone.localdate()
+    return previous_month(today.year * 100 + today.month)
+
+
+class StatsImportForm(ImportUploadForm):
+    layout = forms.ChoiceField(label=_("文件格式"), choices=LAYOUT_CHOICES, initial=AUTO, widget=forms.RadioSelect)
+    data_set = forms.ModelChoiceField(
+        label=_("报表"), queryset=DataSet.objects.all(), to_field_name="code", empty_label=None
+    )
+    period = period_field(help_text=_("系统模板和联网直报表需要；不填则从文件表头上方读取"))
+    credit_code = forms.CharField(
+        label=_("企业统一社会信用代码"),
+        required=False,
+        max_length=18,
+        help_text=_("联网直报表需要；不填则从文件表头上方读取"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["mode"]
+        self.user = user
+        self.fields["data_set"].initial = DEFAULT_DATA_SET
+        self.order_fields(["file", "layout", "data_set", "period", "credit_code"])
+
+    def clean_period(self):
+        return clean_period_text(self.cleaned_data.get("period", "").strip())
+
+    def clean_credit_code(self):
+        code = self.cleaned_data.get("credit_code", "").strip().upper()
+        if not code:
+            return None
+        zone_ids = stats_zone_ids(self.user)
+        firms = Enterprise.objects.filter(credit_code=code)
+        firm = (firms if zone_ids is None else firms.filter(zone_id__in=zone_ids)).first()
+        if firm is None:
+            raise forms.ValidationError(gettext("在您负责统计工作的开发区中没有统一社会信用代码为该值的企业"))
+        return firm
+
+
+class TemplateChoiceForm(BootstrapFormMixin, forms.Form):
+    """The data set and period of the system template, chosen on the upload page (GET to the template URL)."""
+
+    data_set = forms.ModelChoiceField(
+        label=_("报表"), queryset=DataSet.objects.all(), to_field_name="code", empty_label=None
+    )
+    period = period_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["data_set"].initial = DEFAULT_DATA_SET
+        self.fields["period"].initial = format_period(default_period())
+
+    def clean_period(self):
+        return clean_period_text(self.cleaned_data.get("period", "").strip())
+
+
+class TemplateForm(TemplateChoiceForm):
+    layout = forms.ChoiceField(choices=[(KIND_WIDE, KIND_WIDE), (KIND_LONG, KIND_LONG)], required=False)
+
+
+class DirectoryImportForm(ImportUploadForm):
+    replace = forms.BooleanField(
+        label=_("替换文件所列年度的名录"),
+        required=False,
+        help_text=_(
+            "勾选后，文件中每个年度、每个所涉开发区的名录以文件为准：名录中有而文件中没有的企业退出该年名录，"
+            "其该年的报送任务随之结束。不勾选则只新增或更新文件所列企业。"
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["mode"]  # a firm's row of a year is created or updated: always 新增或更新

@@ -16,8 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kaifaqu.core.models import TimestampedModel
+from kaifaqu.core.reporting_window import ReportingWindow
 from kaifaqu.core.scoping import Scope, ScopedManager
 
+from .calendar import is_due_period
 from .choices import (
     FlagKindChoices,
     FlagStatusChoices,
@@ -174,19 +176,17 @@ class DataSetAssignment(models.Model):
         return f"{self.enterprise} · {self.data_set}"
 
 
-class PeriodReopening(models.Model):
-    """A locked period opened again by a zone admin, with the written reason; closes at `closes_at`."""
+class PeriodReopening(ReportingWindow):
+    """A locked period of a data set opened again by a zone admin, with the written reason; closes at `closes_at`."""
 
     data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="reopenings")
-    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="+")
-    period = models.PositiveIntegerField(_("报告期"))
     reason = models.TextField(_("原因"))
     reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reopened_at = models.DateTimeField(_("重新开放时间"), auto_now_add=True)
-    closes_at = models.DateTimeField(_("再次锁定时间"))
 
     scope = Scope(zone="zone", domain="statistics")
-    objects = ScopedManager()
+    opened_by_field, opened_at_field = "reopened_by", "reopened_at"
+    closes_in_past = _("再次锁定时间须晚于现在")
 
     class Meta:
         verbose_name = _("重新开放记录")
@@ -195,6 +195,16 @@ class PeriodReopening(models.Model):
 
     def __str__(self):
         return f"{self.zone} · {self.data_set} · {self.period}"
+
+    def period_errors(self):
+        """Only a period the data set is reported for: December of an annual form, no exempt January."""
+        if not self.data_set_id:
+            return {}
+        if self.data_set.period_type == "annual" and self.period % 100 != 12:
+            return {"period": _("年报的报告期为当年12月，例如 2025-12")}
+        if not is_due_period(self.period, january_exempt=self.data_set.january_exempt):
+            return {"period": _("1月免报，1—2月数据在2月报送")}
+        return {}
 
 
 class SameFirmFigures(models.ForeignObject):

@@ -89,7 +89,7 @@ def period_is_open(data_set, zone_id, period, now=None):
     now = now or timezone.now()
     if not data_set.lock_after_deadline or now.date() <= due_date(data_set, period):
         return True
-    return PeriodReopening.objects.filter(data_set=data_set, zone_id=zone_id, period=period, closes_at__gt=now).exists()
+    return PeriodReopening.objects.open_for(zone_id, period, now).filter(data_set=data_set).exists()
 
 
 def open_periods(data_set, zone_id, periods, now=None):
@@ -98,8 +98,8 @@ def open_periods(data_set, zone_id, periods, now=None):
     if not data_set.lock_after_deadline:
         return list(periods)
     reopened = set(
-        PeriodReopening.objects.filter(
-            data_set=data_set, zone_id=zone_id, period__in=list(periods), closes_at__gt=now
-        ).values_list("period", flat=True)
+        PeriodReopening.objects.open(now)
+        .filter(data_set=data_set, zone_id=zone_id, period__in=list(periods))
+        .values_list("period", flat=True)
     )
     return [p for p in periods if p in reopened or now.date() <= due_date(data_set, p)]

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from kaifaqu.accounts.demo import demo_actor
 from kaifaqu.core.demo import DemoDataError, Refs, cast, read, shown
+from kaifaqu.core.history import attributed
 from kaifaqu.core.periods import make_period, month_of, year_of
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.stats import demo as stats_demo
@@ -205,14 +206,14 @@ class DemoSeeder:
     def phases(self, record, project):
         for row in record.children("phases"):
             phase = ProjectPhase(project=project, **cast(row, ProjectPhase, row.data))
-            services.attribute(phase, self.actor, CHANGE_REASON)
+            attributed(phase, self.actor, CHANGE_REASON)
             services.save_phase(actor=self.actor, phase=phase)
             self.created["phase"] += 1
 
     def lines(self, record, project):
         for order, row in enumerate(record.children("lines"), start=1):
             line = ProductionLine(project=project, order=order, **cast(row, ProductionLine, row.data))
-            services.attribute(line, self.actor, CHANGE_REASON)
+            attributed(line, self.actor, CHANGE_REASON)
             services.save_line(actor=self.actor, line=line)
             self.created["line"] += 1
 
@@ -241,7 +242,7 @@ class DemoSeeder:
             planned_start=planned_start,
             planned_completion=planned_completion,
         )
-        services.attribute(plan, self.actor, CHANGE_REASON)
+        attributed(plan, self.actor, CHANGE_REASON)
         services.save_plan(actor=self.actor, plan=plan)
         self.created["plan"] += 1
         return plan
@@ -421,7 +422,7 @@ def seed_inspection(seeder, record, zone):
         issues=[issue for _row, issue, _after in planned],
     )
     inspection.is_demo = True
-    services.attribute(inspection, seeder.actor, CHANGE_REASON).save(update_fields=["is_demo", "updated_at"])
+    attributed(inspection, seeder.actor, CHANGE_REASON).save(update_fields=["is_demo", "updated_at"])
     seeder.created["inspection"] += 1
     seeder.created["problem"] += len(planned)
     problems = list(inspection.problems.order_by("pk"))
@@ -430,7 +431,7 @@ def seed_inspection(seeder, record, zone):
             seeder.resolve(row, problem, after["resolve"])
         elif "status" in after:
             problem.status = after["status"]
-            services.attribute(problem, seeder.actor, CHANGE_REASON).save(update_fields=["status", "updated_at"])
+            attributed(problem, seeder.actor, CHANGE_REASON).save(update_fields=["status", "updated_at"])
 
 
 def seed_campaigns(seeder, file, zone):
@@ -454,7 +455,7 @@ def seed_campaign(seeder, record, zone):
             reason=row["reason"],
             decided_by=seeder.actor,
         )
-        services.attribute(override, seeder.actor, CHANGE_REASON).save()
+        attributed(override, seeder.actor, CHANGE_REASON).save()
         seeder.created["override"] += 1
 
 

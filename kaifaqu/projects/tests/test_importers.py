@@ -186,7 +186,7 @@ def test_a_file_with_bad_rows_reports_exactly_those_rows_and_writes_nothing(pers
     assert Project.objects.count() == before[0] + len(fixed)
     polysulfone = Project.objects.get(name="年产1万吨聚砜树脂项目0")
     assert polysulfone.zone == personas["projects_staff_a"].active_memberships[0].zone
-    assert (polysulfone.investor.credit_code, polysulfone.investor_name) == (CODE_FIRM_1, "")
+    assert (polysulfone.investor.credit_code, polysulfone.investor_name) == (CODE_FIRM_1, polysulfone.investor.name)
     assert (polysulfone.park.name, polysulfone.chain, polysulfone.department.name) == (
         "高平新材料园",
         chain_a,

@@ -7,9 +7,19 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from kaifaqu.projects import services
+from kaifaqu.projects import campaigns, services
 from kaifaqu.projects.choices import LineStatusChoices, MilestoneChoices
-from kaifaqu.projects.models import Approval, ApprovalKind, Problem, ProductionLine, Project, StageDefinition
+from kaifaqu.projects.models import (
+    Approval,
+    ApprovalKind,
+    Campaign,
+    CampaignOverride,
+    Inspection,
+    Problem,
+    ProductionLine,
+    Project,
+    StageDefinition,
+)
 from kaifaqu.zones.models import Department
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +197,70 @@ def test_a_department_responsible_for_problems_is_not_deleted(tpu, personas, wor
     assert response.status_code == 409
     assert response.json() == {"detail": "仍有关联的项目问题，不能删除。"}
     assert type(department).objects.filter(pk=department.pk).exists()
+
+
+# -- rules that used to live in the page's forms hold for every caller (house refit) ------------------------------
+
+
+def test_a_campaign_name_once_per_zone_and_dates_in_order_are_the_models(world, personas):
+    actor, zone = personas["zone_admin_a"], world["zone_a"]
+    dates = {"starts_on": datetime.date(2025, 1, 1), "ends_on": datetime.date(2025, 3, 31)}
+    campaigns.save_campaign(actor=actor, campaign=Campaign(zone=zone, name="一季度", **dates))
+    with pytest.raises(ValidationError) as refused:
+        campaigns.save_campaign(actor=actor, campaign=Campaign(zone=zone, name=" 一季度 ", **dates))
+    assert refused.value.message_dict == {"name": ["本开发区已有同名的三个一批活动"]}
+    backwards = Campaign(zone=zone, name="二季度", starts_on=dates["ends_on"], ends_on=dates["starts_on"])
+    with pytest.raises(ValidationError) as refused:
+        campaigns.save_campaign(actor=actor, campaign=backwards)
+    assert refused.value.message_dict == {"ends_on": ["截止日期不能早于起始日期"]}
+
+
+def test_withdrawing_an_override_needs_one_and_a_reason(world, personas, tpu):
+    actor = personas["zone_admin_a"]
+    campaign = campaigns.save_campaign(
+        actor=actor,
+        campaign=Campaign(
+            zone=tpu.zone, name="活动", starts_on=datetime.date(2025, 1, 1), ends_on=datetime.date(2025, 3, 31)
+        ),
+    )
+    with pytest.raises(ValidationError) as refused:
+        campaigns.withdraw_override(actor=actor, campaign=campaign, project=tpu, batch="signed", reason=" ")
+    assert set(refused.value.message_dict) == {"project", "reason"}
+    campaigns.override_batch(actor=actor, campaign=campaign, project=tpu, batch="signed", include=True, reason="补")
+    campaigns.withdraw_override(actor=actor, campaign=campaign, project=tpu, batch="signed", reason="撤销")
+    assert not CampaignOverride.objects.exists()
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 5, 10, tzinfo=datetime.UTC), tick=False)
+def test_an_inspection_is_checked_whole_before_anything_is_written(tpu, personas, world):
+    base = {"actor": personas["projects_staff_a"], "zone": tpu.zone, "kind": "on_site", "leaders": "市长"}
+    issue = {"project": tpu, "category": "roads", "description": "道路", "department": world["dept_a"]}
+    with pytest.raises(ValidationError) as refused:
+        services.record_inspection(**base, held_on=datetime.date(2025, 3, 6))
+    assert refused.value.message_dict == {"held_on": ["日期不能晚于今天"]}
+    late = {**issue, "deadline": datetime.date(2025, 2, 1)}
+    with pytest.raises(ValidationError):
+        services.record_inspection(**base, held_on=datetime.date(2025, 3, 1), issues=[late])
+    with pytest.raises(ValidationError) as refused:
+        services.check_issue(zone=tpu.zone, held_on=datetime.date(2025, 3, 1), issue=late)
+    assert list(refused.value.message_dict) == ["deadline"]
+    assert not Inspection.objects.exists() and not Problem.objects.exists()
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 5, 10, tzinfo=datetime.UTC), tick=False)
+def test_reopening_a_month_is_refused_by_the_service_for_every_caller(world, personas):
+    def reopen(period, reason="补报", closes_at=datetime.datetime(2025, 3, 8, tzinfo=datetime.UTC)):
+        return services.reopen_progress_period(
+            actor=personas["zone_admin_a"], zone=world["zone_a"], period=period, reason=reason, closes_at=closes_at
+        )
+
+    for period, reason, closes_at, field in (
+        (202504, "补报", datetime.datetime(2025, 3, 8, tzinfo=datetime.UTC), "period"),
+        (202502, "补报", datetime.datetime(2025, 3, 8, tzinfo=datetime.UTC), "period"),
+        (202501, "  ", datetime.datetime(2025, 3, 8, tzinfo=datetime.UTC), "reason"),
+        (202501, "补报", datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC), "closes_at"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            reopen(period, reason, closes_at)
+        assert list(refused.value.message_dict) == [field]
+    assert reopen(202501).pk

@@ -1,10 +1,5 @@
 """三个一批 campaigns: the list, add/edit, the page of three batches (filters), the export and hand overrides."""
 
-from decimal import Decimal
-
-import django_filters
-import django_tables2 as tables
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -21,71 +16,17 @@ from django_tables2 import SingleTableMixin
 from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.exports import add_table_sheet, workbook_response, write_only_workbook
-from kaifaqu.core.filtersets import StyledFilterSet
-from kaifaqu.core.forms import BootstrapFormMixin, FilterForm
 from kaifaqu.core.history import history_entries
 from kaifaqu.core.views import ScopedDetailView, ScopedEditView, ScopedObjectMixin
-from kaifaqu.zones.models import Park, Zone
 
 from .. import campaigns as service
-from ..choices import CampaignBatchChoices, ProjectKindChoices, ProjectLevelChoices
-from ..models import Campaign, CampaignOverride, Project
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-# Thresholds leaders filter by (总投资, 万元).
-INVESTMENT_THRESHOLDS = [
-    ("", gettext_lazy("全部")),
-    ("1000", gettext_lazy("1000万元以上")),
-    ("5000", gettext_lazy("5000万元以上")),
-    ("10000", gettext_lazy("亿元以上")),
-    ("50000", gettext_lazy("5亿元以上")),
-    ("100000", gettext_lazy("10亿元以上")),
-]
-
-
-def zones_in_scope(request):
-    if request is None:
-        return Zone.objects.none()
-    return Zone.objects.restrict(request.user, "view")
-
-
-def may_add_campaigns(user):
-    return user.is_system_admin or bool(user.writable_zone_ids(Campaign.scope))
-
+from ..filtersets import CampaignFilterSet
+from ..forms import BatchFilterForm, CampaignForm, OverrideForm
+from ..models import Campaign
+from ..permissions import may_add_campaign
+from ..tables import CampaignTable
 
 # -- list -----------------------------------------------------------------------------------------------------------
-
-
-class CampaignFilterSet(StyledFilterSet):
-    q = django_filters.CharFilter(label=gettext_lazy("名称"), field_name="name", lookup_expr="icontains")
-    zone = django_filters.ModelChoiceFilter(label=gettext_lazy("开发区"), queryset=zones_in_scope)
-    year = django_filters.NumberFilter(label=gettext_lazy("年度"), method="in_year")
-
-    class Meta:
-        model = Campaign
-        fields = ["q", "zone", "year"]
-        form = FilterForm
-
-    def in_year(self, queryset, name, value):
-        if not value:
-            return queryset
-        year = int(value)
-        return queryset.filter(starts_on__year__lte=year, ends_on__year__gte=year)
-
-
-class CampaignTable(tables.Table):
-    name = tables.Column(linkify=True, verbose_name=gettext_lazy("名称"))
-    zone = tables.Column(verbose_name=gettext_lazy("开发区"), order_by=("zone__name",))
-    starts_on = tables.DateColumn(format="Y-m-d", verbose_name=gettext_lazy("起始日期"))
-    ends_on = tables.DateColumn(format="Y-m-d", verbose_name=gettext_lazy("截止日期"))
-    note = tables.Column(verbose_name=gettext_lazy("说明"))
-
-    class Meta:
-        model = Campaign
-        fields = ["name", "zone", "starts_on", "ends_on", "note"]
-        attrs = {"class": "table table-sm table-hover", "id": "campaign-table"}
-        empty_text = gettext_lazy("没有符合条件的三个一批活动")
 
 
 class CampaignListView(ScopedObjectMixin, SingleTableMixin, FilterView):
@@ -100,47 +41,11 @@ class CampaignListView(ScopedObjectMixin, SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["may_add"] = may_add_campaigns(self.request.user)
+        context["may_add"] = may_add_campaign(self.request.user)
         return context
 
 
 # -- add / edit -----------------------------------------------------------------------------------------------------
-
-
-class CampaignForm(BootstrapFormMixin, forms.ModelForm):
-    class Meta:
-        model = Campaign
-        fields = ["zone", "name", "starts_on", "ends_on", "note"]
-        widgets = {"starts_on": DATE_INPUT, "ends_on": DATE_INPUT, "note": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            zones = Zone.objects.filter(pk=self.instance.zone_id)
-            self.fields["zone"].disabled = True
-        elif user.is_system_admin:
-            zones = Zone.objects.all()
-        else:
-            zones = Zone.objects.filter(pk__in=user.writable_zone_ids(Campaign.scope))
-        self.fields["zone"].queryset = zones
-        if not self.instance.pk and len(zones) == 1:
-            self.fields["zone"].initial = zones[0].pk
-
-    def clean(self):
-        data = super().clean()
-        name, zone = (data.get("name") or "").strip(), data.get("zone")
-        if name and zone:
-            data["name"] = name
-            duplicate = Campaign.objects.filter(zone=zone, name=name).exclude(pk=self.instance.pk)
-            if duplicate.exists():
-                self.add_error("name", _("本开发区已有同名的三个一批活动"))
-        starts, ends = data.get("starts_on"), data.get("ends_on")
-        if starts and ends and ends < starts:
-            self.add_error("ends_on", _("截止日期不能早于起始日期"))
-        return data
-
-    def validate_unique(self):
-        """Checked in clean() with a message on the name field."""
 
 
 class CampaignEditView(ScopedEditView):
@@ -150,7 +55,7 @@ class CampaignEditView(ScopedEditView):
 
     def dispatch(self, request, *args, **kwargs):
         adding = request.user.is_authenticated and "pk" not in kwargs
-        if adding and not may_add_campaigns(request.user):
+        if adding and not may_add_campaign(request.user):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -159,7 +64,7 @@ class CampaignEditView(ScopedEditView):
 
     def form_valid(self, form):
         zone = form.cleaned_data["zone"]
-        if not self.request.user.can_add_in_zone(Campaign.scope, zone.pk):
+        if not may_add_campaign(self.request.user, zone):
             raise Http404
         self.object = service.save_campaign(actor=self.request.user, campaign=form.instance)
         messages.success(self.request, _("已保存。"))
@@ -167,37 +72,6 @@ class CampaignEditView(ScopedEditView):
 
 
 # -- the campaign page ----------------------------------------------------------------------------------------------
-
-
-class BatchFilterForm(BootstrapFormMixin, forms.Form):
-    """GET filters of the campaign page and its export: 总投资 threshold, level, kind, park."""
-
-    min_investment = forms.ChoiceField(label=gettext_lazy("总投资"), choices=INVESTMENT_THRESHOLDS, required=False)
-    level = forms.ChoiceField(label=gettext_lazy("重点项目级别"), required=False)
-    kind = forms.ChoiceField(label=gettext_lazy("项目类型"), required=False)
-    park = forms.ModelChoiceField(
-        label=gettext_lazy("园区"), queryset=Park.objects.none(), required=False, empty_label=gettext_lazy("全部")
-    )
-
-    def __init__(self, *args, zone, **kwargs):
-        super().__init__(*args, **kwargs)
-        everything = [("", _("全部"))]
-        self.fields["level"].choices = everything + list(ProjectLevelChoices.choices)
-        self.fields["kind"].choices = everything + list(ProjectKindChoices.choices)
-        self.fields["park"].queryset = Park.objects.filter(zone=zone)
-
-    def batch_filter(self):
-        """The BatchFilter for valid data; invalid filters narrow nothing (the form shows their errors)."""
-        if not self.is_valid():
-            return service.NO_FILTER
-        data = self.cleaned_data
-        park = data.get("park")
-        return service.BatchFilter(
-            min_investment=Decimal(data["min_investment"]) if data.get("min_investment") else None,
-            level=data.get("level") or "",
-            kind=data.get("kind") or "",
-            park_id=park.pk if park else None,
-        )
 
 
 def campaign_filter(request, campaign):
@@ -329,46 +203,6 @@ class CampaignExportView(LoginRequiredMixin, View):
 
 # -- hand overrides -------------------------------------------------------------------------------------------------
 
-ACTIONS = [
-    ("include", gettext_lazy("手动纳入")),
-    ("exclude", gettext_lazy("手动剔除")),
-    ("withdraw", gettext_lazy("撤销手动调整（按日期计算）")),
-]
-
-
-class ProjectChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.name
-
-
-class OverrideForm(BootstrapFormMixin, forms.Form):
-    project = ProjectChoiceField(label=gettext_lazy("项目"), queryset=Project.objects.none())
-    batch = forms.ChoiceField(label=gettext_lazy("批次"), choices=CampaignBatchChoices.choices)
-    action = forms.ChoiceField(label=gettext_lazy("调整"), choices=ACTIONS, widget=forms.RadioSelect)
-    reason = forms.CharField(label=gettext_lazy("原因"), max_length=300)
-
-    def __init__(self, *args, campaign, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.campaign = campaign
-        self.fields["project"].queryset = Project.objects.filter(zone=campaign.zone_id).order_by("name", "pk")
-        self.fields["project"].widget.attrs["data-picker"] = "1"
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise ValidationError(_("请填写手动调整的原因"))
-        return reason
-
-    def clean(self):
-        data = super().clean()
-        if data.get("action") == "withdraw" and data.get("project") and data.get("batch"):
-            self.override = CampaignOverride.objects.filter(
-                campaign=self.campaign, project=data["project"], batch=data["batch"]
-            ).first()
-            if self.override is None:
-                self.add_error("project", _("该项目在此批次没有手动调整，无需撤销"))
-        return data
-
 
 class CampaignOverrideView(ScopedObjectMixin, FormView):
     """Put a project into a batch or take it out by hand (reason required), or withdraw such a decision."""
@@ -396,11 +230,16 @@ class CampaignOverrideView(ScopedObjectMixin, FormView):
 
     def form_valid(self, form):
         data, actor = form.cleaned_data, self.request.user
-        if data["action"] == "withdraw":
-            service.remove_override(actor=actor, override=form.override, reason=data["reason"])
-            messages.success(self.request, _("已撤销手动调整。"))
-        else:
-            try:
+        try:
+            if data["action"] == "withdraw":
+                service.withdraw_override(
+                    actor=actor,
+                    campaign=self.campaign,
+                    project=data["project"],
+                    batch=data["batch"],
+                    reason=data["reason"],
+                )
+            else:
                 service.override_batch(
                     actor=actor,
                     campaign=self.campaign,
@@ -409,9 +248,9 @@ class CampaignOverrideView(ScopedObjectMixin, FormView):
                     include=data["action"] == "include",
                     reason=data["reason"],
                 )
-            except ValidationError as error:
-                for name, problems in error.message_dict.items():
-                    form.add_error(name if name in form.fields else None, problems)
-                return self.form_invalid(form)
-            messages.success(self.request, _("手动调整已记录。"))
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        done = _("已撤销手动调整。") if data["action"] == "withdraw" else _("手动调整已记录。")
+        messages.success(self.request, done)
         return redirect(self.campaign.get_absolute_url() + "#overrides")

@@ -9,7 +9,6 @@
   after its deadline again, with a written reason and a closing time (services.reopen_progress_period, audited).
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -17,25 +16,17 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
-from kaifaqu.core.forms import BootstrapFormMixin
-from kaifaqu.core.periods import format_period, parse_period
-from kaifaqu.zones.models import Department, Zone
+from kaifaqu.core.periods import format_period
+from kaifaqu.core.views import ReopenView
+from kaifaqu.zones.models import Zone
 
 from .. import services
-from ..forms import ModelErrorsMixin
+from ..forms import ApprovalKindForm, ProgressReopenForm, StageDefinitionForm
 from ..models import ApprovalKind, ProgressReopening, Project, ProjectStage, StageDefinition
-
-
-def config_zones(user, model):
-    """Zones where the user may write `model` (every zone for the system administrator)."""
-    if user.is_system_admin:
-        return Zone.objects.all()
-    return Zone.objects.filter(pk__in=user.writable_zone_ids(model.scope))
+from ..permissions import writable_zones
 
 
 def chosen_zone(request, zones):
@@ -55,7 +46,7 @@ class ConfigAccessMixin(LoginRequiredMixin):
     model = None
 
     def zones(self):
-        return config_zones(self.request.user, self.model)
+        return writable_zones(self.request.user, self.model)
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not self.zones().exists():
@@ -68,41 +59,6 @@ def config_url(name, zone_id):
 
 
 # -- stage ladder --------------------------------------------------------------------------------------------------
-
-
-class StageForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
-    """A stage of the ladder; name, code and milestone once per zone are StageDefinition.clean's (messages on the
-    fields), the position is services.save_stage's."""
-
-    position = forms.IntegerField(
-        label=gettext_lazy("位置"),
-        min_value=1,
-        help_text=gettext_lazy("在阶段顺序中的位置（1 为第一个）；其余阶段依次顺延"),
-    )
-
-    class Meta:
-        model = StageDefinition
-        fields = ["zone", "code", "name", "phase", "milestone", "is_active"]
-        help_texts = {
-            "code": gettext_lazy("英文字母、数字、下划线或连字符，本开发区内唯一，创建后不能修改"),
-            "milestone": gettext_lazy("三个一批、开工率等统计按节点含义识别阶段；每个节点含义在一个开发区只能用一次"),
-            "is_active": gettext_lazy("停用的阶段不再出现在录入和导入中，已填的日期保留"),
-        }
-
-    def __init__(self, *args, zones, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            del self.fields["zone"]
-            del self.fields["code"]
-            self.fields["position"].initial = self.instance.order
-        else:
-            self.fields["zone"].queryset = zones.order_by("name")
-            self.fields["zone"].empty_label = None
-        self.order_fields(["zone", "code", "name", "phase", "milestone", "position", "is_active"])
-
-    def validate_unique(self):
-        """Uniqueness (code, order, milestone) is checked by StageDefinition.clean with named messages, and by
-        services.save_stage once the stage has its position."""
 
 
 class StageConfigView(ConfigAccessMixin, TemplateView):
@@ -142,7 +98,7 @@ class StageConfigEditView(ConfigAccessMixin, FormView):
     """Add a stage (zone in the form) or edit one (name, phase, milestone, position, active)."""
 
     model = StageDefinition
-    form_class = StageForm
+    form_class = StageDefinitionForm
     template_name = "projects/config_stage_form.html"
 
     def get_object(self):
@@ -189,34 +145,6 @@ class StageConfigEditView(ConfigAccessMixin, FormView):
 
 
 # -- approval kinds ------------------------------------------------------------------------------------------------
-
-
-class ApprovalKindForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
-    """A matter of the zone's list; a name once per zone and a department of the zone are ApprovalKind.clean's."""
-
-    class Meta:
-        model = ApprovalKind
-        fields = ["zone", "name", "time_limit_days", "default_department", "order"]
-        help_texts = {
-            "time_limit_days": gettext_lazy("自受理之日起的法定办理时限；超过即标为逾期。不填为无法定时限"),
-            "default_department": gettext_lazy("新增该事项时默认的办理部门"),
-            "order": gettext_lazy("在事项清单中的顺序，数字小的在前"),
-        }
-
-    def __init__(self, *args, zones, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            del self.fields["zone"]
-            departments = Department.objects.filter(zone_id=self.instance.zone_id)
-        else:
-            self.fields["zone"].queryset = zones.order_by("name")
-            self.fields["zone"].empty_label = None
-            departments = Department.objects.filter(zone__in=zones).select_related("zone")
-            self.fields["default_department"].label_from_instance = lambda d: f"{d.zone} · {d.name}"
-        self.fields["default_department"].queryset = departments.order_by("zone__name", "name")
-
-    def validate_unique(self):
-        """The unique name is checked by ApprovalKind.clean with a named message."""
 
 
 class ApprovalKindConfigView(ConfigAccessMixin, TemplateView):
@@ -285,99 +213,25 @@ class ApprovalKindEditView(ConfigAccessMixin, FormView):
 # -- reopening a closed progress month -----------------------------------------------------------------------------
 
 
-class ProgressReopenForm(BootstrapFormMixin, forms.Form):
-    zone = forms.ModelChoiceField(label=gettext_lazy("开发区"), queryset=Zone.objects.none(), empty_label=None)
-    period = forms.CharField(
-        label=gettext_lazy("报告期"),
-        max_length=10,
-        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM"}),
-        help_text=gettext_lazy("如 2025-03"),
-    )
-    closes_at = forms.DateTimeField(
-        label=gettext_lazy("再次截止时间"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-    reason = forms.CharField(label=gettext_lazy("原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, zones, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["zone"].queryset = zones.order_by("name")
-
-    def clean_period(self):
-        try:
-            period = parse_period(self.cleaned_data["period"])
-        except ValueError as bad:
-            raise forms.ValidationError(_("请按 YYYY-MM 格式填写报告期，例如 2025-03")) from bad
-        today = timezone.localdate()
-        if period > today.year * 100 + today.month:
-            raise forms.ValidationError(_("报告期不能晚于本月"))
-        deadline = services.progress_deadline(period)
-        if today <= deadline:
-            raise forms.ValidationError(
-                _("%(period)s 的填报截止日为 %(deadline)s，尚未截止，无需重新开放")
-                % {"period": format_period(period), "deadline": deadline.isoformat()}
-            )
-        return period
-
-    def clean_closes_at(self):
-        closes_at = self.cleaned_data["closes_at"]
-        if closes_at <= timezone.now():
-            raise forms.ValidationError(_("再次截止时间须晚于现在"))
-        return closes_at
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError(_("请填写重新开放的原因"))
-        return reason
-
-
-class ProgressReopenView(ConfigAccessMixin, FormView):
+class ProgressReopenView(ReopenView):
     """管委会管理员: open a closed progress month of a zone again; the past reopenings below."""
 
     model = ProgressReopening
     form_class = ProgressReopenForm
     template_name = "projects/config_progress_reopen.html"
+    success_url_name = "projects:progress_reopen"
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "zones": self.zones()}
+    def zones(self):
+        return writable_zones(self.request.user, ProgressReopening)
 
-    def get_initial(self):
-        initial = super().get_initial()
-        zones = list(self.zones()[:2])
-        if len(zones) == 1:
-            initial["zone"] = zones[0]
-        if self.request.GET.get("period"):
-            initial["period"] = self.request.GET["period"]
-        return initial
+    def reopen(self, data):
+        return services.reopen_progress_period(actor=self.request.user, request=self.request, **data)
 
-    def form_valid(self, form):
-        data = form.cleaned_data
-        reopening = services.reopen_progress_period(
-            actor=self.request.user,
-            zone=data["zone"],
-            period=data["period"],
-            reason=data["reason"],
-            closes_at=data["closes_at"],
-            request=self.request,
-        )
-        messages.success(
-            self.request,
-            _("%(zone)s %(period)s 的项目进度填报已重新开放。")
-            % {"zone": reopening.zone, "period": format_period(reopening.period)},
-        )
-        return redirect("projects:progress_reopen")
+    def success_message(self, window):
+        return _("%(zone)s %(period)s 的项目进度填报已重新开放。") % {
+            "zone": window.zone,
+            "period": format_period(window.period),
+        }
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        reopenings = (
-            ProgressReopening.objects.restrict(self.request.user, "view")
-            .filter(zone__in=self.zones())
-            .select_related("zone", "opened_by")
-            .order_by("-opened_at", "-pk")[:200]
-        )
-        now = timezone.now()
-        context["reopenings"] = [
-            {"row": r, "period": format_period(r.period), "open": r.closes_at > now} for r in reopenings
-        ]
-        return context
+    def describe(self, window):
+        return {**super().describe(window), "period": format_period(window.period)}

@@ -1,7 +1,7 @@
 """The write pages of projects: the project itself, its stage dates, phases, production lines, approval matters,
 problems, annual plans, monthly progress and files — and the approval and problem queues a department works from.
 
-Every object is fetched through restrict() (out of scope is a 404); adding a row checks can_add_in_zone; every
+Every object is fetched through restrict() (out of scope is a 404); adding a row asks permissions.py; every
 write goes through services.py — the same functions the API calls — so the rules, the refusals and the history are
 the same whichever way a change comes in. A refusal shows on the field it names.
 """
@@ -26,21 +26,19 @@ from kaifaqu.core.periods import format_period, month_of, previous_month, year_o
 from kaifaqu.core.views import ScopedDeleteView, ScopedEditView
 
 from .. import services
+from ..filtersets import ApprovalFilterSet, ProblemFilterSet
 from ..forms import (
-    ApprovalFilterSet,
     ApprovalForm,
     EvidenceForm,
     LineForm,
     LinkInvestorForm,
     PhaseForm,
     PlanForm,
-    ProblemFilterSet,
     ProblemForm,
     ProgressForm,
     ProjectForm,
     ResolveProblemForm,
     StageForm,
-    project_zones,
 )
 from ..models import (
     AnnualPlan,
@@ -53,6 +51,7 @@ from ..models import (
     StageDefinition,
     StageEvidence,
 )
+from ..permissions import may_add_file, may_add_project, may_add_row, may_plan, may_report_progress
 from ..rules import pct, schedule_pct
 
 PER_PAGE = 50
@@ -105,7 +104,7 @@ class ProjectEditView(ScopedEditView):
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
-        if user.is_authenticated and "pk" not in kwargs and not project_zones(user).exists():
+        if user.is_authenticated and "pk" not in kwargs and not may_add_project(user):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -274,7 +273,7 @@ class StageEditView(ProjectMixin, FormView):
 class PartEditView(LoginRequiredMixin, TemplateResponseMixin, ContextMixin, View):
     """Add (the project's pk in the URL, `add_url_name`) or edit (the row's pk) a row that belongs to a project.
 
-    Adding needs the project writable and can_add_in_zone for the row's model; editing needs the row in
+    Adding needs the project writable and permissions.may_add_row for the row's model; editing needs the row in
     restrict(user, "change") — which lets a department change the approvals and problems assigned to it.
     """
 
@@ -299,7 +298,7 @@ class PartEditView(LoginRequiredMixin, TemplateResponseMixin, ContextMixin, View
             self.object = None
             projects = Project.objects.restrict(user, "change").select_related("zone")
             self.project = get_object_or_404(projects, pk=self.kwargs["pk"])
-            if not user.can_add_in_zone(self.model.scope, self.project.zone_id):
+            if not may_add_row(user, self.model, self.project):
                 raise Http404
         else:
             rows = self.model.objects.restrict(user, "change").select_related("project__zone")
@@ -496,7 +495,7 @@ class PlanEditView(ProjectMixin, FormView):
 
     def get_project(self):
         project = super().get_project()
-        if not self.request.user.can_add_in_zone(AnnualPlan.scope, project.zone_id):
+        if not may_plan(self.request.user, project):
             raise Http404
         self.plan = AnnualPlan.objects.filter(project=project, year=self.kwargs["year"]).first()
         return project
@@ -535,7 +534,7 @@ def default_progress_period(project, now=None):
 
 
 class ProgressAddView(ProjectMixin, FormView):
-    """进度填报 by project staff or the investor's enterprise user (services.may_report_progress); the previous
+    """进度填报 by project staff or the investor's enterprise user (permissions.may_report_progress); the previous
     report and the year's plan are shown beside the form."""
 
     form_class = ProgressForm
@@ -544,7 +543,7 @@ class ProgressAddView(ProjectMixin, FormView):
 
     def get_project(self):
         project = super().get_project()
-        if not services.may_report_progress(self.request.user, project):
+        if not may_report_progress(self.request.user, project):
             raise Http404
         return project
 
@@ -602,7 +601,7 @@ class FileAddView(ProjectMixin, FormView):
 
     def get_project(self):
         project = super().get_project()
-        if not self.request.user.can_add_in_zone(StageEvidence.scope, project.zone_id):
+        if not may_add_file(self.request.user, project):
             raise Http404
         return project
 

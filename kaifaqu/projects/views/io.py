@@ -5,73 +5,29 @@ administrator; progress also by enterprise users, for the projects their firm in
 user who started it (and the system administrator). Everyone else gets 404.
 """
 
-from django import forms
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaifaqu.core.imports import views as imports
-from kaifaqu.core.imports.forms import ImportUploadForm
-from kaifaqu.core.money import UNIT_FACTORS
 from kaifaqu.zones.models import Zone
 
-from ..importers import (
-    DEFAULT_UNIT,
-    KIND_PROGRESS,
-    KINDS,
-    ProgressImporter,
-    ProjectImporter,
-    can_import_progress,
-    can_import_projects,
-    can_use_imports,
-    writable_zones,
-)
+from ..forms import ProjectUploadForm
+from ..importers import DEFAULT_UNIT, KIND_PROGRESS, KINDS, ProgressImporter, ProjectImporter
 from ..models import Project
+from ..permissions import may_add_project, may_import_progress, may_import_projects, may_use_imports, writable_zones
 
 
 def progress_zones(user):
     """Zones the progress upload may be narrowed to: the writable ones (enterprise users choose none)."""
-    if user.is_system_admin or user.writable_zone_ids(Project.scope):
-        return writable_zones(user)
+    if may_add_project(user):
+        return writable_zones(user, Project)
     return Zone.objects.none()
-
-
-class ProjectUploadForm(ImportUploadForm):
-    """The engine's upload form, with the zone the file is for and the unit of money columns without one."""
-
-    zone = forms.ModelChoiceField(
-        label=gettext_lazy("开发区"),
-        queryset=Zone.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("按文件中的“所属开发区”列"),
-        help_text=gettext_lazy("文件中“所属开发区”列留空的行属于这里选择的开发区"),
-    )
-    unit = forms.ChoiceField(
-        label=gettext_lazy("金额单位"),
-        choices=[(unit, unit) for unit in UNIT_FACTORS],
-        initial=DEFAULT_UNIT,
-        help_text=gettext_lazy(
-            "表头未注明单位的金额列按此单位换算为万元；表头注明单位的（如“……（亿元）”）按表头的单位"
-        ),
-    )
-
-    def __init__(self, *args, zones, progress=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["zone"].queryset = zones
-        if progress:
-            del self.fields["mode"]
-        first = list(zones[:2])
-        if len(first) == 1:
-            self.fields["zone"].initial = first[0]
-            self.fields["zone"].widget = forms.HiddenInput()
-        elif not first:
-            del self.fields["zone"]
-        self.order_fields(["file", "mode", "zone", "unit"])
 
 
 class ProjectImportPages(imports.ImportPages):
     importer_class = ProjectImporter
-    may_import = staticmethod(can_import_projects)
+    may_import = staticmethod(may_import_projects)
     progress = False
     page_title = gettext_lazy("导入项目")
     breadcrumbs = ((gettext_lazy("项目"), "projects:project_list"),)
@@ -86,12 +42,12 @@ class ProjectImportPages(imports.ImportPages):
 
     def zones(self):
         """The zones a file (and a template's stage columns) may be for."""
-        return writable_zones(self.request.user)
+        return writable_zones(self.request.user, Project)
 
 
 class ProgressImportPages(ProjectImportPages):
     importer_class = ProgressImporter
-    may_import = staticmethod(can_import_progress)
+    may_import = staticmethod(may_import_progress)
     progress = True
     page_title = gettext_lazy("导入项目进度")
     upload_url_name = "projects:progress_import"
@@ -211,7 +167,7 @@ class ProgressImportTemplateView(ProgressImportPages, ProjectTemplateMixin, impo
 class ProjectJobPages(ProjectImportPages):
     """One job page for both imports: its texts are those of the job's import."""
 
-    may_import = staticmethod(can_use_imports)
+    may_import = staticmethod(may_use_imports)
     kinds = KINDS
 
     def page_of(self, job):

@@ -5,71 +5,25 @@ The zone is the user's own (zone roles) or, for region viewers and the system ad
 unless one is chosen; a zone outside the user's view is a 404, and users who see no zone get 404 too.
 """
 
-from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
 from kaifaqu.accounts.exports import export_list
-from kaifaqu.core.forms import BootstrapFormMixin
-from kaifaqu.core.periods import cumulative_label, format_period, month_of, parse_period, year_of
+from kaifaqu.core.periods import cumulative_label, format_period, month_of, year_of
 from kaifaqu.zones.models import Zone
 
 from .. import aggregates
-from ..choices import ProjectKindChoices, ProjectLevelChoices
+from ..forms import BulletinForm, PeriodForm, ZoneForm
 from ..models import AnnualPlan
 from ..rules import schedule_pct
 
 BULLETIN_PAGE = 50
-
-
-class ZoneForm(BootstrapFormMixin, forms.Form):
-    zone = forms.ChoiceField(label=gettext_lazy("开发区"), required=False)
-
-    def __init__(self, *args, zones, **kwargs):
-        super().__init__(*args, **kwargs)
-        choices = [(str(z.pk), z.name) for z in zones]
-        self.fields["zone"].choices = ([("", _("全部可见开发区"))] if len(zones) > 1 else []) + choices
-
-
-class PeriodForm(ZoneForm):
-    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100, required=False)
-    period = forms.CharField(label=gettext_lazy("报告期"), required=False, help_text=gettext_lazy("如 2025-03"))
-
-    def clean_period(self):
-        text = self.cleaned_data["period"].strip()
-        if not text:
-            return None
-        try:
-            return parse_period(text)
-        except ValueError as bad:
-            raise ValidationError(_("报告期格式应为 2025-03")) from bad
-
-    def clean(self):
-        data = super().clean()
-        if data.get("period") and data.get("year") and year_of(data["period"]) != data["year"]:
-            self.add_error("period", _("报告期不在所选年度内"))
-        return data
-
-
-class BulletinForm(PeriodForm):
-    level = forms.ChoiceField(label=gettext_lazy("重点项目级别"), required=False)
-    kind = forms.ChoiceField(label=gettext_lazy("项目类型"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        everything = [("", _("全部"))]
-        self.fields["level"].choices = everything + [
-            (value, label) for value, label in ProjectLevelChoices.choices if value in aggregates.KEY_LEVELS
-        ]
-        self.fields["kind"].choices = everything + list(ProjectKindChoices.choices)
 
 
 class ZonePageMixin(LoginRequiredMixin):

@@ -7,7 +7,6 @@ Every read goes through `restrict()`; a project outside the user's scope is a 40
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import RowNumber
@@ -16,30 +15,28 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from kaifaqu.core.forms import BootstrapFormMixin
 from kaifaqu.core.history import history_entries
 from kaifaqu.core.periods import format_period, month_of, year_of
 from kaifaqu.core.views import ScopedDetailView, ScopedObjectMixin
 from kaifaqu.zones.filtersets import shows_one_zone
 from kaifaqu.zones.models import Park, Zone
 
-from .. import production, services
+from .. import production
 from ..choices import (
     LineStatusChoices,
-    ProjectKindChoices,
-    ProjectLevelChoices,
     ProjectStatusChoices,
     StagePhaseChoices,
 )
 from ..exports import export_projects
 from ..filtersets import NO_STAGE, ProjectFilterSet
+from ..forms import BoardFilterForm
 from ..models import Approval, Inspection, Problem, Project, StageDefinition
+from ..permissions import may_add_project, may_configure_stages, may_edit_project, may_report_progress
 from ..rules import pct
 from ..tables import ProjectTable, annotate_for_list, overdue_approval_project_ids, overdue_badges
 
@@ -50,10 +47,6 @@ BOARD_STATUSES = (ProjectStatusChoices.ACTIVE, ProjectStatusChoices.PAUSED)
 
 def board_zones(user):
     return Zone.objects.restrict(user, "view").order_by("name")
-
-
-def may_add_projects(user):
-    return user.is_system_admin or bool(user.writable_zone_ids(Project.scope))
 
 
 # -- list -------------------------------------------------------------------------------------------------------------
@@ -86,7 +79,7 @@ class ProjectListView(ScopedObjectMixin, SingleTableMixin, FilterView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context.update(
-            may_add=may_add_projects(user),
+            may_add=may_add_project(user),
             may_see_board=board_zones(user).exists(),
             query=self.request.GET.urlencode(),
         )
@@ -101,23 +94,6 @@ class ProjectExportView(LoginRequiredMixin, View):
 
 
 # -- pipeline board ---------------------------------------------------------------------------------------------------
-
-
-class BoardFilterForm(BootstrapFormMixin, forms.Form):
-    """The board's narrowing: the zone (among those in scope), and a park, level and kind within it."""
-
-    zone = forms.TypedChoiceField(label=gettext_lazy("开发区"), coerce=int, required=False)
-    park = forms.TypedChoiceField(label=gettext_lazy("园区"), coerce=int, required=False, empty_value=None)
-    level = forms.ChoiceField(label=gettext_lazy("重点项目级别"), required=False)
-    kind = forms.ChoiceField(label=gettext_lazy("项目类型"), required=False)
-
-    def __init__(self, *args, zones, parks, **kwargs):
-        super().__init__(*args, **kwargs)
-        everything = [("", gettext_lazy("全部"))]
-        self.fields["zone"].choices = [(zone.pk, str(zone)) for zone in zones]
-        self.fields["park"].choices = everything + [(park.pk, park.name) for park in parks]
-        self.fields["level"].choices = everything + ProjectLevelChoices.choices
-        self.fields["kind"].choices = everything + ProjectKindChoices.choices
 
 
 def chosen_zone(request, zones):
@@ -178,7 +154,7 @@ class BoardView(LoginRequiredMixin, TemplateView):
             form=form,
             zone=zone,
             show_zone_choice=len(self.zones) > 1,
-            may_configure=user.can_add_in_zone(StageDefinition.scope, zone.pk),
+            may_configure=may_configure_stages(user, zone),
             **self.board(projects, chosen),
         )
         return context
@@ -372,12 +348,12 @@ class ProjectView(ScopedDetailView):
         reports = list(project.progress.select_related("reported_by").order_by("-period", "-decade"))
         years = sorted({year_of(r.period) for r in reports} | set(plans))
         year = chosen_year(request, years, today)
-        may_write = user.can_add_in_zone(Project.scope, project.zone_id)
+        may_write = may_edit_project(user, project)
         context.update(
             project=project,
             today=today,
             may_write=may_write,
-            may_report=services.may_report_progress(user, project),
+            may_report=may_report_progress(user, project),
             ladders=timeline(project, definitions, recorded, today),
             out_of_order=[row for row in recorded.values() if row.out_of_order_reason],
             phases=list(project.phases.all()),

@@ -13,7 +13,7 @@ The names below are the public ones; import them from `kaifaqu.stats.services`.
 """
 
 from .assignments import assign_data_set, end_assignment
-from .config import FormItem, save_data_set
+from .config import FormItem, save_data_set, save_validation_rule
 from .directory import DirectoryEntry, import_directory, record_year_status, remove_year_status
 from .quality import explain_flag, resolve_flag, scan_outliers
 from .targets import set_target
@@ -49,6 +49,7 @@ __all__ = [
     "reopen_period",
     "resolve_flag",
     "save_data_set",
+    "save_validation_rule",
     "scan_outliers",
     "set_target",
 ]

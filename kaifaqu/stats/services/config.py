@@ -1,5 +1,5 @@
-"""Configuration writes of the system administrator: a form's (报表's) settings and its indicators. Attributed in
-the form's history and audited as a configuration change."""
+"""Configuration writes of the system administrator: a form's (报表's) settings and its indicators, and the validation
+rules. Attributed in the history and audited as a configuration change."""
 
 from dataclasses import dataclass
 
@@ -7,6 +7,7 @@ from django.db import transaction
 
 from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
+from kaifaqu.core.history import attributed
 
 from ..models import DataSetIndicator
 from .common import save_with_history
@@ -65,3 +66,18 @@ def save_data_set(*, actor, data_set, items, changed=(), request=None):
         },
     )
     return {"added": len(added), "removed": len(removed), "reordered": len(reordered)}
+
+
+@transaction.atomic
+def save_validation_rule(*, actor, rule, changed=(), request=None):
+    """A validation rule added or edited by the system administrator (the rule form has run its full_clean)."""
+    adding = rule.pk is None
+    attributed(rule, actor).save()
+    record_event(
+        AuditEventChoices.CONFIG_CHANGE,
+        request=request,
+        user=actor,
+        obj=rule,
+        detail={"action": "validation_rule_add" if adding else "validation_rule_edit", "changed": list(changed)},
+    )
+    return rule

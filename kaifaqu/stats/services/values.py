@@ -15,9 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaifaqu.accounts.audit import record_event
-from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.periods import cumulative_label, format_period, month_of, previous_month, year_of
+from kaifaqu.core.reporting_window import reopen
 
 from ..calendar import is_due_period
 from ..models import DataSetAssignment, Indicator, PeriodReopening, ValidationFlag, ValidationRule, Value
@@ -392,24 +391,17 @@ def flag_prior_differences(submissions):
 # -- reopening a locked period -----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def reopen_period(*, actor, data_set, zone, period, reason, closes_at, request=None):
-    """A zone admin opens a locked period of a data set again until `closes_at`; recorded and audited."""
-    reopening = PeriodReopening.objects.create(
-        data_set=data_set, zone=zone, period=period, reason=reason, reopened_by=actor, closes_at=closes_at
-    )
-    record_event(
-        AuditEventChoices.CONFIG_CHANGE,
+    """A zone admin opens a locked period of a data set again until `closes_at` (PeriodReopening.clean says which
+    periods); recorded and audited."""
+    return reopen(
+        PeriodReopening,
+        actor=actor,
+        zone=zone,
+        period=period,
+        reason=reason,
+        closes_at=closes_at,
         request=request,
-        user=actor,
-        obj=reopening,
-        detail={
-            "action": "reopen_period",
-            "data_set": data_set.code,
-            "zone": zone.pk,
-            "period": format_period(period),
-            "closes_at": closes_at.isoformat(),
-            "reason": reason,
-        },
+        detail={"action": "reopen_period", "data_set": data_set.code},
+        data_set=data_set,
     )
-    return reopening

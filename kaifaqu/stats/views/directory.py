@@ -8,7 +8,6 @@ instead of showing every firm as having left.
 
 from collections import Counter, defaultdict
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -23,14 +22,13 @@ from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.exports import add_table_sheet, workbook_response, write_only_workbook
 from kaifaqu.core.imports import views as imports
-from kaifaqu.core.imports.forms import ImportUploadForm
 from kaifaqu.core.models import ImportStatusChoices
 from kaifaqu.core.periods import growth_pct, make_period
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.zones.importers import only_zone
 
 from ..choices import DirectoryChangeChoices, StatsCategoryChoices
-from ..forms import StatusFilterForm, YearStatusForm
+from ..forms import DirectoryImportForm, StatusFilterForm, YearStatusForm
 from ..importers_directory import DirectoryImporter, can_import_directory, directory_zone_ids
 from ..models import EnterpriseYearStatus, Value
 from ..services import record_year_status, remove_year_status
@@ -312,21 +310,6 @@ class StatusRemoveView(DirectoryMixin, ZoneWriteMixin, View):
 
 
 # -- the directory import ------------------------------------------------------------------------------------------
-
-
-class DirectoryImportForm(ImportUploadForm):
-    replace = forms.BooleanField(
-        label=gettext_lazy("替换文件所列年度的名录"),
-        required=False,
-        help_text=gettext_lazy(
-            "勾选后，文件中每个年度、每个所涉开发区的名录以文件为准：名录中有而文件中没有的企业退出该年名录，"
-            "其该年的报送任务随之结束。不勾选则只新增或更新文件所列企业。"
-        ),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["mode"]  # a firm's row of a year is created or updated: always 新增或更新
 
 
 class DirectoryImportPages(imports.ImportPages):

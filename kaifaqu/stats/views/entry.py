@@ -15,6 +15,7 @@ from django.views.generic import FormView, TemplateView
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.exports import export_list
 from kaifaqu.core.periods import format_period, month_of, monthly_from_cumulative, parse_period
+from kaifaqu.core.views import ReopenView as CoreReopenView
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.zones.models import Zone
 
@@ -329,67 +330,40 @@ class EntryView(LoginRequiredMixin, FormView):
 # -- reopening a locked period -------------------------------------------------------------------------------------
 
 
-class ReopenView(LoginRequiredMixin, FormView):
+class ReopenView(CoreReopenView):
     """管委会管理员: open a locked period again with a written reason and a closing time; past reopenings below."""
 
-    template_name = "stats/reopen_list.html"
+    model = PeriodReopening
     form_class = ReopenForm
+    template_name = "stats/reopen_list.html"
+    list_related = ("data_set",)
+    success_url_name = "stats:reopen_list"
 
-    def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if user.is_authenticated and not self.admin_zones().exists():
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-    def admin_zones(self):
+    def zones(self):
         user = self.request.user
         if user.is_system_admin:
             return Zone.objects.all()
         return Zone.objects.restrict(user, "view").filter(pk__in=user.zone_ids(RoleChoices.ZONE_ADMIN))
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "zones": self.admin_zones().order_by("name")}
-
     def get_initial(self):
-        initial = {}
+        initial = super().get_initial()
         data_set = DataSet.objects.filter(code=self.request.GET.get("data_set", "")).first()
         if data_set is not None:
             initial["data_set"] = data_set
-        if self.request.GET.get("period"):
-            initial["period"] = self.request.GET["period"]
-        zones = list(self.admin_zones()[:2])
-        if len(zones) == 1:
-            initial["zone"] = zones[0]
         return initial
 
-    def form_valid(self, form):
-        data = form.cleaned_data
-        reopening = reopen_period(
-            actor=self.request.user,
-            data_set=data["data_set"],
-            zone=data["zone"],
-            period=data["period"],
-            reason=data["reason"],
-            closes_at=data["closes_at"],
-            request=self.request,
-        )
-        messages.success(
-            self.request,
-            _("%(zone)s %(form)s %(period)s 已重新开放。")
-            % {"zone": reopening.zone, "form": reopening.data_set, "period": format_period(reopening.period)},
-        )
-        return redirect("stats:reopen_list")
+    def reopen(self, data):
+        return reopen_period(actor=self.request.user, request=self.request, **data)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        reopenings = (
-            PeriodReopening.objects.restrict(self.request.user, "view")
-            .filter(zone__in=self.admin_zones())
-            .select_related("zone", "data_set", "reopened_by")
-            .order_by("-reopened_at", "-pk")[:200]
-        )
-        context["reopenings"] = [{"row": r, "period": period_label(r.period, r.data_set)} for r in reopenings]
-        return context
+    def success_message(self, window):
+        return _("%(zone)s %(form)s %(period)s 已重新开放。") % {
+            "zone": window.zone,
+            "form": window.data_set,
+            "period": format_period(window.period),
+        }
+
+    def describe(self, window):
+        return {"row": window, "period": period_label(window.period, window.data_set)}
 
 
 # -- data-set assignments ------------------------------------------------------------------------------------------

@@ -1,23 +1,18 @@
 """Import of statistics figures (three layouts): declarations on the core's generic import views, with the data set,
 period and firm chosen on the upload page and the data set's template chosen before downloading it."""
 
-from django import forms
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaifaqu.core.forms import BootstrapFormMixin
 from kaifaqu.core.imports import views as imports
-from kaifaqu.core.imports.forms import ImportUploadForm
-from kaifaqu.core.imports.parsers import to_period
 from kaifaqu.core.imports.reading import read_rows
 from kaifaqu.core.imports.workbooks import template_workbook
-from kaifaqu.core.periods import format_period, previous_month
+from kaifaqu.core.periods import format_period
 from kaifaqu.enterprises.models import Enterprise
 
+from ..forms import AUTO, StatsImportForm, TemplateChoiceForm, TemplateForm, default_period
 from ..importers import (
-    KIND_FORM,
     KIND_LONG,
     KIND_WIDE,
     KINDS,
@@ -25,101 +20,9 @@ from ..importers import (
     StatsLongImporter,
     can_import_stats,
     detect_layout,
-    stats_zone_ids,
     wide_template,
 )
 from ..models import DataSet
-
-AUTO = "auto"
-LAYOUT_CHOICES = [
-    (AUTO, gettext_lazy("自动识别（按表头）")),
-    (KIND_WIDE, gettext_lazy("系统模板：每行一家企业，每列一个指标")),
-    (KIND_LONG, gettext_lazy("长表：统一社会信用代码、报告期、指标、数值、单位")),
-    (KIND_FORM, gettext_lazy("联网直报表：企业的报表副本（本年1—本月列，金额为千元）")),
-]
-DEFAULT_DATA_SET = "industry_monthly"
-
-
-def period_field(required=False, help_text=""):
-    return forms.CharField(
-        label=gettext_lazy("报告期"),
-        required=required,
-        max_length=20,
-        help_text=help_text,
-        widget=forms.TextInput(attrs={"placeholder": "2025-03"}),
-    )
-
-
-def clean_period_text(text):
-    if not text:
-        return None
-    period = to_period(text)
-    if period is None:
-        raise forms.ValidationError(_("报告期格式不正确，应为 2025-03、2025年3月 或 202503"))
-    return period
-
-
-def default_period():
-    today = timezone.localdate()
-    return previous_month(today.year * 100 + today.month)
-
-
-class StatsImportForm(ImportUploadForm):
-    layout = forms.ChoiceField(
-        label=gettext_lazy("文件格式"), choices=LAYOUT_CHOICES, initial=AUTO, widget=forms.RadioSelect
-    )
-    data_set = forms.ModelChoiceField(
-        label=gettext_lazy("报表"), queryset=DataSet.objects.all(), to_field_name="code", empty_label=None
-    )
-    period = period_field(help_text=gettext_lazy("系统模板和联网直报表需要；不填则从文件表头上方读取"))
-    credit_code = forms.CharField(
-        label=gettext_lazy("企业统一社会信用代码"),
-        required=False,
-        max_length=18,
-        help_text=gettext_lazy("联网直报表需要；不填则从文件表头上方读取"),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["mode"]
-        self.user = user
-        self.fields["data_set"].initial = DEFAULT_DATA_SET
-        self.order_fields(["file", "layout", "data_set", "period", "credit_code"])
-
-    def clean_period(self):
-        return clean_period_text(self.cleaned_data.get("period", "").strip())
-
-    def clean_credit_code(self):
-        code = self.cleaned_data.get("credit_code", "").strip().upper()
-        if not code:
-            return None
-        zone_ids = stats_zone_ids(self.user)
-        firms = Enterprise.objects.filter(credit_code=code)
-        firm = (firms if zone_ids is None else firms.filter(zone_id__in=zone_ids)).first()
-        if firm is None:
-            raise forms.ValidationError(_("在您负责统计工作的开发区中没有统一社会信用代码为该值的企业"))
-        return firm
-
-
-class TemplateChoiceForm(BootstrapFormMixin, forms.Form):
-    """The data set and period of the system template, chosen on the upload page (GET to the template URL)."""
-
-    data_set = forms.ModelChoiceField(
-        label=gettext_lazy("报表"), queryset=DataSet.objects.all(), to_field_name="code", empty_label=None
-    )
-    period = period_field()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["data_set"].initial = DEFAULT_DATA_SET
-        self.fields["period"].initial = format_period(default_period())
-
-    def clean_period(self):
-        return clean_period_text(self.cleaned_data.get("period", "").strip())
-
-
-class TemplateForm(TemplateChoiceForm):
-    layout = forms.ChoiceField(choices=[(KIND_WIDE, KIND_WIDE), (KIND_LONG, KIND_LONG)], required=False)
 
 
 class StatsImportPages(imports.ImportPages):

@@ -18,7 +18,7 @@ from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.accounts.exports import export_list
 from kaifaqu.core.exports import add_table_sheet, workbook_response, write_only_workbook
-from kaifaqu.core.history import attributed, history_entries
+from kaifaqu.core.history import history_entries
 from kaifaqu.core.periods import format_period
 from kaifaqu.zones.forms import NO_DEPARTMENT
 from kaifaqu.zones.models import Zone
@@ -38,7 +38,7 @@ from ..quality import (
     reminder_rows,
     shows_phone_numbers,
 )
-from ..services import explain_flag, resolve_flag, scan_outliers
+from ..services import explain_flag, resolve_flag, save_validation_rule, scan_outliers
 
 PER_PAGE = 50
 
@@ -342,17 +342,8 @@ class RuleEditView(LoginRequiredMixin, TemplateView):
         form = RuleForm(request.POST, instance=self.rule)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        rule = form.save(commit=False)
-        attributed(rule, request.user)
-        rule.save()
-        record_event(
-            AuditEventChoices.CONFIG_CHANGE,
-            request=request,
-            obj=rule,
-            detail={
-                "action": "validation_rule_edit" if self.rule else "validation_rule_add",
-                "changed": form.changed_data,
-            },
+        save_validation_rule(
+            actor=request.user, rule=form.save(commit=False), changed=form.changed_data, request=request
         )
         messages.success(request, _("校验规则已保存。"))
         return redirect("stats:rule_list")
