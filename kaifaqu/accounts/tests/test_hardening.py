@@ -189,12 +189,14 @@ def test_the_api_refusal_is_in_the_users_language(personas, client):
     assert response.json()["detail"] == expected and "password" in expected
 
 
-def test_a_disabled_accounts_token_is_not_authenticated(personas, client):
+def test_a_disabled_account_is_not_authenticated_by_token_or_session(personas, client_for):
     user = personas["staff_a"]
     key = ApiToken.objects.issue(user=user, name="t").key
+    browser = client_for(user)
     User.objects.filter(pk=user.pk).update(is_active=False)
-    response = api_get(client, key=key)
+    response = api_get(Client(), key=key)
     assert response.status_code == 401 and "停用" in response.json()["detail"]
+    assert api_get(browser).status_code == 401
 
 
 # ---------------------------------------------------------------------------------------------------- no-store
