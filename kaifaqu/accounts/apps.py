@@ -8,9 +8,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("用户与权限")
 
     def ready(self):
+        from django.contrib import admin
+
         from kaifaqu.core.audit import install_audit_writer
 
         from . import signals  # noqa: F401  (audit of authentication events)
+        from .admin import audit_every_admin
         from .audit import record_event
 
         install_audit_writer(record_event)  # the core's mechanisms (imports) write their events through it
+        audit_every_admin(admin.site)  # every change in the Django admin is audited

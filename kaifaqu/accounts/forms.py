@@ -39,19 +39,37 @@ class UserCreateForm(UserForm):
             raise ValidationError(_("该账户名已存在"))
         return username
 
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        password_validation.validate_password(password)
-        return password
+    def clean(self):
+        # After the other fields: the password must not resemble the new account's name, e-mail or phone (IA-1).
+        cleaned = super().clean()
+        if "password" in cleaned:
+            candidate = User(**{name: cleaned.get(name, "") for name in ("username", "display_name", "email", "phone")})
+            try:
+                password_validation.validate_password(cleaned["password"], candidate)
+            except ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
 
 
 class PasswordResetForm(BootstrapFormMixin, forms.Form):
+    """A password an administrator sets for `user`: the same rules as the user's own, similarity to them included."""
+
     password = forms.CharField(label=_("新密码"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        password_validation.validate_password(password)
+        password_validation.validate_password(password, self.user)
         return password
+
+
+class ApiTokenForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(
+        label=_("令牌名称"), max_length=100, help_text=_("用途，例如“统计数据同步脚本”，便于日后识别和撤销。")
+    )
 
 
 class MembershipForm(BootstrapFormMixin, forms.ModelForm):

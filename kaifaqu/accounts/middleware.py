@@ -1,11 +1,13 @@
-"""Session idle timeout (IA-2) and forced password change (IA-1)."""
+"""Session idle timeout (IA-2), forced password change (IA-1), no caching of signed-in pages, audit of denials."""
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
+from .denials import record_denied
 from .services import password_expired
 
 LAST_SEEN_KEY = "last_seen"
@@ -60,3 +62,39 @@ class PasswordChangeRequiredMiddleware:
     def exempt(self, path):
         allowed = (reverse("accounts:password_change"), reverse("accounts:logout"))
         return path in allowed or path.startswith(self.exempt_prefixes)
+
+
+def signed_in(request):
+    """After the view: DRF puts the token's user on the request too, so API calls by token count as signed in."""
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` (and Django's other never-cache headers) on every response to a signed-in user:
+    pages, exports and API answers carry data a shared or browser cache must not keep after logout."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if signed_in(request):
+            add_never_cache_headers(response)
+        return response
+
+
+class DeniedAccessAuditMiddleware:
+    """A signed-in user's request that a view refused — 403, or 404 (out of scope looks like "no such row") — is
+    audited as 越权访问, throttled per account and path (kaifaqu/accounts/denials.py). A 404 for an address that
+    no view serves is a typo, not a denial, and is not recorded."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        denied = response.status_code == 403 or (response.status_code == 404 and request.resolver_match is not None)
+        if denied and signed_in(request):
+            record_denied(request, request.user, status=response.status_code)
+        return response

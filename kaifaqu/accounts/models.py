@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -201,6 +203,77 @@ class Membership(models.Model):
         if role == RoleChoices.REGION_VIEWER and self.region_id:
             return Q(**{scope.zone_lookup("region__code__startswith"): region_prefix(self.region_id)})
         return NOTHING
+
+
+def token_digest(key):
+    """Keys are 160 random bits: a plain SHA-256 is enough to keep them out of the database (no slow hash needed)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def issue(self, *, user, name="", days=None):
+        """A new token for `user`, valid for `days` (API_TOKEN_DAYS). The key exists only on the returned object:
+        the table keeps its digest and first characters (IA-3: no credential stored in clear)."""
+        key = secrets.token_hex(20)
+        now = timezone.now()
+        token = self.create(
+            user=user,
+            name=name,
+            key_digest=token_digest(key),
+            key_prefix=key[:8],
+            created_at=now,
+            expires_at=now + timedelta(days=days or settings.API_TOKEN_DAYS),
+        )
+        token.key = key
+        return token
+
+    def for_key(self, key):
+        return self.select_related("user").filter(key_digest=token_digest(key)).first()
+
+
+class ApiToken(models.Model):
+    """A named key for /api/ (header `Authorization: Token <key>`): expires, may go stale when unused, revocable."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户"))
+    name = models.CharField(_("名称"), max_length=100)
+    key_digest = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(_("令牌开头"), max_length=8)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("到期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def expired(self):
+        return timezone.now() >= self.expires_at
+
+    @property
+    def stale(self):
+        """Unused for API_TOKEN_IDLE_DAYS (IA-2's idle rule for a key that has no session)."""
+        if not settings.API_TOKEN_IDLE_DAYS:
+            return False
+        last = self.last_used_at or self.created_at
+        return timezone.now() - last > timedelta(days=settings.API_TOKEN_IDLE_DAYS)
+
+    @property
+    def usable(self):
+        return not (self.expired or self.stale)
+
+    def touch(self):
+        """Record use, at most one write a minute per token (a script may call many times a second)."""
+        now = timezone.now()
+        if self.last_used_at is None or now - self.last_used_at > timedelta(minutes=1):
+            type(self).objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
 
 
 class AuditEventQuerySet(models.QuerySet):

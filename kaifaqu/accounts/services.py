@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from .audit import record_event
 from .choices import AuditEventChoices
-from .models import Membership, User
+from .models import ApiToken, Membership, User
 
 
 def password_expired(user):
@@ -89,3 +89,29 @@ def set_user_active(*, actor, request=None, user, active):
     user.save(update_fields=["is_active"])
     event = AuditEventChoices.USER_UPDATE if active else AuditEventChoices.USER_DISABLE
     record_event(event, request=request, user=actor, obj=user, detail={"active": active})
+
+
+@transaction.atomic
+def create_api_token(*, user, request=None, name):
+    """A named token for the user's own API calls; the key is on the returned object only (shown once)."""
+    token = ApiToken.objects.issue(user=user, name=name)
+    record_event(
+        AuditEventChoices.CONFIG_CHANGE,
+        request=request,
+        user=user,
+        obj=token,
+        detail={
+            "api_token": "created",
+            "name": name,
+            "prefix": token.key_prefix,
+            "expires": token.expires_at.isoformat(),
+        },
+    )
+    return token
+
+
+@transaction.atomic
+def revoke_api_token(*, user, request=None, token):
+    detail = {"api_token": "revoked", "name": token.name, "prefix": token.key_prefix}
+    record_event(AuditEventChoices.CONFIG_CHANGE, request=request, user=user, obj=token, detail=detail)
+    token.delete()

@@ -1,4 +1,5 @@
 from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -11,8 +12,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView, TemplateView
-from rest_framework.authtoken.models import Token
+from django.views.generic import FormView, TemplateView, View
 
 from kaifaqu.core.exports import workbook_response
 
@@ -20,7 +20,7 @@ from . import services
 from .audit import record_event, verify_chain
 from .choices import AuditEventChoices, RoleChoices
 from .exports import export_audit_events, export_list
-from .forms import MembershipForm, PasswordResetForm, UserCreateForm, UserForm
+from .forms import ApiTokenForm, MembershipForm, PasswordResetForm, UserCreateForm, UserForm
 from .models import AuditEvent, Membership
 from .querysets import grantable_roles, manageable_users, may_create_users
 
@@ -52,23 +52,50 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return redirect(self.get_success_url())
 
 
-class ProfileView(LoginRequiredMixin, TemplateView):
-    """The user's own account: roles and the API token (shown once it exists; regenerate at will)."""
+# A new key crosses one redirect in the session (server side) and leaves it when the profile page shows it.
+NEW_TOKEN_SESSION_KEY = "new_api_token"  # noqa: S105 (a session key name, not a secret)
+
+
+class ProfileMixin(LoginRequiredMixin):
+    """The user's own account: roles, and the API tokens (named, expiring, revocable; a new key is shown once)."""
 
     template_name = "accounts/profile.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["token"] = Token.objects.filter(user=self.request.user).first()
+        context.update(
+            tokens=self.request.user.api_tokens.all(),
+            token_form=context.get("form") or ApiTokenForm(),
+            new_token=self.request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+            token_days=settings.API_TOKEN_DAYS,
+            token_idle_days=settings.API_TOKEN_IDLE_DAYS,
+        )
         return context
 
-    def post(self, request):
-        Token.objects.filter(user=request.user).delete()
-        Token.objects.create(user=request.user)
-        record_event(
-            AuditEventChoices.CONFIG_CHANGE, request=request, obj=request.user, detail={"api_token": "regenerated"}
-        )
-        messages.success(request, _("已生成新的接口令牌，旧令牌已失效。"))
+
+class ProfileView(ProfileMixin, TemplateView):
+    pass
+
+
+class ApiTokenCreateView(ProfileMixin, FormView):
+    """POST only: create a named token and show its key once on the profile page (an invalid name shows it again)."""
+
+    form_class = ApiTokenForm
+    http_method_names = ["post"]
+
+    def form_valid(self, form):
+        token = services.create_api_token(user=self.request.user, request=self.request, name=form.cleaned_data["name"])
+        self.request.session[NEW_TOKEN_SESSION_KEY] = {"name": token.name, "key": token.key}
+        return redirect("accounts:profile")
+
+
+class ApiTokenRevokeView(LoginRequiredMixin, View):
+    """Revoke one of one's own tokens; anyone else's is out of scope (404)."""
+
+    def post(self, request, pk):
+        token = get_object_or_404(request.user.api_tokens, pk=pk)
+        services.revoke_api_token(user=request.user, request=request, token=token)
+        messages.success(request, _("令牌“%(name)s”已撤销。") % {"name": token.name})
         return redirect("accounts:profile")
 
 
@@ -194,7 +221,7 @@ class UserView(UserAdminMixin, TemplateView):
             target=target,
             memberships=target.memberships.select_related("zone", "department", "enterprise", "region"),
             user_form=kwargs.get("user_form") or UserForm(instance=target),
-            password_form=kwargs.get("password_form") or PasswordResetForm(),
+            password_form=kwargs.get("password_form") or PasswordResetForm(user=target),
             may_edit=may_create_users(actor),
             may_grant=bool(grantable_roles(actor)),
         )
@@ -235,7 +262,7 @@ class UserView(UserAdminMixin, TemplateView):
 
     def reset_password(self, request, target):
         self.require_editor()
-        form = PasswordResetForm(request.POST)
+        form = PasswordResetForm(request.POST, user=target)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(password_form=form))
         services.reset_password(

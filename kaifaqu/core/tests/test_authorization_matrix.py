@@ -23,7 +23,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 from stdnum.cn import uscc
 
 from conftest import (
@@ -37,7 +36,7 @@ from conftest import (
     make_world,
 )
 from kaifaqu.accounts.choices import RoleChoices
-from kaifaqu.accounts.models import AuditEvent, Membership, User
+from kaifaqu.accounts.models import ApiToken, AuditEvent, Membership, User
 from kaifaqu.core.models import ImportJob, ImportStatusChoices
 from kaifaqu.core.tests.matrix_kit import (
     Invalid,
@@ -173,6 +172,11 @@ def user_markers(w):
     return {key: f'href="{reverse("accounts:user", args=[w[key].pk])}"'.encode() for key in ("u_staff_a", "u_staff_b")}
 
 
+def token_markers(w):
+    """The revoke form of a token: only its owner's profile page shows it."""
+    return {key: f'"{reverse("accounts:token_revoke", args=[w[key].pk])}"'.encode() for key in ("token_a", "token_b")}
+
+
 def workbook_text(response):
     """Every cell of an exported workbook, as one text to search names in."""
     body = b"".join(response.streaming_content) if response.streaming else response.content
@@ -290,8 +294,37 @@ MATRIX = [
     Probe(
         "accounts:profile",
         get=allow(*LOGGED_IN),
-        posts={"token": Post(lambda w: {}, write(*LOGGED_IN), lambda w, u, c: Token.objects.filter(user=u).exists())},
+        visible=Visibility(
+            token_markers, {**{p: set() for p in LOGGED_IN}, "staff_a": {"token_a"}, "staff_b": {"token_b"}}
+        ),
     ),
+    Probe(
+        "accounts:token_add",
+        get=allow(denied=405),
+        posts={
+            "create": Post(
+                lambda w: {"name": "矩阵令牌"},
+                write(*LOGGED_IN),
+                lambda w, u, c: ApiToken.objects.filter(user=u, name="矩阵令牌").exists(),
+            )
+        },
+    ),
+    *[
+        Probe(
+            "accounts:token_revoke",
+            label,
+            pk(token),
+            allow(denied=405),
+            {
+                "revoke": Post(
+                    lambda w: {},
+                    write(owner),
+                    lambda w, u, c, t=token: not ApiToken.objects.filter(pk=w[t].pk).exists(),
+                )
+            },
+        )
+        for label, token, owner in (("A", "token_a", "staff_a"), ("B", "token_b", "staff_b"))
+    ],
     Probe(
         "accounts:user_list",
         get=allow("system_admin", "security_admin", "zone_admin_a"),
@@ -1139,6 +1172,8 @@ def make_objects(world, personas):
     w["contact_firm_b"] = Contact.objects.create(enterprise=w["firm_b"], name="丙联系人", phone="13800000003")
     w["u_staff_a"] = personas["staff_a"]
     w["u_staff_b"] = personas["staff_b"]
+    w["token_a"] = ApiToken.objects.issue(user=personas["staff_a"], name="甲的令牌")
+    w["token_b"] = ApiToken.objects.issue(user=personas["staff_b"], name="乙的令牌")
     w["import_job"] = make_import_job(personas["staff_a"], w["zone_a"])
     w["stats_job_a"] = make_stats_import_job(personas["staff_a"])
     w["stats_job_b"] = make_stats_import_job(personas["staff_b"])

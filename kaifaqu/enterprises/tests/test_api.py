@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.forms.models import model_to_dict
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from stdnum.cn import uscc
 
 from conftest import PERSONAS, CopiedOnRead
+from kaifaqu.accounts.models import ApiToken
 from kaifaqu.enterprises.models import Enterprise, Tag
 from kaifaqu.zones.models import Department, IndustryChain
 
@@ -482,7 +482,7 @@ def test_read_only_fields_are_ignored(personas, world, client_for):
 
 def test_token_authentication_scopes_and_attributes(personas, world, client):
     user = personas["staff_a"]
-    auth = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+    auth = {"Authorization": f"Token {ApiToken.objects.issue(user=user).key}"}
     response = client.get("/api/enterprises/", headers=auth, secure=True)
     assert response.status_code == 200
     assert result_ids(response) == {world["firm_1"].pk, world["firm_2"].pk}
@@ -508,7 +508,7 @@ def test_bad_or_missing_token_is_401(personas, world, client):
         response = client.get("/api/enterprises/", headers=headers, secure=True)
         assert response.status_code == 401
     inactive = personas["staff_a"]
-    token = Token.objects.create(user=inactive)
+    token = ApiToken.objects.issue(user=inactive)
     inactive.is_active = False
     inactive.save()
     response = client.get("/api/enterprises/", headers={"Authorization": f"Token {token.key}"}, secure=True)
@@ -596,13 +596,14 @@ def test_list_query_count_does_not_grow_with_rows(personas, world, client_for, d
             firm.tags.set(tags[: n % 3 + 1])
             firm.chains.add(chain)
 
-    # Session, user, memberships, count, page, tags, chains, and the session's idle-timeout stamp (3).
+    # Session, user, the lock-out check, memberships, count, page, tags, chains, and the session's idle-timeout
+    # stamp (3).
     client = client_for(personas[persona])
     add_firms(0, 3)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         small = call(client, "get", "/api/enterprises/")
     add_firms(3, 27)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         large = call(client, "get", "/api/enterprises/")
     assert small.status_code == large.status_code == 200
     if persona != "firm_1_user":
@@ -615,7 +616,7 @@ def test_list_query_count_does_not_grow_with_rows(personas, world, client_for, d
 
 
 def test_list_query_count_with_token(personas, world, client, django_assert_max_num_queries):
-    auth = {"Authorization": f"Token {Token.objects.create(user=personas['leader_a']).key}"}
+    auth = {"Authorization": f"Token {ApiToken.objects.issue(user=personas['leader_a']).key}"}
 
     def add_firms(start, count):
         for n in range(start, start + count):
@@ -637,7 +638,7 @@ def test_list_query_count_with_token(personas, world, client, django_assert_max_
 def test_token_requests_do_not_create_sessions(personas, world, client):
     from django.contrib.sessions.models import Session
 
-    auth = {"Authorization": f"Token {Token.objects.create(user=personas['leader_a']).key}"}
+    auth = {"Authorization": f"Token {ApiToken.objects.issue(user=personas['leader_a']).key}"}
     for _ in range(3):
         response = client.get("/api/enterprises/", headers=auth, secure=True)
         assert response.status_code == 200

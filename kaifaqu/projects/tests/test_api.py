@@ -187,12 +187,12 @@ def test_project_list_queries_do_not_grow_with_rows(objects, personas, client_fo
     call(client, "get", "/api/projects/")  # session and user caches warm
     for n in range(2):
         Project.objects.create(zone=objects["zone_a"], name=f"批量{n}", investor=objects["firm_2"])
-    # session, user, memberships, count, page
-    with django_assert_num_queries(5):
+    # session, user, the account's lock-out check, memberships, count, page
+    with django_assert_num_queries(6):
         assert call(client, "get", "/api/projects/").json()["count"] == 3
     for n in range(2, 20):
         Project.objects.create(zone=objects["zone_a"], name=f"批量{n}", investor_name="某")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert call(client, "get", "/api/projects/").json()["count"] == 21
 
 

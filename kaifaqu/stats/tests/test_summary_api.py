@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from stdnum.cn import uscc
 
 from conftest import PERSONAS
+from kaifaqu.accounts.models import ApiToken
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.stats.models import Indicator, Value
 
@@ -90,7 +90,7 @@ def test_matrix(world, personas, client_for, figures, settings, persona, zone_ke
 
 
 def test_token_authentication(world, personas, client, figures):
-    token = Token.objects.create(user=personas["staff_a"])
+    token = ApiToken.objects.issue(user=personas["staff_a"])
     response = client.get(
         URL,
         {"zone": world["zone_a"].pk, "period": "2025-03", "indicator": "main_revenue"},
