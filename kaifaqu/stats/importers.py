@@ -200,6 +200,8 @@ class Figure(Parser):
 
 def in_unit(amount, indicator, unit):
     """`amount` in the indicator's canonical unit (money: 万元 from `unit`), 4 decimals. Raises CellError."""
+    if not indicator.is_money and amount.copy_abs() >= MAX_VALUE:
+        raise CellError(_("数值过大"))  # before quantize, which cannot hold 1E+30 to 4 places
     amount = in_wan(amount, unit or "万元") if indicator.is_money else amount.quantize(WAN)
     if abs(amount) >= MAX_VALUE:
         raise CellError(_("数值过大"))
@@ -250,7 +252,7 @@ class StatsImporter(Importer):
     def file_rows(self):
         with self.job.file.open("rb") as handle:
             data = handle.read()
-        return read_rows(data, self.job.original_name, self.sheet_title)
+        return read_rows(data, self.job.original_name, self.sheet_title, limit=HEADER_SEARCH_ROWS)
 
     def remember(self, **options):
         self.options.update(options)

@@ -142,7 +142,11 @@ def error_workbook(table, errors):
     sheet = workbook.create_sheet(title=str(_("错误说明")))
     sheet.freeze_panes = f"B{table.header_row + 1}" if table.header_row else "B2"
     sheet.column_dimensions["A"].width = 60
-    for number, cells in enumerate(table.rows, start=1):
+    previous = 0
+    for number, cells in table.rows:
+        for _gap in range(previous + 1, number):  # blank rows stay, so the row numbers match the user's file
+            sheet.append([])
+        previous = number
         messages = by_row.get(number)
         if number == table.header_row:
             first = WriteOnlyCell(sheet, value=str(ERROR_HEADER))

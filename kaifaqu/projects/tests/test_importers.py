@@ -636,3 +636,11 @@ def test_progress_upload_page_sets_the_unit_and_zone(projects, personas, client_
     assert (job.mode, job.zone.name, job.options) == (ImportModeChoices.UPSERT, ZONE_A, {"unit": "亿元"})
     client.post(response["Location"], {"action": "commit"})
     assert reports(projects["a1"])[-1][:3] == (202503, 0, Decimal(5000))
+
+
+@pytest.mark.parametrize("value", [1e25, 1e30, "1E+400"])
+def test_a_huge_investment_is_too_large_at_its_row_and_column(personas, chain_a, value):
+    """Once an uncaught decimal error: 处理文件时发生内部错误, with no row or column."""
+    job = import_projects(personas["projects_staff_a"], [project(0), project(1, **{"总投资（万元）": value})])
+    assert job.status == ImportStatusChoices.VALIDATED, job.message
+    assert errors(job) == {(3, "总投资（万元）", "数值过大")}

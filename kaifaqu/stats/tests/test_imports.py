@@ -461,3 +461,19 @@ def test_a_job_is_visible_only_to_its_owner(personas, monthly, client_for):
     assert client_for(personas["zone_admin_a"]).get(url).status_code == 404
     assert client_for(personas["zone_admin_a"]).post(url, {"action": "commit"}).status_code == 404
     assert not Value.objects.exists()
+
+
+@pytest.mark.parametrize("value", [1e25, 1e30, "1E+400", "-1e30"])
+def test_a_huge_figure_is_too_large_at_its_row_and_column(personas, monthly, value):
+    """Once an uncaught decimal error: 处理文件时发生内部错误, with no row or column."""
+    rows = [
+        LONG_HEADERS,
+        [CODE_FIRM_1, "", "2025-03", "营业收入", 100, "万元"],
+        [CODE_FIRM_1, "", "2025-03", "用电量", value, ""],  # not money: kept as typed, 4 decimals
+        [CODE_FIRM_1, "", "2025-03", "利润总额", value, "亿元"],  # money: converted to 万元
+    ]
+    job = run(personas["staff_a"], rows)
+    assert job.status == ImportStatusChoices.VALIDATED, job.message
+    found = errors_of(job)
+    assert set(found) == {(3, "数值"), (4, "数值")}, found
+    assert all("数值过大" in message for message in found.values())

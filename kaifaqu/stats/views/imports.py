@@ -11,7 +11,7 @@ from kaifaqu.core.forms import BootstrapFormMixin
 from kaifaqu.core.imports import views as imports
 from kaifaqu.core.imports.forms import ImportUploadForm
 from kaifaqu.core.imports.parsers import to_period
-from kaifaqu.core.imports.reading import read_rows
+from kaifaqu.core.imports.reading import HEADER_SEARCH_ROWS, read_rows
 from kaifaqu.core.imports.workbooks import template_workbook
 from kaifaqu.core.periods import format_period, previous_month
 from kaifaqu.enterprises.models import Enterprise
@@ -174,7 +174,7 @@ class StatsImportView(StatsImportPages, imports.ImportView):
         layout = form.cleaned_data["layout"]
         if layout == AUTO:
             upload = form.cleaned_data["file"]
-            layout = detect_layout(read_rows(upload.read(), upload.name))
+            layout = detect_layout(read_rows(upload.read(), upload.name, limit=HEADER_SEARCH_ROWS))
             upload.seek(0)
         return layout
 
