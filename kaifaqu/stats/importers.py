@@ -1080,9 +1080,9 @@ def wide_template(user, data_set, period):
         "form": data_set.name,
         "period": format_period(period),
     }
-    sheet.append([title])
+    sheet.append([escape_cell(str(title))])  # names an administrator chose: escaped like every cell we write
     sheet["A1"].font = HEADER_FONT
-    sheet.append([str(column.header) for column in importer.columns])
+    sheet.append([escape_cell(str(column.header)) for column in importer.columns])
     by_code = {i.code: i for i in importer.indicators}
     for index, column in enumerate(importer.columns, start=1):
         letter = get_column_letter(index)
@@ -1135,8 +1135,8 @@ def wide_template(user, data_set, period):
     for indicator in importer.indicators:
         notes.append(
             [
-                f"{indicator.name}（{indicator.unit}）",
-                indicator.unit,
+                escape_cell(f"{indicator.name}（{indicator.unit}）"),
+                escape_cell(indicator.unit),
                 str(indicator.get_kind_display()),
                 escape_cell(indicator.definition),
             ]
