@@ -442,6 +442,20 @@ def test_xls_and_ods_are_read_by_calamine_and_garbage_is_refused(personas):
     assert job.status == ImportStatusChoices.FAILED
 
 
+def test_a_value_at_xfd1048576_fails_the_job_with_its_place(personas):
+    """Issue 11: this 5 KB workbook made the reader allocate 550 GB and abort the server; the job stayed 校验中."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    sheet.append([firm(1).get(h) for h in HEADERS])
+    sheet["XFD1048576"] = "x"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = run_import(personas["staff_a"], buffer.getvalue())
+    assert job.status == ImportStatusChoices.FAILED
+    assert "第 1048576 行第 XFD 列有内容，超过 1000 列上限" in job.message
+
+
 def test_row_limit(personas):
     with override_settings(IMPORT_MAX_ROWS=3):
         job = run_import(personas["staff_a"], [firm(i) for i in range(4)])
