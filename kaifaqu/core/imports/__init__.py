@@ -4,9 +4,10 @@ An app describes its sheet with an `Importer` subclass in its `importers.py` and
 pages are declarations on the generic views. The package, by job:
 
 - parsers.py   cells and parsers (text, date, number, integer, year, period, money, choice, look-up, list)
-- reading.py   files (CSV, spreadsheets), the header, the row cap; ImportFileError
+- reading.py   files (CSV, spreadsheets) read lazily within the row and column caps, the header; ImportFileError
 - engine.py    Column, Row, Importer and its hooks, the registry, validation of a table
-- jobs.py      ImportJob's life: start, validate, commit (and the django-tasks entry points)
+- jobs.py      ImportJob's life: start, validate, commit, run again (and the django-tasks entry points)
+- worker.py    the worker process: its memory limit, a running job's heartbeat and progress, interrupted jobs
 - workbooks.py the template workbook and the error workbook
 - forms.py     the upload form
 - views.py     the generic pages: upload, template, job (preview, commit, polling), error workbook
