@@ -278,10 +278,10 @@ def xls_rows(data, sheet_title):
     start = sheet.start
     if start is None:
         return
-    first_row, first_column = start
-    for offset, cells in enumerate(sheet.iter_rows()):
-        number = first_row + 1 + offset
-        cells = capped(number, [None] * first_column + list(cells))
+    # iter_rows yields every row from the first (blank ones included) but only the columns from the first used one.
+    padding = [None] * start[1]
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        cells = capped(number, padding + list(cells))
         if cells:
             yield number, cells
 
