@@ -262,6 +262,8 @@ def ods_value(cell):
             return text
     if kind == "boolean":
         return cell.get(f"{ODS_OFFICE}boolean-value") == "true"
+    if kind == "string" and cell.get(f"{ODS_OFFICE}string-value") is not None:
+        return cell.get(f"{ODS_OFFICE}string-value")
     return "\n".join("".join(p.itertext()) for p in cell) or None
 
 
