@@ -23,8 +23,12 @@ demo: migrate
 	$(BIN)/python manage.py seed_demo_stats
 	$(BIN)/python manage.py seed_demo_projects
 
+# The import worker (validation and commit of uploaded files) runs beside the web server and stops with it.
 run: demo
 	$(BIN)/python manage.py print_demo_accounts
+	@echo "导入任务进程 import worker: manage.py db_worker (stops with the server)"
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Two runs: the database tests on two workers, then the browser journeys on their own (a live server's

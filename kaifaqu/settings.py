@@ -146,11 +146,13 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Background work. Immediate by default (one process); "database" queues jobs for `manage.py db_worker`.
-if os.environ.get("TASKS_BACKEND", "immediate") == "database":
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-else:
+# Background work: imports are validated and committed in `manage.py db_worker` (the database backend), never in
+# the web server, so a hostile file ends its own job under the worker's memory limit. TASKS_BACKEND=immediate runs
+# them inline in the request (one process; the test suite's default).
+if os.environ.get("TASKS_BACKEND", "database") == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Authentication and passwords (IA-1, IA-2).
 AUTHENTICATION_BACKENDS = [
@@ -228,6 +230,13 @@ CONTENT_SECURITY_POLICY = {
 # Uploads: size and row limits for every import.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000)
+# A value further right than this ends the reading of a file (the widest template, a statistics form with every
+# indicator of a data set, has about 200 columns).
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 1000)
+# The import worker (manage.py db_worker): its address space, and how long a running job may go without a heartbeat
+# (written every 2 s) before it counts as interrupted (处理进程中断) and may be run again.
+IMPORT_WORKER_MEMORY_MB = env_int("IMPORT_WORKER_MEMORY_MB", 2048)
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))

@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("KAIFAQU_HTTPS", "0")
+# Imports run inline in the test that starts them; test_import_worker runs them through the database backend and
+# `db_worker` on purpose.
+os.environ.setdefault("TASKS_BACKEND", "immediate")
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls it makes there are synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

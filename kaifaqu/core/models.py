@@ -99,6 +99,12 @@ class ImportJob(TimestampedModel):
     )
     validated_at = models.DateTimeField(_("校验时间"), null=True, blank=True)
     committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    # The worker's sign of life: set when it starts validating or committing (the heartbeat file carries the rest,
+    # see kaifaqu.core.imports.worker); the status the job had when its worker was found dead, so it can run again.
+    heartbeat_at = models.DateTimeField(_("心跳时间"), null=True, blank=True, editable=False)
+    interrupted = models.CharField(
+        _("中断时状态"), max_length=12, choices=ImportStatusChoices.choices, blank=True, editable=False
+    )
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -118,6 +124,11 @@ class ImportJob(TimestampedModel):
             ImportStatusChoices.VALIDATING,
             ImportStatusChoices.COMMITTING,
         )
+
+    @property
+    def can_retry(self):
+        """Failed because its worker died (not because of the file): it can run again."""
+        return self.status == ImportStatusChoices.FAILED and bool(self.interrupted)
 
     @property
     def can_commit(self):

@@ -1,11 +1,14 @@
 """Money: Decimal in 万元 with 4 decimal places (exact to the yuan). Never float."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, DecimalException, InvalidOperation
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 WAN = Decimal("0.0001")
+# Above any figure in 万元 (MoneyField holds up to 10^14): a larger input is refused before the arithmetic, whose
+# 28-digit context cannot quantize it (1E+30 万元 to 4 places) and whose exponent range ends at 1E+999999.
+TOO_LARGE = Decimal(10) ** 20
 
 # Factor that converts one unit into 万元.
 UNIT_FACTORS = {
@@ -35,7 +38,12 @@ def to_wan(value, unit="万元"):
         raise ValueError(_("不是有效的数字")) from bad
     if not amount.is_finite():
         raise ValueError(_("不是有效的数字"))
-    return (amount * UNIT_FACTORS[unit]).quantize(WAN, rounding=ROUND_HALF_UP)
+    if amount.copy_abs() >= TOO_LARGE:  # copy_abs: abs() applies the context and overflows at 1E+1000000
+        raise ValueError(_("数值过大"))
+    try:
+        return (amount * UNIT_FACTORS[unit]).quantize(WAN, rounding=ROUND_HALF_UP)
+    except DecimalException as bad:  # not reached below TOO_LARGE; a figure is never an internal error
+        raise ValueError(_("数值过大")) from bad
 
 
 def format_wan(value):

@@ -200,6 +200,8 @@ class Figure(Parser):
 
 def in_unit(amount, indicator, unit):
     """`amount` in the indicator's canonical unit (money: 万元 from `unit`), 4 decimals. Raises CellError."""
+    if not indicator.is_money and amount.copy_abs() >= MAX_VALUE:
+        raise CellError(_("数值过大"))  # before quantize, which cannot hold 1E+30 to 4 places
     amount = in_wan(amount, unit or "万元") if indicator.is_money else amount.quantize(WAN)
     if abs(amount) >= MAX_VALUE:
         raise CellError(_("数值过大"))
@@ -250,7 +252,7 @@ class StatsImporter(Importer):
     def file_rows(self):
         with self.job.file.open("rb") as handle:
             data = handle.read()
-        return read_rows(data, self.job.original_name, self.sheet_title)
+        return read_rows(data, self.job.original_name, self.sheet_title, limit=HEADER_SEARCH_ROWS)
 
     def remember(self, **options):
         self.options.update(options)
@@ -1078,9 +1080,9 @@ def wide_template(user, data_set, period):
         "form": data_set.name,
         "period": format_period(period),
     }
-    sheet.append([title])
+    sheet.append([escape_cell(str(title))])  # names an administrator chose: escaped like every cell we write
     sheet["A1"].font = HEADER_FONT
-    sheet.append([str(column.header) for column in importer.columns])
+    sheet.append([escape_cell(str(column.header)) for column in importer.columns])
     by_code = {i.code: i for i in importer.indicators}
     for index, column in enumerate(importer.columns, start=1):
         letter = get_column_letter(index)
@@ -1133,8 +1135,8 @@ def wide_template(user, data_set, period):
     for indicator in importer.indicators:
         notes.append(
             [
-                f"{indicator.name}（{indicator.unit}）",
-                indicator.unit,
+                escape_cell(f"{indicator.name}（{indicator.unit}）"),
+                escape_cell(indicator.unit),
                 str(indicator.get_kind_display()),
                 escape_cell(indicator.definition),
             ]

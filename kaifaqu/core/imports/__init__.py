@@ -4,9 +4,10 @@ An app describes its sheet with an `Importer` subclass in its `importers.py` and
 pages are declarations on the generic views. The package, by job:
 
 - parsers.py   cells and parsers (text, date, number, integer, year, period, money, choice, look-up, list)
-- reading.py   files (CSV, spreadsheets), the header, the row cap; ImportFileError
+- reading.py   files (CSV, spreadsheets) read lazily within the row and column caps, the header; ImportFileError
 - engine.py    Column, Row, Importer and its hooks, the registry, validation of a table
-- jobs.py      ImportJob's life: start, validate, commit (and the django-tasks entry points)
+- jobs.py      ImportJob's life: start, validate, commit, run again (and the django-tasks entry points)
+- worker.py    the worker process: its memory limit, a running job's heartbeat and progress, interrupted jobs
 - workbooks.py the template workbook and the error workbook
 - forms.py     the upload form
 - views.py     the generic pages: upload, template, job (preview, commit, polling), error workbook
@@ -45,6 +46,7 @@ from .jobs import (
     load_checked,
     load_job_table,
     request_commit,
+    retry_job,
     start_import,
     store_checked,
     store_file_error,
@@ -58,6 +60,7 @@ from .parsers import (
     CellError,
     Choice,
     Date,
+    Formula,
     Integer,
     Lookup,
     Money,
@@ -82,13 +85,13 @@ from .reading import (
     SPREADSHEET_EXTENSIONS,
     ImportFileError,
     Table,
+    bounded_rows,
     decode_csv,
     extension,
     find_header,
-    read_csv,
     read_rows,
-    read_spreadsheet,
     read_table,
+    sheet_rows,
 )
 from .views import PREVIEW_ERRORS, error_workbook_response, job_preview_context
 from .workbooks import ERROR_HEADER, OPTIONS_SHEET, error_workbook, explain_sheet, template_workbook
@@ -110,6 +113,7 @@ __all__ = [
     "Choice",
     "Column",
     "Date",
+    "Formula",
     "ImportFileError",
     "ImportUploadForm",
     "Importer",
@@ -153,12 +157,13 @@ __all__ = [
     "parse_order",
     "parse_row",
     "paused_gc",
-    "read_csv",
+    "bounded_rows",
     "read_rows",
-    "read_spreadsheet",
     "read_table",
+    "sheet_rows",
     "register",
     "request_commit",
+    "retry_job",
     "row_errors",
     "source_text",
     "start_import",

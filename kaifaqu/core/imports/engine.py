@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from ..audit import IMPORT, record_audit
 from ..models import ImportModeChoices
-from .parsers import CellError, Parser, is_blank_row, normalize_label, source_text
+from .parsers import CellError, Formula, Parser, is_blank_row, normalize_label, source_text
+from .worker import advance
 
 IN_CHUNK = 2000  # keys per `__in` query
 
@@ -213,6 +214,8 @@ def parse_cell(parser, raw, row):
     """The parsed value of one cell, BLANK, or the CellError it raised."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return BLANK
+    if type(raw) is Formula:  # its cached value may be stale or absent: the user pastes the values
+        return CellError(_("公式单元格不接受，请粘贴为数值"))
     try:
         return parser.parse(raw, row)
     except CellError as bad:
@@ -311,12 +314,14 @@ def validate_rows(importer, table, positions):
     ordered = parse_order(importer, positions)
     absent = [c for c in importer.columns if c.key not in positions]
     result = Result()
-    for offset, cells in enumerate(table.rows[table.header_row :]):
-        if is_blank_row(cells):
+    advance(done=0, total=len(table.rows))
+    for number, cells in table.rows:
+        if number <= table.header_row or is_blank_row(cells):
             continue
-        row = parse_row(importer, table.header_row + 1 + offset, cells, ordered, absent)
+        row = parse_row(importer, number, cells, ordered, absent)
         importer.clean_row(row)
         result.rows.append(row)
+        advance(done=len(result.rows))
     mark_duplicates(importer, result.rows)
     importer.check_batch(result.rows)
     match_existing(importer, result.rows)

@@ -22,10 +22,17 @@ from ..models import ImportJob, ImportStatusChoices
 from .engine import get_importer_class, paused_gc, validate_table
 from .reading import ImportFileError, read_table
 from .workbooks import error_workbook
+from .worker import drop_beat, heartbeat
 
 logger = logging.getLogger(__name__)
 
 STORED_ERRORS = 1000  # kept on the job; the error workbook always holds them all
+
+
+def out_of_memory_message():
+    return _(
+        "文件过大或结构异常，处理时超出内存上限（%(mb)d MB），未写入任何数据。请删除多余的行、列和工作表后重新上传。"
+    ) % {"mb": settings.IMPORT_WORKER_MEMORY_MB}
 
 
 def start_import(*, actor, kind, uploaded_file, mode, zone=None, options=None):
@@ -54,6 +61,24 @@ def request_commit(job):
     if not claimed:
         return False
     commit_import.enqueue(job.pk)
+    job.refresh_from_db()
+    return True
+
+
+def retry_job(job):
+    """Run a job again whose worker died (see worker.fail_if_stale): its validation, or its commit (which checks every
+    row again in its own transaction). False when the job was not interrupted."""
+    if not job.can_retry:
+        return False
+    committing = job.interrupted == ImportStatusChoices.COMMITTING
+    status = ImportStatusChoices.COMMITTING if committing else ImportStatusChoices.UPLOADED
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, status=ImportStatusChoices.FAILED, interrupted=job.interrupted
+    ).update(status=status, interrupted="", message="", updated_at=timezone.now())
+    if not claimed:
+        return False
+    drop_beat(job)
+    (commit_import if committing else validate_import).enqueue(job.pk)
     job.refresh_from_db()
     return True
 
@@ -119,7 +144,7 @@ def validate_job(job_id):
         return job.status
     job.status = ImportStatusChoices.VALIDATING
     job.save(update_fields=["status", "updated_at"])
-    with translation.override(job.language):
+    with translation.override(job.language), heartbeat(job, "validate"):
         try:
             importer = importer_for(job)
             table, positions = load_job_table(job, importer)
@@ -140,6 +165,9 @@ def validate_job(job_id):
             )
         except ImportFileError as bad:
             store_file_error(job, bad)
+        except MemoryError:  # the worker's address space (IMPORT_WORKER_MEMORY_MB): this job ends, the worker goes on
+            logger.warning("import job %s: out of memory while validating", job.pk)
+            store_file_error(job, ImportFileError(out_of_memory_message()))
         except Exception:
             logger.exception("import job %s: validation crashed", job.pk)
             job.status = ImportStatusChoices.FAILED
@@ -154,7 +182,7 @@ def commit_job(job_id):
     job = ImportJob.objects.select_related("created_by", "zone").get(pk=job_id)
     if job.status != ImportStatusChoices.COMMITTING:
         return job.status
-    with translation.override(job.language):
+    with translation.override(job.language), heartbeat(job, "commit"):
         try:
             importer = importer_for(job)
             state = load_checked(job)
@@ -195,6 +223,9 @@ def commit_job(job_id):
                     importer.record_commit(job, summary)
         except ImportFileError as bad:
             store_file_error(job, bad)
+        except MemoryError:
+            logger.warning("import job %s: out of memory while committing", job.pk)
+            store_file_error(job, ImportFileError(out_of_memory_message()))
         except Exception:
             logger.exception("import job %s: commit failed", job.pk)
             job.status = ImportStatusChoices.FAILED

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..exports import unescape_cell
-from ..money import UNIT_FACTORS, to_wan
+from ..money import TOO_LARGE, UNIT_FACTORS, to_wan
 from ..periods import make_period, parse_period
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -33,6 +33,10 @@ class CellError(Exception):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Cell values
+
+
+class Formula(str):
+    """A formula cell as the readers give it: the formula's text (=SUM(A1:A3)), never its cached value."""
 
 
 def is_blank(value):
@@ -63,6 +67,15 @@ def cell_text(value):
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
+
+
+def shown(value, limit=40):
+    """A cell's text for a message, cut at `limit` characters."""
+    try:
+        text = cell_text(value)
+    except ValueError:  # str() of an int of more than 4,300 digits
+        return "…"
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def source_text(text):
@@ -273,16 +286,18 @@ class Number(Parser):
     def to_decimal(self, value):
         if isinstance(value, bool):
             raise CellError(_("不是有效的数字：“%(value)s”") % {"value": cell_text(value)})
-        if isinstance(value, int | float):
-            text = repr(value) if isinstance(value, float) else str(value)
-        else:
-            text = re.sub(r"[\s,，]", "", cell_text(value))
         try:
+            if isinstance(value, int | float):
+                text = repr(value) if isinstance(value, float) else str(value)
+            else:
+                text = re.sub(r"[\s,，]", "", cell_text(value))
             amount = Decimal(text)
-        except InvalidOperation as bad:
-            raise CellError(_("不是有效的数字：“%(value)s”") % {"value": cell_text(value)}) from bad
-        if not amount.is_finite():
-            raise CellError(_("不是有效的数字：“%(value)s”") % {"value": cell_text(value)})
+        except (InvalidOperation, ValueError) as bad:  # ValueError: an int of more than 4,300 digits
+            raise CellError(_("不是有效的数字：“%(value)s”") % {"value": shown(value)}) from bad
+        if not amount.is_finite():  # inf, nan (floats and text alike)
+            raise CellError(_("不是有效的数字：“%(value)s”") % {"value": shown(value)})
+        if amount.copy_abs() >= TOO_LARGE:  # before any arithmetic (abs() itself overflows at 1E+1000000)
+            raise CellError(_("数值过大"))
         return amount
 
     def check(self, amount):
@@ -295,7 +310,10 @@ class Number(Parser):
         return amount
 
     def parse(self, value, row):
-        return self.check(self.to_decimal(value).quantize(Decimal(1).scaleb(-self.decimal_places)))
+        amount = self.to_decimal(value)
+        if abs(amount) >= Decimal(10) ** (self.max_digits - self.decimal_places):
+            raise CellError(_("数值过大"))  # before quantize: its 28-digit context refuses larger figures
+        return self.check(amount.quantize(Decimal(1).scaleb(-self.decimal_places)))
 
     def hint(self):
         if self.min_value == 0:

@@ -27,9 +27,10 @@ from django.views.generic import DetailView, FormView
 from ..exports import XLSX_CONTENT_TYPE, workbook_response
 from ..models import ImportJob, ImportModeChoices, ImportStatusChoices
 from .forms import ImportUploadForm, human_size
-from .jobs import request_commit, start_import
+from .jobs import request_commit, retry_job, start_import
 from .reading import ALLOWED_EXTENSIONS, ImportFileError
 from .workbooks import template_workbook
+from .worker import fail_if_stale, fail_stale_jobs, progress
 
 PREVIEW_ERRORS = 200  # listed on the job page
 RECENT_JOBS = 10  # listed on the upload page
@@ -171,11 +172,16 @@ class ImportView(ImportPages, FormView):
             fields=[(form[name], self.field_columns.get(name, 12)) for name in others if name not in radios],
             notes=self.notes,
             links=[(reverse(name), icon, label, element_id) for name, icon, label, element_id in self.links],
-            recent_jobs=ImportJob.objects.filter(kind__in=self.get_kinds(), created_by=self.request.user)[:RECENT_JOBS],
+            recent_jobs=self.recent_jobs(),
             job_url_name=self.job_url_name,
             **limits,
         )
         return context
+
+    def recent_jobs(self):
+        jobs = list(ImportJob.objects.filter(kind__in=self.get_kinds(), created_by=self.request.user)[:RECENT_JOBS])
+        fail_stale_jobs(jobs)  # a job whose worker died shows as failed (and can run again), not 导入中 for ever
+        return jobs
 
     # What the upload starts: override these for the app's own fields.
     def import_kind(self, form):
@@ -229,6 +235,11 @@ class ImportTemplateView(ImportPages, View):
 class ImportJobMixin(ImportPages):
     def get_queryset(self):
         return ImportJob.objects.restrict(self.request.user).filter(kind__in=self.get_kinds())
+
+    def get_object(self, queryset=None):
+        job = super().get_object(queryset)
+        fail_if_stale(job)  # its worker died: failed, and it can run again
+        return job
 
 
 class ImportJobView(ImportJobMixin, DetailView):
@@ -298,13 +309,17 @@ class ImportJobView(ImportJobMixin, DetailView):
             result_message=self.result_message(job) if committed else "",
             result_link=self.get_result_link(job) if committed else None,
             errors_url_name=self.errors_url_name,
+            progress=progress(job),
         )
         return context
 
     def post(self, request, *args, **kwargs):
         job = self.get_object()
-        if request.POST.get("action") == "commit" and not request_commit(job):
+        action = request.POST.get("action")
+        if action == "commit" and not request_commit(job):
             messages.error(request, _("该文件有错误或已经处理，不能导入。"))
+        elif action == "retry" and not retry_job(job):
+            messages.error(request, _("该任务没有中断，不能重新运行。"))
         return redirect(self.job_url_name, pk=job.pk)
 
 

@@ -22,6 +22,8 @@ OPTIONS_SHEET = "选项"
 
 
 def template_workbook(importer):
+    """Every text we write goes through escape_cell: headers and notes carry names users chose (a project stage
+    named =cmd|' /C calc'!A0 would otherwise be written as a formula)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title(importer.sheet_title)
@@ -31,7 +33,7 @@ def template_workbook(importer):
     explained = []
     for index, column in enumerate(importer.columns, start=1):
         letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=str(column.header))
+        cell = sheet.cell(row=1, column=index, value=escape_cell(str(column.header)))
         cell.font = HEADER_FONT
         cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
         if column.help_text:
@@ -43,7 +45,7 @@ def template_workbook(importer):
         if options:
             if column.options_sheet:
                 ref_sheet = workbook.create_sheet(title=column.options_sheet)
-                ref_sheet.append([str(column.header), _("名称")])
+                ref_sheet.append([escape_cell(str(column.header)), str(_("名称"))])
                 for value, note in options:
                     ref_sheet.append([escape_cell(value), escape_cell(note)])
                 ref_sheet.freeze_panes = "A2"
@@ -57,7 +59,7 @@ def template_workbook(importer):
                     options_sheet.sheet_state = "hidden"
                 lists += 1
                 options_column = get_column_letter(lists)
-                options_sheet[f"{options_column}1"] = str(column.header)
+                options_sheet[f"{options_column}1"] = escape_cell(str(column.header))
                 for offset, (value, _note) in enumerate(options, start=2):
                     options_sheet[f"{options_column}{offset}"] = escape_cell(value)
                 ref = f"{quote_sheetname(OPTIONS_SHEET)}!${options_column}$2:${options_column}${len(options) + 1}"
@@ -115,7 +117,7 @@ def explain_sheet(workbook, importer, explained):
     for column, allowed in explained:
         sheet.append(
             [
-                str(column.header),
+                escape_cell(str(column.header)),
                 str(_("是")) if column.required else str(_("否")),
                 escape_cell(column.parser.hint()),
                 escape_cell(allowed),
@@ -126,8 +128,10 @@ def explain_sheet(workbook, importer, explained):
         for cell in sheet[sheet.max_row]:
             cell.alignment = WRAP
     sheet.append([])
-    sheet.append([str(_("示例行（仅供参考，请在“%(sheet)s”工作表填写）") % {"sheet": importer.sheet_title})])
-    sheet.append([str(column.header) for column, _allowed in explained])
+    sheet.append(
+        [escape_cell(str(_("示例行（仅供参考，请在“%(sheet)s”工作表填写）") % {"sheet": importer.sheet_title}))]
+    )
+    sheet.append([escape_cell(str(column.header)) for column, _allowed in explained])
     for cell in sheet[sheet.max_row]:
         cell.font = HEADER_FONT
     sheet.append([escape_cell(str(column.example)) for column, _allowed in explained])
@@ -142,7 +146,11 @@ def error_workbook(table, errors):
     sheet = workbook.create_sheet(title=str(_("错误说明")))
     sheet.freeze_panes = f"B{table.header_row + 1}" if table.header_row else "B2"
     sheet.column_dimensions["A"].width = 60
-    for number, cells in enumerate(table.rows, start=1):
+    previous = 0
+    for number, cells in table.rows:
+        for _gap in range(previous + 1, number):  # blank rows stay, so the row numbers match the user's file
+            sheet.append([])
+        previous = number
         messages = by_row.get(number)
         if number == table.header_row:
             first = WriteOnlyCell(sheet, value=str(ERROR_HEADER))

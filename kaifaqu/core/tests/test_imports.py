@@ -273,7 +273,7 @@ def test_no_header_and_no_rows():
 
 @override_settings(IMPORT_MAX_ROWS=3)
 def test_row_limit():
-    with pytest.raises(ImportFileError, match="超过每次导入的上限 3 行"):
+    with pytest.raises(ImportFileError, match="超过 3 行上限"):
         validate([["编号", "姓名"], *[[f"A{i}", "某"] for i in range(4)]])
 
 

@@ -114,6 +114,16 @@ BAD_INPUTS = [
     ("future date", {"成立日期": TOMORROW}, "成立日期", "不能晚于今天"),
     ("bad number", {"注册资本(万元)": "五百万"}, "注册资本(万元)", "不是有效的数字"),
     ("negative capital", {"注册资本(万元)": -5}, "注册资本(万元)", "不能为负数"),
+    # Past the arithmetic's 28 digits: once an internal error without row or column.
+    ("capital 1e25", {"注册资本(万元)": 1e25}, "注册资本(万元)", "数值过大"),
+    ("capital 1e30", {"注册资本(万元)": 1e30}, "注册资本(万元)", "数值过大"),
+    ("capital 1E+400", {"注册资本(万元)": "1E+400"}, "注册资本(万元)", "数值过大"),
+    ("capital 1e16 yuan", {"注册资本(万元)": 1e16, "金额单位": "亿元"}, "注册资本(万元)", "数值过大"),
+    ("capital inf", {"注册资本(万元)": "inf"}, "注册资本(万元)", "不是有效的数字"),
+    ("capital nan", {"注册资本(万元)": "NaN"}, "注册资本(万元)", "不是有效的数字"),
+    # A formula's cached value may be stale or absent (a program wrote the file): once 必填项不能为空.
+    ("formula number", {"注册资本(万元)": "=2*3"}, "注册资本(万元)", "公式单元格不接受，请粘贴为数值"),
+    ("formula text", {"企业名称": '=CONCAT("甲","乙")'}, "企业名称", "公式单元格不接受，请粘贴为数值"),
     ("unknown unit", {"注册资本(万元)": 5, "金额单位": "美元"}, "金额单位", "不是可选值"),
     ("unknown scale", {"企业规模": "巨型"}, "企业规模", "不是可选值"),
     ("unknown status", {"经营状态": "歇业"}, "经营状态", "不是可选值"),
@@ -432,11 +442,25 @@ def test_xls_and_ods_are_read_by_calamine_and_garbage_is_refused(personas):
     assert job.status == ImportStatusChoices.FAILED
 
 
+def test_a_value_at_xfd1048576_fails_the_job_with_its_place(personas):
+    """Issue 11: this 5 KB workbook made the reader allocate 550 GB and abort the server; the job stayed 校验中."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    sheet.append([firm(1).get(h) for h in HEADERS])
+    sheet["XFD1048576"] = "x"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = run_import(personas["staff_a"], buffer.getvalue())
+    assert job.status == ImportStatusChoices.FAILED
+    assert "第 1048576 行第 XFD 列有内容，超过 1000 列上限" in job.message
+
+
 def test_row_limit(personas):
     with override_settings(IMPORT_MAX_ROWS=3):
         job = run_import(personas["staff_a"], [firm(i) for i in range(4)])
     assert job.status == ImportStatusChoices.FAILED
-    assert "超过每次导入的上限 3 行" in job.message
+    assert "超过 3 行上限" in job.message
     assert not Enterprise.objects.filter(credit_code=make_code(0)).exists()
 
 

@@ -636,3 +636,38 @@ def test_progress_upload_page_sets_the_unit_and_zone(projects, personas, client_
     assert (job.mode, job.zone.name, job.options) == (ImportModeChoices.UPSERT, ZONE_A, {"unit": "亿元"})
     client.post(response["Location"], {"action": "commit"})
     assert reports(projects["a1"])[-1][:3] == (202503, 0, Decimal(5000))
+
+
+@pytest.mark.parametrize("value", [1e25, 1e30, "1E+400"])
+def test_a_huge_investment_is_too_large_at_its_row_and_column(personas, chain_a, value):
+    """Once an uncaught decimal error: 处理文件时发生内部错误, with no row or column."""
+    job = import_projects(personas["projects_staff_a"], [project(0), project(1, **{"总投资（万元）": value})])
+    assert job.status == ImportStatusChoices.VALIDATED, job.message
+    assert errors(job) == {(3, "总投资（万元）", "数值过大")}
+
+
+def test_a_stage_named_like_a_formula_is_written_as_text_everywhere_in_the_template(personas, world, client_for):
+    """Issue 11: a stage renamed =cmd|' /C calc'!A0 was written as a formula (项目清单!Z1, 说明!A38 and Z65)."""
+    zone = world["zone_a"]
+    services.ensure_zone_defaults(zone)
+    hostile = "=cmd|' /C calc'!A0"
+    StageDefinition.objects.filter(zone=zone, code="signed").update(name=hostile)
+    response = client_for(personas["projects_staff_a"]).get(
+        reverse("projects:project_import_template"), {"zone": zone.pk}
+    )
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    written = [cell for cell in cells if isinstance(cell.value, str) and hostile in cell.value]
+    assert len(written) >= 3  # the header, the column's line in 说明 and the example row's header
+    assert all(cell.value.startswith("'") or not cell.value.startswith("=") for cell in written)
+    # The escaped header still reads back as the stage's column.
+    header = next(cell.value for cell in book["项目清单"][1] if cell.value and hostile in cell.value)
+    job = import_projects(
+        personas["projects_staff_a"],
+        [{"项目名称": "甲项目", "投资方": "某公司", header: "2024-01-05"}],
+        headers=["项目名称", "投资方", header],
+    )
+    assert errors(job) == set()
+    commit(job)
+    assert dict(ProjectStage.objects.values_list("stage__code", "actual_on")) == {"signed": datetime.date(2024, 1, 5)}

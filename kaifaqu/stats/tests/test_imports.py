@@ -461,3 +461,36 @@ def test_a_job_is_visible_only_to_its_owner(personas, monthly, client_for):
     assert client_for(personas["zone_admin_a"]).get(url).status_code == 404
     assert client_for(personas["zone_admin_a"]).post(url, {"action": "commit"}).status_code == 404
     assert not Value.objects.exists()
+
+
+@pytest.mark.parametrize("value", [1e25, 1e30, "1E+400", "-1e30"])
+def test_a_huge_figure_is_too_large_at_its_row_and_column(personas, monthly, value):
+    """Once an uncaught decimal error: 处理文件时发生内部错误, with no row or column."""
+    rows = [
+        LONG_HEADERS,
+        [CODE_FIRM_1, "", "2025-03", "营业收入", 100, "万元"],
+        [CODE_FIRM_1, "", "2025-03", "用电量", value, ""],  # not money: kept as typed, 4 decimals
+        [CODE_FIRM_1, "", "2025-03", "利润总额", value, "亿元"],  # money: converted to 万元
+    ]
+    job = run(personas["staff_a"], rows)
+    assert job.status == ImportStatusChoices.VALIDATED, job.message
+    found = errors_of(job)
+    assert set(found) == {(3, "数值"), (4, "数值")}, found
+    assert all("数值过大" in message for message in found.values())
+
+
+def test_the_form_template_writes_names_like_formulas_as_text(personas, monthly, client_for):
+    """Issue 11: names administrators choose (the data set, its indicators) reach the template's title, headers and
+    说明 sheet; one beginning with = + - @ must stay text."""
+    DataSet.objects.filter(pk=monthly.pk).update(name='=HYPERLINK("http://x","月报")')
+    indicator = monthly.items.order_by("order").first().indicator
+    type(indicator).objects.filter(pk=indicator.pk).update(name="-1+1")
+    response = client_for(personas["staff_a"]).get(
+        reverse("stats:import_template"), {"data_set": monthly.code, "period": "2025-03"}
+    )
+    book = openpyxl.load_workbook(
+        io.BytesIO(b"".join(response.streaming_content if response.streaming else [response.content]))
+    )
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [f"{cell.parent.title}!{cell.coordinate}" for cell in cells if cell.data_type == "f"]
+    assert book["数据"]["A1"].value.startswith("'=HYPERLINK")

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaifaqu.core.imports import views as imports
-from kaifaqu.core.imports.reading import read_rows
+from kaifaqu.core.imports.reading import HEADER_SEARCH_ROWS, read_rows
 from kaifaqu.core.imports.workbooks import template_workbook
 from kaifaqu.core.periods import format_period
 from kaifaqu.enterprises.models import Enterprise
@@ -77,7 +77,7 @@ class StatsImportView(StatsImportPages, imports.ImportView):
         layout = form.cleaned_data["layout"]
         if layout == AUTO:
             upload = form.cleaned_data["file"]
-            layout = detect_layout(read_rows(upload.read(), upload.name))
+            layout = detect_layout(read_rows(upload.read(), upload.name, limit=HEADER_SEARCH_ROWS))
             upload.seek(0)
         return layout
 
