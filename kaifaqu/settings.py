@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "kaifaqu.accounts.middleware.SessionTimeoutMiddleware",
     "kaifaqu.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kaifaqu.core.middleware.StaleEditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

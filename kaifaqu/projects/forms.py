@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaifaqu.core.filtersets import StyledFilterSet
-from kaifaqu.core.forms import BootstrapFormMixin, FilterForm
+from kaifaqu.core.forms import BootstrapFormMixin, FilterForm, VersionedFormMixin
 from kaifaqu.core.imports import human_size
 from kaifaqu.core.periods import parse_period
 from kaifaqu.enterprises.choices import IndustryLevelChoices
@@ -117,7 +117,7 @@ def project_zones(user):
     return Zone.objects.filter(pk__in=user.writable_zone_ids(Project.scope))
 
 
-class ProjectForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+class ProjectForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
     """Create (zone among the zones the user writes projects in) or edit (zone fixed: the stage ladder, approval
     matters and departments all belong to it)."""
 
@@ -302,7 +302,7 @@ class StageForm(BootstrapFormMixin, forms.Form):
         return (data.get("out_of_order_reason") or "").strip() if data.get("confirm") else ""
 
 
-class PartForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+class PartForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
     """A row of a project (phase, line, approval, problem, plan): the view sets `instance.project`, which the form
     does not show; the model's clean() (e.g. a name once per project) shows on the field it names."""
 
@@ -418,7 +418,7 @@ class ResolveProblemForm(BootstrapFormMixin, forms.Form):
 # -- annual plans and progress -------------------------------------------------------------------------------------
 
 
-class PlanForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+class PlanForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = AnnualPlan
         fields = ["planned_investment", "progress_goal", "planned_start", "planned_completion"]
