@@ -169,8 +169,9 @@ class Versioned(models.Model):
                 raise ValidationError(_("该记录已被其他用户删除，无法保存"))
         # An unchecked save over a row changed meanwhile: still raise the version (read back when next needed).
         updated = filtered._update([*values, (field, None, F("version") + 1)]) > 0
-        self.__dict__.pop("version", None)
-        return updated
+        if updated:
+            self.__dict__.pop("version", None)
+        return updated  # not found: Django inserts the row as it is (loaddata, serialized test data)
 
 
 def bump_versions(queryset_or_model, pks):
