@@ -16,7 +16,7 @@ purpose); the API answers 412 (If-Match) or 409 (body `version`), see `kaifaqu.c
 """
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -143,6 +143,14 @@ class Versioned(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        if getattr(self, "_expected_version", None) is None or self._state.adding:
+            return super().save(*args, **kwargs)
+        # A checked save may be refused: in a savepoint, so that the refusal leaves the caller's transaction usable
+        # (to show the conflict, or to carry on).
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self), instance=self)):
+            return super().save(*args, **kwargs)
 
     def expect_version(self, version):
         """The next save writes only if the stored row is still at `version` (else StaleEdit)."""

@@ -407,3 +407,18 @@ def test_saving_a_row_that_is_not_stored_inserts_it_with_its_version(world):
     Enterprise.objects.filter(pk=firm.pk).delete()
     copy.save()
     assert Enterprise.objects.get(pk=firm.pk).version == 2
+
+
+def test_a_page_that_does_not_catch_the_conflict_answers_409_and_writes_nothing(personas):
+    """The validation-rule page saves the form itself (stats/views/quality.py): StaleEditMiddleware answers."""
+    from kaifaqu.stats.models import ValidationRule
+
+    rule = ValidationRule.objects.get(name="税金不大于营业收入")
+    url = reverse("stats:rule_edit", args=[rule.pk])
+    alice, bob = logged_in(personas["system_admin"]), logged_in(personas["system_admin"])
+    a_data, b_data = form_data(alice.get(url)), form_data(bob.get(url))
+    assert alice.post(url, dict(a_data, message="甲的提示")).status_code == 302
+    response = bob.post(url, dict(b_data, message="乙的提示"))
+    assert response.status_code == 409 and "甲的提示" in response.content.decode()
+    rule.refresh_from_db()
+    assert rule.message == "甲的提示"
