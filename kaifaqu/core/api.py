@@ -183,7 +183,10 @@ class ModelCleanSerializer(serializers.ModelSerializer):
     def fresh(self, instance):
         """The row as stored now, locked to the end of the request's transaction: the request's fields go onto it,
         so a request that names no version still keeps what others changed in the fields it does not send."""
-        return type(instance)._base_manager.select_for_update().get(pk=instance.pk)
+        rows = type(instance)._base_manager
+        if transaction.get_connection(rows.db).in_atomic_block:  # perform_update's; a lock needs a transaction
+            rows = rows.select_for_update()
+        return rows.get(pk=instance.pk)
 
     def save_instance(self, instance, related, history_user):
         attributed(instance, history_user)
