@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "kaifaqu.accounts.middleware.NoStoreMiddleware",
     "kaifaqu.accounts.middleware.DeniedAccessAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kaifaqu.core.middleware.StaleEditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -9,6 +9,11 @@ decides access exactly as the rest of the system does (ARCHITECTURE.md, Scope).
   the forms, per field, as a 400.
 - History: every save goes through the serializer with the requesting user as `_history_user`, because
   simple-history's middleware does not see token-authenticated users.
+- Versions (no edit is lost, kaifaqu.core.versioning): a versioned row's detail answers with `ETag: "<version>"`
+  and its serializer shows `version`. PUT/PATCH with `If-Match: "<version>"` are refused with 412 when the row has
+  moved on, a body `version` with 409; both bodies carry the current version, the row and the differences. Without
+  either the request is not checked, but its fields go onto the row as stored (re-read under a lock), so concurrent
+  PATCHes of different fields both survive. Clients should send If-Match.
 """
 
 import copy
@@ -19,12 +24,17 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
 from .history import attributed
+from .versioning import StaleEdit
+
+DETAIL_ACTIONS = ("retrieve", "update", "partial_update")
 
 HISTORY_USER = "_history_user"
+EXPECTED_VERSION = "_expected_version"
 
 
 def request_user(context):
@@ -38,6 +48,14 @@ class Conflict(APIException):
     status_code = 409
     default_detail = _("该数据仍在使用中，不能执行此操作")
     default_code = "conflict"
+
+
+def parse_if_match(header):
+    """The version an If-Match header names: None without the header or for `*`; 0 when it names none we issue."""
+    if not header or header.strip() == "*":
+        return None
+    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    return int(tag) if tag.isdigit() else 0
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -79,6 +97,18 @@ class ModelCleanSerializer(serializers.ModelSerializer):
         field_class, field_kwargs = super().build_relational_field(field_name, relation_info)
         return field_class, without_unique_validators(field_kwargs)
 
+    def get_fields(self):
+        fields = super().get_fields()
+        if hasattr(self.Meta.model, "expect_version"):
+            # The version read with the row; sent back on a change it makes the save a compare-and-set (409 if stale).
+            fields["version"] = serializers.IntegerField(
+                required=False,
+                min_value=1,
+                label=_("版本"),
+                help_text=_("读取时的版本；修改时提交则在记录已被他人修改时拒绝（409）。也可用 If-Match 头（412）"),
+            )
+        return fields
+
     def get_validators(self):
         # Unique-together and UniqueConstraint checks come from full_clean() in validate().
         return []
@@ -89,7 +119,7 @@ class ModelCleanSerializer(serializers.ModelSerializer):
         attrs = super().validate(attrs)
         self.check_create_only(attrs)
         model = self.Meta.model
-        concrete = {f.name for f in model._meta.concrete_fields}
+        concrete = {f.name for f in model._meta.concrete_fields} - {"version"}
         candidate = copy.copy(self.instance) if self.instance is not None else model()
         for name, value in attrs.items():
             if name in concrete:
@@ -132,16 +162,31 @@ class ModelCleanSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         history_user = validated_data.pop(HISTORY_USER, None)
+        validated_data.pop("version", None)
+        validated_data.pop(EXPECTED_VERSION, None)
         related = self.split_many_to_many(validated_data)
         instance = self.Meta.model(**validated_data)
         return self.save_instance(instance, related, history_user)
 
     def update(self, instance, validated_data):
         history_user = validated_data.pop(HISTORY_USER, None)
+        expected = validated_data.pop(EXPECTED_VERSION, None)
+        body_version = validated_data.pop("version", None)
+        if hasattr(instance, "expect_version"):
+            instance = self.fresh(instance)
+            instance.expect_version(expected if expected is not None else body_version)
         related = self.split_many_to_many(validated_data)
         for name, value in validated_data.items():
             setattr(instance, name, value)
         return self.save_instance(instance, related, history_user)
+
+    def fresh(self, instance):
+        """The row as stored now, locked to the end of the request's transaction: the request's fields go onto it,
+        so a request that names no version still keeps what others changed in the fields it does not send."""
+        rows = type(instance)._base_manager
+        if transaction.get_connection(rows.db).in_atomic_block:  # perform_update's; a lock needs a transaction
+            rows = rows.select_for_update()
+        return rows.get(pk=instance.pk)
 
     def save_instance(self, instance, related, history_user):
         attributed(instance, history_user)
@@ -220,7 +265,37 @@ class ScopedViewSetMixin:
 
     def perform_update(self, serializer):
         with transaction.atomic():
-            serializer.save(**{HISTORY_USER: self.request.user})
+            serializer.save(**{HISTORY_USER: self.request.user, EXPECTED_VERSION: self.if_match_version()})
+
+    # -- versions (kaifaqu.core.versioning) ----------------------------------------------------------------------
+
+    def if_match_version(self):
+        return parse_if_match(self.request.headers.get("If-Match"))
+
+    def update(self, request, *args, **kwargs):
+        # If-Match is checked where it cannot race: the save's compare-and-set (after validation, so a 400 comes first).
+        expected = self.if_match_version()
+        try:
+            return super().update(request, *args, **kwargs)
+        except StaleEdit as stale:
+            return self.refuse_stale(stale, precondition=expected is not None)
+
+    def refuse_stale(self, stale, *, precondition):
+        """412 (If-Match) or 409 (body version) with the current version, the row and the differences."""
+        row = self.get_serializer(stale.current).data
+        detail = " ".join(str(line) for line in stale.describe())
+        body = {"detail": detail, "code": "precondition_failed" if precondition else "stale_version", **stale.as_data()}
+        return Response({**body, "current": row}, status=412 if precondition else 409)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if hasattr(self.model, "expect_version") and getattr(self, "action", None) in DETAIL_ACTIONS:
+            version = response.data.get("version") if isinstance(response.data, dict) else None
+            if response.status_code == 200 and version is not None:
+                response["ETag"] = f'"{version}"'
+            elif response.status_code in (409, 412):
+                response["ETag"] = f'"{response.data.get("current_version")}"'
+        return response
 
     def perform_destroy(self, instance):
         attributed(instance, self.request.user)

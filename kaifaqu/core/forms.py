@@ -1,6 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+
+from .versioning import StaleEdit
 
 
 def style_fields(fields):
@@ -55,3 +58,48 @@ class ModelErrorsMixin:
                 super().add_error(name if name in self.fields else None, errors)
             return
         super().add_error(field, error)
+class VersionedFormMixin:
+    """A model form of a `Versioned` row: the version the user loaded travels in a hidden field, and the save is
+    refused if the row changed meanwhile (kaifaqu.core.versioning.StaleEdit).
+
+    On a refusal the form keeps the user's input, shows who changed the row, when, and each field's new value beside
+    the user's, and carries the current version: saving again after reading them overwrites on purpose. Every page
+    renders the field, so browsers always send it; a POST without it (a script, a page cached from before the field
+    existed) is not checked, like an API request without If-Match.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stale_edit = None
+        if self.instance.pk is not None and hasattr(self.instance, "expect_version"):
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput,
+                min_value=1,
+                required=False,
+                initial=self.instance.version,
+            )
+
+    def _post_clean(self):
+        super()._post_clean()
+        version = self.cleaned_data.get("version")
+        if version is not None:
+            self.instance.expect_version(version)
+
+    def add_error(self, field, error):
+        if isinstance(error, StaleEdit):
+            self.stale_edit = error
+            # Re-rendered with the version now stored: the next save is the user's informed decision.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("version")] = error.current_version
+            # The version error is the form's, never a hidden field's the template would not show.
+            field = None
+        super().add_error(field, error)
+
+    def save_versioned(self, commit=True):
+        """form.save() that turns a stale save into the form's error; returns the row, or None when refused."""
+        try:
+            with transaction.atomic():
+                return self.save(commit=commit)
+        except StaleEdit as stale:
+            self.add_error(None, stale)
+            return None

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 
 
@@ -12,3 +13,23 @@ class DefaultLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class StaleEditMiddleware:
+    """A stale save that a page did not turn into its form's error (kaifaqu.core.versioning.StaleEdit) is answered
+    with 409 and the conflict — who changed the record, when, theirs beside yours — instead of a server error.
+    Nothing was written; the browser's back button returns to the filled-in form."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from .versioning import StaleEdit
+
+        if not isinstance(exception, StaleEdit):
+            return None
+        context = {"lines": exception.describe(), "back": request.path}
+        return render(request, "core/stale_edit.html", context, status=409)

@@ -8,6 +8,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .versioning import Versioned
+
+__all__ = ["TimestampedModel", "Versioned"]  # Versioned lives with its conflict handling in core.versioning
+
 
 class TimestampedModel(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

@@ -8,7 +8,14 @@ object for an action (see `kaifaqu.accounts.models.User.scope_q`). Views, API, e
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import F
 from django.http import Http404
+
+
+def is_versioned(model):
+    """A model with kaifaqu.core.versioning.Versioned (checked by duck type: scoping is imported first)."""
+    return hasattr(model, "expect_version")
+
 
 ACTIONS = ("view", "add", "change", "delete")
 
@@ -36,6 +43,27 @@ class Scope:
 
 
 class ScopedQuerySet(models.QuerySet):
+    # Writes that bypass save() still raise a versioned row's version, so a form or API client holding the old one is
+    # refused (kaifaqu.core.versioning).
+
+    def update(self, **kwargs):
+        if is_versioned(self.model) and "version" not in kwargs:
+            kwargs["version"] = F("version") + 1
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        if not is_versioned(self.model) or "version" in fields:
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+        objs = list(objs)
+        loaded = [obj.version for obj in objs]
+        for obj in objs:
+            obj.version = F("version") + 1
+        try:
+            return super().bulk_update(objs, [*fields, "version"], batch_size=batch_size)
+        finally:
+            for obj, version in zip(objs, loaded, strict=True):
+                obj.version = version + 1  # as stored unless a save came in between (then the history says so)
+
     def restrict(self, user, action="view"):
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")

@@ -3,11 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DeleteView, DetailView, FormView, UpdateView
+
+from .versioning import StaleEdit
 
 
 class ScopedObjectMixin(LoginRequiredMixin):
@@ -41,7 +44,14 @@ class ScopedEditView(ScopedObjectMixin, UpdateView):
             raise Http404
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        # The row's save is a compare-and-set on its version (core.versioning): a stale one writes nothing and the
+        # form comes back with the user's input and the other person's change.
+        try:
+            with transaction.atomic():
+                response = super().form_valid(form)
+        except StaleEdit as stale:
+            form.add_error(None, stale)
+            return self.form_invalid(form)
         messages.success(self.request, self.success_message)
         return response
 

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kaifaqu.core.forms import BootstrapFormMixin
+from kaifaqu.core.forms import BootstrapFormMixin, VersionedFormMixin
 from kaifaqu.zones.forms import DepartmentChoiceField
 from kaifaqu.zones.models import Department, IndustryChain, Park, Region, Zone
 
@@ -41,7 +41,7 @@ def remote_firm_picker(form, name, zone_ids=None):
     field.widget.attrs.update({"data-picker": "1", "data-picker-url": url})
 
 
-class EnterpriseForm(BootstrapFormMixin, forms.ModelForm):
+class EnterpriseForm(VersionedFormMixin, BootstrapFormMixin, forms.ModelForm):
     """Create (zone chosen among writable zones) or edit (zone fixed: moves go through relocation)."""
 
     class Meta:
@@ -130,7 +130,7 @@ class RelocationForm(BootstrapFormMixin, forms.Form):
         return data
 
 
-class ContactForm(BootstrapFormMixin, forms.ModelForm):
+class ContactForm(VersionedFormMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "title", "phone", "email", "is_primary"]

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kaifaqu.core.models import TimestampedModel
+from kaifaqu.core.models import TimestampedModel, Versioned
 from kaifaqu.core.money import MoneyField
 from kaifaqu.core.scoping import Scope, ScopedManager
 
@@ -46,7 +46,7 @@ class Tag(models.Model):
         return self.name
 
 
-class Enterprise(TimestampedModel):
+class Enterprise(Versioned, TimestampedModel):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
     name = models.CharField(_("企业名称"), max_length=200, db_index=True)
     former_names = models.TextField(_("曾用名"), blank=True, help_text=_("每行一个"))
@@ -154,7 +154,7 @@ class Enterprise(TimestampedModel):
         return [n.strip() for n in self.former_names.splitlines() if n.strip()]
 
 
-class Contact(TimestampedModel):
+class Contact(Versioned, TimestampedModel):
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("企业")
     )

@@ -23,6 +23,7 @@ from rest_framework.settings import api_settings
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.core.api import ModelCleanSerializer, ScopedPrimaryKeyRelatedField, ScopedViewSetMixin, request_user
 from kaifaqu.core.periods import format_period, parse_period
+from kaifaqu.core.versioning import StaleEdit
 
 from . import services
 from .choices import (
@@ -72,6 +73,8 @@ class ServiceSerializer(ModelCleanSerializer):
         write = self.create_with if instance.pk is None else self.update_with
         try:
             return write(history_user, instance)
+        except StaleEdit:
+            raise  # the viewset answers 409/412 with the current row (kaifaqu.core.api)
         except services.DepartmentFieldsOnly as refused:
             raise PermissionDenied(refused.message_dict) from refused
         except DjangoPermissionDenied as refused:

@@ -15,7 +15,7 @@ from django.db.models.fields import BLANK_CHOICE_DASH
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kaifaqu.core.forms import BootstrapFormMixin, ModelErrorsMixin
+from kaifaqu.core.forms import BootstrapFormMixin, ModelErrorsMixin, VersionedFormMixin
 from kaifaqu.core.imports import human_size
 from kaifaqu.core.imports.forms import ImportUploadForm
 from kaifaqu.core.money import UNIT_FACTORS
@@ -110,7 +110,7 @@ class ZonedChoiceField(DepartmentLabelMixin, forms.ModelChoiceField):
 # -- projects ------------------------------------------------------------------------------------------------------
 
 
-class ProjectForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+class ProjectForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
     """Create (zone among the zones the user writes projects in) or edit (zone fixed: the stage ladder, approval
     matters and departments all belong to it)."""
 
@@ -286,7 +286,7 @@ class StageForm(BootstrapFormMixin, forms.Form):
         return (data.get("out_of_order_reason") or "").strip() if data.get("confirm") else ""
 
 
-class PartForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+class PartForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
     """A row of a project (phase, line, approval, problem, plan): the view sets `instance.project`, which the form
     does not show; the model's clean() (e.g. a name once per project) shows on the field it names."""
 
@@ -402,7 +402,7 @@ class ResolveProblemForm(BootstrapFormMixin, forms.Form):
 # -- annual plans and progress -------------------------------------------------------------------------------------
 
 
-class PlanForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+class PlanForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = AnnualPlan
         fields = ["planned_investment", "progress_goal", "planned_start", "planned_completion"]

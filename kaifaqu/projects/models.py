@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kaifaqu.core.models import TimestampedModel
+from kaifaqu.core.models import TimestampedModel, Versioned
 from kaifaqu.core.money import MoneyField
 from kaifaqu.core.periods import format_period
 from kaifaqu.core.reporting_window import ReportingWindow
@@ -65,7 +65,7 @@ def unique_name_in_project(errors, obj):
         errors["name"] = _("本项目已有同名记录")
 
 
-class StageDefinition(TimestampedModel):
+class StageDefinition(Versioned, TimestampedModel):
     """A stage of a zone's ladder (configurable); `milestone` says what campaigns and rates count it as."""
 
     zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="project_stages")
@@ -113,7 +113,7 @@ class StageDefinition(TimestampedModel):
             raise ValidationError(errors)
 
 
-class ApprovalKind(TimestampedModel):
+class ApprovalKind(Versioned, TimestampedModel):
     """An approval matter a project may need (立项/备案, 环评 …), editable per zone, with its statutory time limit."""
 
     zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="approval_kinds")
@@ -154,7 +154,7 @@ class ApprovalKind(TimestampedModel):
             raise ValidationError(errors)
 
 
-class Project(TimestampedModel):
+class Project(Versioned, TimestampedModel):
     zone = models.ForeignKey(
         "zones.Zone", on_delete=models.PROTECT, related_name="projects", verbose_name=_("所属开发区")
     )
@@ -319,7 +319,7 @@ class Project(TimestampedModel):
             raise ValidationError(errors)
 
 
-class ProjectPhase(TimestampedModel):
+class ProjectPhase(Versioned, TimestampedModel):
     """一期 / 二期: a phase of a project with its own content, investment and expected production date."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="phases", verbose_name=_("项目"))
@@ -352,7 +352,7 @@ class ProjectPhase(TimestampedModel):
             raise ValidationError(errors)
 
 
-class ProjectStage(TimestampedModel):
+class ProjectStage(Versioned, TimestampedModel):
     """A project's planned and actual date for one stage of its zone's ladder."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stages", verbose_name=_("项目"))
@@ -428,7 +428,7 @@ class StageEvidence(models.Model):
         return self.caption or self.file.name
 
 
-class ProductionLine(TimestampedModel):
+class ProductionLine(Versioned, TimestampedModel):
     """A production line (or building) followed on its own: "3 条线试生产, 第 4 条调试"."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="lines", verbose_name=_("项目"))
@@ -462,7 +462,7 @@ class ProductionLine(TimestampedModel):
             raise ValidationError(errors)
 
 
-class Approval(TimestampedModel):
+class Approval(Versioned, TimestampedModel):
     """An approval matter of a project (审批事项): who handles it, its status, 文号 and time limit."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("项目"))
@@ -545,7 +545,7 @@ class Approval(TimestampedModel):
             raise ValidationError(errors)
 
 
-class AnnualPlan(TimestampedModel):
+class AnnualPlan(Versioned, TimestampedModel):
     """A project's objective for one year: investment to complete (年度计划投资) and the 形象进度 goal."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="plans", verbose_name=_("项目"))
@@ -579,7 +579,7 @@ class AnnualPlan(TimestampedModel):
             raise ValidationError(errors)
 
 
-class ProgressReport(TimestampedModel):
+class ProgressReport(Versioned, TimestampedModel):
     """Monthly (or 旬) dispatch: investment completed this period, and the running totals the system derives.
 
     `amount` is what the reporter gives (当期完成); `year_to_date` (年初至报告期累计) and `since_start`
@@ -653,7 +653,7 @@ class ProgressReopening(ReportingWindow):
         return {}
 
 
-class Inspection(TimestampedModel):
+class Inspection(Versioned, TimestampedModel):
     """调研 / 现场办公: leaders visit projects; each issue raised on the spot becomes a problem."""
 
     zone = models.ForeignKey(
@@ -690,7 +690,7 @@ class Inspection(TimestampedModel):
             raise ValidationError({"held_on": _("日期不能晚于今天")})
 
 
-class Problem(TimestampedModel):
+class Problem(Versioned, TimestampedModel):
     """A problem on a project's list (or raised at an inspection): a responsible department and a deadline."""
 
     zone = models.ForeignKey(
@@ -780,7 +780,7 @@ class Problem(TimestampedModel):
             raise ValidationError(errors)
 
 
-class Campaign(TimestampedModel):
+class Campaign(Versioned, TimestampedModel):
     """三个一批: a campaign period whose three batches are computed from stage dates within it."""
 
     zone = models.ForeignKey("zones.Zone", on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("开发区"))
@@ -822,7 +822,7 @@ class Campaign(TimestampedModel):
             raise ValidationError(errors)
 
 
-class CampaignOverride(models.Model):
+class CampaignOverride(Versioned, models.Model):
     """A project put into (or taken out of) a batch by hand, with the reason recorded."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("活动"))

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
-from kaifaqu.core.api import HISTORY_USER, ModelCleanSerializer, ScopedViewSetMixin
+from kaifaqu.core.api import EXPECTED_VERSION, HISTORY_USER, ModelCleanSerializer, ScopedViewSetMixin
 
 from .choices import StatsCategoryChoices
 from .models import EnterpriseYearStatus
@@ -68,13 +68,18 @@ class DirectorySerializer(ModelCleanSerializer):
         return self.record(validated_data.pop(HISTORY_USER, None), validated_data)
 
     def update(self, instance, validated_data):
+        expected = validated_data.pop(EXPECTED_VERSION, None)
+        body_version = validated_data.pop("version", None)
+        instance = self.fresh(instance)  # the fields not sent are the stored ones (kaifaqu.core.api)
         values = {name: getattr(instance, name) for name in ("enterprise", "year", "category", "entered_on", "note")}
         values.update(validated_data)
-        return self.record(values.pop(HISTORY_USER, None), values)
+        version = expected if expected is not None else body_version
+        return self.record(values.pop(HISTORY_USER, None), values, version=version)
 
     @staticmethod
-    def record(actor, values):
+    def record(actor, values, version=None):
         return record_year_status(
+            version=version,
             actor=actor,
             enterprise=values["enterprise"],
             year=values["year"],

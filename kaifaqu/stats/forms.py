@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kaifaqu.core.forms import BootstrapFormMixin, ModelErrorsMixin, style_fields
+from kaifaqu.core.forms import BootstrapFormMixin, ModelErrorsMixin, VersionedFormMixin, style_fields
 from kaifaqu.core.imports.forms import ImportUploadForm
 from kaifaqu.core.imports.parsers import to_period
 from kaifaqu.core.periods import format_period, parse_period, previous_month
@@ -176,7 +176,7 @@ class EntryForm(BootstrapFormMixin, forms.Form):
         }
 
 
-class RuleForm(BootstrapFormMixin, forms.ModelForm):
+class RuleForm(VersionedFormMixin, BootstrapFormMixin, forms.ModelForm):
     """A validation rule (system admin). Whether the rule is consistent is the model's to say
     (`ValidationRule.clean`, run by the ModelForm's validation): this form only lets the constant be left blank."""
 
@@ -410,7 +410,7 @@ class ExplainForm(BootstrapFormMixin, forms.Form):
 # -- the configuration of a form (报表) --------------------------------------------------------------------------------
 
 
-class DataSetForm(BootstrapFormMixin, forms.ModelForm):
+class DataSetForm(VersionedFormMixin, BootstrapFormMixin, forms.ModelForm):
     scope_categories = forms.MultipleChoiceField(
         label=_("统计口径（名录类别）"),
         choices=StatsCategoryChoices.choices,

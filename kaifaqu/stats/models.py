@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kaifaqu.core.models import TimestampedModel
+from kaifaqu.core.models import TimestampedModel, Versioned
 from kaifaqu.core.reporting_window import ReportingWindow
 from kaifaqu.core.scoping import Scope, ScopedManager
 
@@ -45,7 +45,7 @@ UNIT_LABELS = {
 }
 
 
-class Indicator(TimestampedModel):
+class Indicator(Versioned, TimestampedModel):
     """An indicator of the catalogue (e.g. 主营业务收入 main_revenue, 万元, flow). Edited by the system admin."""
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
@@ -78,7 +78,7 @@ class Indicator(TimestampedModel):
         return UNIT_LABELS.get(self.unit, self.unit)
 
 
-class DataSet(TimestampedModel):
+class DataSet(Versioned, TimestampedModel):
     """A reporting form (DHIS2's data set): indicators reported together by assigned firms on a calendar."""
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
@@ -142,7 +142,7 @@ class DataSetIndicator(models.Model):
         return f"{self.data_set} · {self.indicator}"
 
 
-class DataSetAssignment(models.Model):
+class DataSetAssignment(Versioned, models.Model):
     """Which firm reports which data set, from one period (yyyymm) until another (inclusive, open if empty)."""
 
     data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="assignments")
@@ -293,7 +293,7 @@ class Value(models.Model):
             raise ValidationError({"value": _("该指标不能为负数")})
 
 
-class ValidationRule(TimestampedModel):
+class ValidationRule(Versioned, TimestampedModel):
     """左边 运算符 右边 over a firm's figures of one period, e.g. 工业增加值 ≤ 工业总产值 (DHIS2's validation rule)."""
 
     name = models.CharField(_("名称"), max_length=100)
@@ -363,7 +363,7 @@ class ValidationRule(TimestampedModel):
             raise ValidationError(errors)
 
 
-class ValidationFlag(models.Model):
+class ValidationFlag(Versioned, models.Model):
     """A soft-rule breach or an outlier, kept for follow-up until explained or resolved."""
 
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="stat_flags")
@@ -395,7 +395,7 @@ class ValidationFlag(models.Model):
         return f"{self.enterprise} {self.period} {self.message}"
 
 
-class EnterpriseYearStatus(models.Model):
+class EnterpriseYearStatus(Versioned, models.Model):
     """规上/四上 status of a firm in a year, as in the statistics bureau's directory (entered or imported)."""
 
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="year_statuses")
@@ -421,7 +421,7 @@ class EnterpriseYearStatus(models.Model):
         return f"{self.enterprise} {self.year} {self.get_category_display()}"
 
 
-class Target(TimestampedModel):
+class Target(Versioned, TimestampedModel):
     """全年目标 of a zone for an indicator, set by the zone or handed down by the region."""
 
     zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="stat_targets")

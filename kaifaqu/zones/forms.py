@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 
 from kaifaqu.accounts.choices import DomainChoices
-from kaifaqu.core.forms import BootstrapFormMixin, ZoneUniqueNameMixin
+from kaifaqu.core.forms import BootstrapFormMixin, VersionedFormMixin, ZoneUniqueNameMixin
 
 from .models import Department, IndustryChain, Park, Region, Zone
 
@@ -38,7 +38,7 @@ class DepartmentFilterField(DepartmentLabelMixin, FilterModelChoiceField):
         super().__init__(*args, **kwargs)
 
 
-class ZoneForm(BootstrapFormMixin, forms.ModelForm):
+class ZoneForm(VersionedFormMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Zone
         fields = ["name", "short_name", "level", "kind", "region", "established_on", "address", "description"]
@@ -50,13 +50,13 @@ class ZoneForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["region"].widget.attrs["data-picker"] = "1"
 
 
-class ParkForm(ZoneUniqueNameMixin, BootstrapFormMixin, forms.ModelForm):
+class ParkForm(VersionedFormMixin, ZoneUniqueNameMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Park
         fields = ["name", "lead_enterprise_name", "area_mu", "description"]
 
 
-class DepartmentForm(ZoneUniqueNameMixin, BootstrapFormMixin, forms.ModelForm):
+class DepartmentForm(VersionedFormMixin, ZoneUniqueNameMixin, BootstrapFormMixin, forms.ModelForm):
     domains = forms.MultipleChoiceField(
         label=_("业务范围"),
         choices=DomainChoices.choices,
@@ -70,7 +70,7 @@ class DepartmentForm(ZoneUniqueNameMixin, BootstrapFormMixin, forms.ModelForm):
         fields = ["name", "domains", "phone"]
 
 
-class IndustryChainForm(ZoneUniqueNameMixin, BootstrapFormMixin, forms.ModelForm):
+class IndustryChainForm(VersionedFormMixin, ZoneUniqueNameMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = IndustryChain
         fields = ["name", "industry_codes", "description"]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kaifaqu.accounts.choices import DomainChoices
-from kaifaqu.core.models import TimestampedModel
+from kaifaqu.core.models import TimestampedModel, Versioned
 from kaifaqu.core.scoping import Scope, ScopedManager
 
 from .choices import RegionLevelChoices, ZoneKindChoices, ZoneLevelChoices
@@ -40,7 +40,7 @@ class Region(models.Model):
         return "".join(reversed(names))
 
 
-class Zone(TimestampedModel):
+class Zone(Versioned, TimestampedModel):
     name = models.CharField(_("名称"), max_length=100, unique=True)
     short_name = models.CharField(_("简称"), max_length=50, blank=True)
     level = models.CharField(_("级别"), max_length=20, choices=ZoneLevelChoices.choices)
@@ -68,7 +68,7 @@ class Zone(TimestampedModel):
         return reverse("zones:zone", args=[self.pk])
 
 
-class ZonePartMixin(TimestampedModel):
+class ZonePartMixin(Versioned, TimestampedModel):
     """A part of one zone: reached through `zone` for scope, written by the registry domain."""
 
     scope = Scope(zone="zone")

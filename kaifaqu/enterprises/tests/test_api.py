@@ -256,7 +256,9 @@ def test_serializer_fields(personas, world, client_for):
         "is_demo",
         "created_at",
         "updated_at",
+        "version",  # the version check (kaifaqu.core.versioning); the update above raised it
     ]
+    assert data["version"] == 2
     assert data["zone"] == world["zone_a"].pk
     assert data["zone_name"] == "高平经济技术开发区"
     assert data["park"] == world["park_a"].pk

@@ -640,3 +640,25 @@ def test_no_per_row_queries(personas):
     assert queries_for(staff, updated[:5], ImportModeChoices.UPSERT) == queries_for(
         staff, [firm(i, 企业名称=f"再更名{i}", 标签="丁") for i in range(100, 130)], ImportModeChoices.UPSERT
     )
+
+
+def test_an_import_update_raises_the_version_so_a_page_opened_before_it_is_refused(personas, world, client_for):
+    """No edit is lost (kaifaqu.core.versioning): the import writes the current row at commit and raises its version,
+    so a form loaded before the import cannot silently overwrite the imported values."""
+    firm_1 = world["firm_1"]
+    url = reverse("enterprises:enterprise_edit", args=[firm_1.pk])
+    client = client_for(personas["zone_admin_a"])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() if form[name].value() is not None else "" for name in form.fields}
+    data.update(chains=[], tags=[])
+    headers = ["统一社会信用代码", "企业名称", "所属开发区", "国民经济行业代码"]
+    job = run_import(
+        personas["staff_a"], xlsx([[CODE_FIRM_1, "导入的名称", ZONE_A, "2651"]], headers), mode=ImportModeChoices.UPSERT
+    )
+    commit(job)
+    firm_1.refresh_from_db()
+    assert (firm_1.name, firm_1.version, firm_1.history.first().version) == ("导入的名称", 2, 2)
+    response = client.post(url, dict(data, address="页面上改的地址"))
+    assert response.status_code == 200 and "导入的名称" in " ".join(response.context["form"].non_field_errors())
+    firm_1.refresh_from_db()
+    assert (firm_1.name, firm_1.address) == ("导入的名称", "")

@@ -149,13 +149,17 @@ def sync_duties(*, actor, enterprise, year, old_category, new_category, data_set
 
 
 @transaction.atomic
-def record_year_status(*, actor, enterprise, year, category, entered_on=None, note="", data_sets=None):
+def record_year_status(*, actor, enterprise, year, category, entered_on=None, note="", data_sets=None, version=None):
     """A firm's 四上 category in a year, as in the statistics bureau's directory (one row per firm and year); its
-    reporting duties follow. An unchanged row is not saved again (no empty history), its duties are still ensured."""
+    reporting duties follow. An unchanged row is not saved again (no empty history), its duties are still ensured.
+    `version` is the row's version the caller read (API If-Match or body): a changed row is then saved only if no
+    one saved it since (else StaleEdit, nothing written)."""
     status = EnterpriseYearStatus.objects.filter(enterprise=enterprise, year=year).first()
     old_category = status.category if status is not None else None
     if status is None:
         status = EnterpriseYearStatus(enterprise=enterprise, year=year)
+    elif version is not None:
+        status.expect_version(version)
     if status.pk is None or (status.category, status.entered_on, status.note) != (category, entered_on, note):
         status.category, status.entered_on, status.note = category, entered_on, note
         save_with_history(status, actor)

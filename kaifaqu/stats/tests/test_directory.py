@@ -460,3 +460,20 @@ def test_a_firm_registered_later_can_be_entered(world, admin, monthly):
     )
     enter(admin, firm, 2026)
     assert spans(monthly, firm) == [(202601, 202612)]
+
+
+def test_api_update_checks_the_version(personas, directory, client_for):
+    """No edit is lost (kaifaqu.core.versioning): If-Match stale → 412; a PATCH without it keeps the other fields."""
+    client, status = client_for(personas["staff_a"]), directory["firm_1"]
+    url = f"{API}{status.pk}/"
+    etag = call(client, "get", url)["ETag"]
+    assert call(client, "patch", url, {"note": "甲"}).status_code == 200  # another client, without If-Match
+    stale = client.patch(
+        url, {"category": "retail"}, content_type="application/json", secure=True, headers={"If-Match": etag}
+    )
+    assert stale.status_code == 412 and stale.json()["current"]["note"] == "甲"
+    status.refresh_from_db()
+    assert (status.category, status.note) == ("industry", "甲")
+    assert call(client, "patch", url, {"category": "retail", "version": status.version}).status_code == 200
+    status.refresh_from_db()
+    assert (status.category, status.note) == ("retail", "甲")
