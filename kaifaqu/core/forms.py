@@ -58,6 +58,8 @@ class ModelErrorsMixin:
                 super().add_error(name if name in self.fields else None, errors)
             return
         super().add_error(field, error)
+
+
 class VersionedFormMixin:
     """A model form of a `Versioned` row: the version the user loaded travels in a hidden field, and the save is
     refused if the row changed meanwhile (kaifaqu.core.versioning.StaleEdit).
