@@ -43,3 +43,10 @@ class AuditEventChoices(models.TextChoices):
     IMPORT = "import", _("导入数据")
     ACCESS_DENIED = "access_denied", _("越权访问")
     CONFIG_CHANGE = "config_change", _("配置变更")
+    AUDIT_PURGE = "audit_purge", _("清理过期审计记录")
+
+
+class CheckpointReasonChoices(models.TextChoices):
+    SCHEDULED = "scheduled", _("定时")
+    VERIFIED = "verified", _("校验后")
+    PURGE = "purge", _("清理后")

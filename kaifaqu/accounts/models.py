@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .choices import THREE_ADMIN_ROLES, AuditEventChoices, RoleChoices
+from .choices import THREE_ADMIN_ROLES, AuditEventChoices, CheckpointReasonChoices, RoleChoices
 
 NOTHING = Q(pk__in=[])
 WRITE_ACTIONS = {"add", "change", "delete"}
+SEPARATION_MESSAGE = _("三员分立：一个账户不能同时担任系统管理员、安全管理员、审计管理员中的两个")
 
 
 def region_prefix(code):
@@ -146,7 +147,15 @@ class Membership(models.Model):
             models.UniqueConstraint(
                 fields=["user", "role", "zone", "department", "enterprise", "region"],
                 name="%(app_label)s_%(class)s_unique_grant",
-            )
+            ),
+            # 三员分立 in the database: at most one membership among the three administrator roles per account, so
+            # two simultaneous grants cannot both pass the check in clean() (a partial unique index on both engines).
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(role__in=sorted(r.value for r in THREE_ADMIN_ROLES)),
+                name="%(app_label)s_%(class)s_one_admin_role",
+                violation_error_message=SEPARATION_MESSAGE,
+            ),
         ]
 
     def __str__(self):
@@ -172,7 +181,7 @@ class Membership(models.Model):
         if self.role in THREE_ADMIN_ROLES and self.user_id:
             others = self.user.memberships.exclude(pk=self.pk).filter(role__in=THREE_ADMIN_ROLES)
             if others.exclude(role=self.role).exists():
-                errors["role"] = _("三员分立：一个账户不能同时担任系统管理员、安全管理员、审计管理员中的两个")
+                errors["role"] = SEPARATION_MESSAGE
         if errors:
             raise ValidationError(errors)
 
@@ -276,7 +285,9 @@ class ApiToken(models.Model):
             self.last_used_at = now
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """The application's refusal; the database refuses too (triggers, migration 0007_audit_append_only)."""
+
     def update(self, **kwargs):
         raise PermissionError("audit records are append-only")
 
@@ -284,13 +295,27 @@ class AuditEventQuerySet(models.QuerySet):
         raise PermissionError("audit records are append-only")
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise PermissionError("audit records are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit records are append-only")
+
+
+class AuditEvent(AppendOnlyModel):
     """Append-only log of security events (AU-1..4). Each record carries the hash of its predecessor."""
 
     occurred_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        # A deleted account's records keep its id and name: the rows are never updated (append-only).
+        on_delete=models.DO_NOTHING,
         null=True,
         blank=True,
         related_name="+",
@@ -307,7 +332,7 @@ class AuditEvent(models.Model):
     previous_hash = models.CharField(max_length=64, blank=True)
     record_hash = models.CharField(max_length=64, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("审计记录")
@@ -316,14 +341,6 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_event_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            raise PermissionError("audit records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("audit records are append-only")
 
     def compute_hash(self):
         payload = json.dumps(
@@ -343,3 +360,30 @@ class AuditEvent(models.Model):
             default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class AuditCheckpoint(AppendOnlyModel):
+    """A seal on the audit chain (AU-3/4): how many records there were and the newest one's hash, at a moment.
+
+    The hash chain shows an edited or removed record in the middle; only a seal shows that the newest records were
+    removed. verify_chain() checks every seal whose head is still kept; the audit administrator exports the seals
+    to keep a copy outside the system. A purge seals the chain's new start (first_pk and the hash before it)."""
+
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.CharField(_("原因"), max_length=20, choices=CheckpointReasonChoices.choices)
+    created_by = models.CharField(_("操作者"), max_length=150, blank=True)
+    row_count = models.PositiveBigIntegerField(_("记录数"))
+    first_pk = models.BigIntegerField(_("首条记录"), null=True, blank=True)
+    first_previous_hash = models.CharField(_("首条记录的前序哈希"), max_length=64, blank=True)
+    head_pk = models.BigIntegerField(_("最新记录"), null=True, blank=True)
+    head_hash = models.CharField(_("最新记录哈希"), max_length=64, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计检查点")
+        verbose_name_plural = _("审计检查点")
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} #{self.head_pk} {self.head_hash[:12]}"

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -17,11 +18,11 @@ from django.views.generic import FormView, TemplateView, View
 from kaifaqu.core.exports import workbook_response
 
 from . import services
-from .audit import record_event, verify_chain
-from .choices import AuditEventChoices, RoleChoices
-from .exports import export_audit_events, export_list
+from .audit import record_event, verify_chain, write_checkpoint
+from .choices import AuditEventChoices, CheckpointReasonChoices, RoleChoices
+from .exports import export_audit_events, export_checkpoints, export_list
 from .forms import ApiTokenForm, MembershipForm, PasswordResetForm, UserCreateForm, UserForm
-from .models import AuditEvent, Membership
+from .models import AuditCheckpoint, AuditEvent, Membership
 from .querysets import grantable_roles, manageable_users, may_create_users
 
 
@@ -217,13 +218,20 @@ class UserView(UserAdminMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         target = self.get_target(self.kwargs["pk"])
         actor = self.request.user
+        allowed = services.allowed_actions(actor, target)
+        memberships = list(target.memberships.select_related("zone", "department", "enterprise", "region"))
+        for membership in memberships:
+            membership.revocable = self.revocable(membership)
         context.update(
             target=target,
-            memberships=target.memberships.select_related("zone", "department", "enterprise", "region"),
+            memberships=memberships,
             user_form=kwargs.get("user_form") or UserForm(instance=target),
             password_form=kwargs.get("password_form") or PasswordResetForm(user=target),
+            allowed=allowed,
             may_edit=may_create_users(actor),
-            may_grant=bool(grantable_roles(actor)),
+            may_grant="grant" in allowed,
+            # 三员分立: say why the buttons are missing on another kind of administrator's account (or one's own).
+            separation_note=services.refusal(actor, "reset_password" if may_create_users(actor) else "grant", target),
         )
         if context["may_grant"]:
             context["membership_form"] = kwargs.get("membership_form") or MembershipForm(
@@ -244,7 +252,12 @@ class UserView(UserAdminMixin, TemplateView):
         }.get(action)
         if handler is None:
             raise Http404
-        return handler(request, target)
+        try:
+            return handler(request, target)
+        except services.ActionRefused as refused:
+            # The page hid the button; a hand-made request gets the reason and nothing changes.
+            messages.error(request, str(refused))
+            return self.render_to_response(self.get_context_data(), status=403)
 
     def require_editor(self):
         if not may_create_users(self.request.user):
@@ -252,6 +265,7 @@ class UserView(UserAdminMixin, TemplateView):
 
     def update_user(self, request, target):
         self.require_editor()
+        services.check(request.user, "update", target)
         form = UserForm(request.POST, instance=target)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(user_form=form))
@@ -273,41 +287,53 @@ class UserView(UserAdminMixin, TemplateView):
 
     def toggle_active(self, request, target):
         self.require_editor()
-        if target == request.user:
-            messages.error(request, _("不能停用自己的账户。"))
-        else:
-            services.set_user_active(
-                actor=request.user, request=request, user=target, active=request.POST["action"] == "enable"
-            )
-            messages.success(request, _("账户状态已更新。"))
+        services.set_user_active(
+            actor=request.user, request=request, user=target, active=request.POST["action"] == "enable"
+        )
+        messages.success(request, _("账户状态已更新。"))
         return redirect("accounts:user", pk=target.pk)
 
     def grant(self, request, target):
         if not grantable_roles(request.user):
             raise Http404
+        services.check(request.user, "grant", target)
         form = MembershipForm(request.POST, actor=request.user, **self.scope_querysets())
         form.instance.user = target
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(membership_form=form))
         data = form.cleaned_data
-        services.grant_role(
-            actor=request.user,
-            request=request,
-            user=target,
-            role=data["role"],
-            zone=data["zone"],
-            department=data["department"],
-            enterprise=data["enterprise"],
-            region=data["region"],
-        )
+        try:
+            services.grant_role(
+                actor=request.user,
+                request=request,
+                user=target,
+                role=data["role"],
+                zone=data["zone"],
+                department=data["department"],
+                enterprise=data["enterprise"],
+                region=data["region"],
+            )
+        except ValidationError as error:
+            # Another grant won the race after the form was checked (the database's one-admin-role index).
+            form.add_error(None, error)
+            return self.render_to_response(self.get_context_data(membership_form=form))
         messages.success(request, _("已授予角色。"))
         return redirect("accounts:user", pk=target.pk)
 
-    def revoke(self, request, target):
-        allowed = grantable_roles(request.user)
-        membership = get_object_or_404(Membership, pk=request.POST.get("membership"), user=target)
+    def in_actor_scope(self, membership):
         zones = self.scope_querysets()["zones"]
-        if membership.role not in allowed or (membership.zone_id and not zones.filter(pk=membership.zone_id).exists()):
+        return membership.role in grantable_roles(self.request.user) and (
+            not membership.zone_id or zones.filter(pk=membership.zone_id).exists()
+        )
+
+    def revocable(self, membership):
+        return self.in_actor_scope(membership) and (
+            services.refusal(self.request.user, "revoke", membership.user, membership.role) is None
+        )
+
+    def revoke(self, request, target):
+        membership = get_object_or_404(Membership, pk=request.POST.get("membership"), user=target)
+        if not self.in_actor_scope(membership):
             raise Http404
         services.revoke_role(actor=request.user, request=request, membership=membership)
         messages.success(request, _("已撤销角色。"))
@@ -327,7 +353,17 @@ class AuditListView(LoginRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "xlsx":
             return workbook_response(*export_audit_events(request, self.filtered_events()))
+        if request.GET.get("format") == "checkpoints":
+            return workbook_response(*export_checkpoints(request, AuditCheckpoint.objects.order_by("pk")))
         return super().get(request, *args, **kwargs)
+
+    def verify(self):
+        """Check the chain; when it is intact, seal its head so a later removal of the newest records shows.
+        A broken chain is never sealed: the seal would make the damage look like the new normal."""
+        broken = verify_chain()
+        if broken is None:
+            write_checkpoint(CheckpointReasonChoices.VERIFIED, by=self.request.user.get_username())
+        return broken
 
     def filtered_events(self):
         events = AuditEvent.objects.all()
@@ -348,11 +384,13 @@ class AuditListView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         params = self.request.GET
         events = self.filtered_events()
+        verified = params.get("verify") == "1"
         context.update(
+            broken=self.verify() if verified else None,
+            verified=verified,
             page=Paginator(events, 100).get_page(params.get("page")),
             events=AuditEventChoices.choices,
             params=params,
-            broken=verify_chain() if params.get("verify") == "1" else None,
-            verified=params.get("verify") == "1",
+            checkpoints=AuditCheckpoint.objects.order_by("-pk")[:10],
         )
         return context
