@@ -266,7 +266,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kaifaqu.core.api.ApiSchema",
+    # JSON in a documented shape for every error, a 404 without model names, no 500 on out-of-range ids.
+    "EXCEPTION_HANDLER": "kaifaqu.core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kaifaqu API",

@@ -9,22 +9,41 @@ decides access exactly as the rest of the system does (ARCHITECTURE.md, Scope).
   the forms, per field, as a 400.
 - History: every save goes through the serializer with the requesting user as `_history_user`, because
   simple-history's middleware does not see token-authenticated users.
+- Errors (`exception_handler`, settings.REST_FRAMEWORK): always JSON, in the user's language, in two documented
+  shapes — `ValidationError` for every 400 ({field: [messages]}, row problems under `problems`) and `Error`
+  ({"detail": message}) for 401/403/404/409. A 404 never names a model. Ids are checked to 1..2^63-1 before they
+  reach the database; a value the database still refuses (OverflowError, DataError) is a 400, not a 500.
+- Schema (`ApiSchema`, settings.REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]): adds those error responses where they
+  happen, so the schema lists every status code the API answers with (kaifaqu/core/tests/test_api_fuzz.py).
 """
 
 import copy
+import logging
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import DataError, transaction
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import permissions, serializers
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
+from rest_framework.views import exception_handler as drf_exception_handler
 
+from .filtersets import MAX_ID
 from .history import attributed
 
 HISTORY_USER = "_history_user"
+INTEGER_KEYS = {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "SmallAutoField"}
+NOT_FOUND = _("未找到该数据，或您无权查看")
+OUT_OF_RANGE = _("数值超出允许范围")
+PROBLEMS_KEY = "problems"
+
+logger = logging.getLogger(__name__)
 
 
 def request_user(context):
@@ -40,11 +59,175 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+# -- errors -------------------------------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """401, 403, 404, 409: what went wrong, in the user's language. A 403 that refuses fields names them as keys."""
+
+    detail = serializers.CharField(help_text=_("说明"))
+
+
+class RowProblemSerializer(serializers.Serializer):
+    """One problem of a row: a row of a list body (`row`, `field`) or a figure of a submission (firm, period, code)."""
+
+    row = serializers.IntegerField(required=False, allow_null=True, help_text=_("请求体为列表时，出错的行（从0起）"))
+    field = serializers.CharField(required=False, allow_null=True, help_text=_("出错的字段"))
+    enterprise = serializers.IntegerField(required=False, allow_null=True, help_text=_("企业 id"))
+    period = serializers.CharField(required=False, allow_null=True, help_text=_("报告期 YYYY-MM"))
+    indicator = serializers.CharField(required=False, allow_null=True, help_text=_("指标代码"))
+    message = serializers.CharField(help_text=_("说明"))
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """Every 400: {field: [messages]} (`non_field_errors` for the whole request, `detail` for a malformed one) and,
+    for a list body or a submission of figures, `problems` row by row."""
+
+    problems = RowProblemSerializer(many=True, required=False, help_text=_("逐行的问题"))
+
+
+class FieldMessagesExtension(OpenApiSerializerExtension):
+    """Both error shapes allow any field name as a key, with a list of messages."""
+
+    target_class = ValidationErrorSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = {"type": "array", "items": {"type": "string"}}
+        return schema
+
+
+class ErrorFieldsExtension(FieldMessagesExtension):
+    target_class = ErrorSerializer
+
+
+def messages_of(detail):
+    """Every message inside a (nested) DRF error detail, as strings."""
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in messages_of(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in messages_of(value)]
+    return [str(detail)]
+
+
+def row_problems(errors):
+    """The errors of a list body (a list, or a dict keyed by row index) as `problems`, one per message."""
+    rows = enumerate(errors) if isinstance(errors, list) else ((int(row), value) for row, value in errors.items())
+    problems = []
+    for row, value in rows:
+        fields = value if isinstance(value, dict) else {None: value}
+        for field, messages in fields.items():
+            field = None if field == api_settings.NON_FIELD_ERRORS_KEY else field
+            problems += [{"row": row, "field": field, "message": message} for message in messages_of(messages)]
+    return problems
+
+
+def validation_body(detail):
+    """A 400's detail in the one documented shape: {field: [messages]}, rows of a list body under `problems`."""
+    if isinstance(detail, list):
+        if all(not isinstance(row, dict | list) for row in detail):
+            return {api_settings.NON_FIELD_ERRORS_KEY: messages_of(detail)}
+        return {PROBLEMS_KEY: row_problems(detail)}
+    if not isinstance(detail, dict):
+        return {api_settings.NON_FIELD_ERRORS_KEY: messages_of(detail)}
+    if PROBLEMS_KEY in detail and isinstance(detail[PROBLEMS_KEY], list):
+        return detail  # already row problems (statistics submissions)
+    if detail and all(str(key).isdigit() for key in detail):
+        return {PROBLEMS_KEY: row_problems(detail)}  # a list body's errors keyed by row (DRF's ListSerializer)
+    return {str(field): messages_of(value) for field, value in detail.items()}
+
+
+def error_body(detail, default):
+    """A 401/403/404/409's detail as {"detail": message}, plus {field: [messages]} when it refuses fields."""
+    if isinstance(detail, dict):
+        body = {str(field): messages_of(value) for field, value in detail.items() if field != "detail"}
+        return {"detail": str(detail.get("detail", default)), **body}
+    if isinstance(detail, list):
+        return {"detail": "；".join(messages_of(detail)) or str(default)}
+    return {"detail": str(detail)}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with Django's and the database's refusals translated, and every body in a documented shape."""
+    if isinstance(exc, Http404):
+        exc = NotFound(NOT_FOUND)  # Django's message names the model ("No Project matches the given query.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied(str(exc) or None)
+    elif isinstance(exc, OverflowError | DataError):
+        # The last line: a value past a column's range that no validation caught. Logged, so that it gets one.
+        logger.warning("API input refused by the database: %s", exc, exc_info=exc)
+        exc = ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [OUT_OF_RANGE]})
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if response.status_code == 400:
+        response.data = validation_body(response.data)
+    else:
+        response.data = error_body(response.data, getattr(exc, "default_detail", ""))
+    return response
+
+
+# -- schema -------------------------------------------------------------------------------------------------------
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class ApiSchema(AutoSchema):
+    """drf-spectacular's schema with the error responses the API answers with (unless a view declares its own):
+    400 wherever input is read (bodies, filters, pages), 401 everywhere (not signed in), 403 on writes, 404 on
+    every operation (an id out of scope, a page past the end, a zone not visible), 409 on deletes (still in use)."""
+
+    def error_responses(self):
+        detail = "{" in self.path
+        errors = {"401": ErrorSerializer, "404": ErrorSerializer}
+        if self.method in UNSAFE or not detail:
+            errors["400"] = ValidationErrorSerializer
+        if self.method in UNSAFE:
+            errors["403"] = ErrorSerializer
+        if self.method == "DELETE":
+            errors["409"] = ErrorSerializer
+        return errors
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, serializer in self.error_responses().items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(serializer, code, direction=direction)
+        return responses
+
+
+# -- fields and serializers -----------------------------------------------------------------------------------------
+
+
+def valid_id(value):
+    """The integer id in `value` (an int or a string of digits) if it is within 1..2^63-1, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isascii() or not value.isdigit():
+            return None
+        value = int(value)
+    if isinstance(value, int) and 1 <= value <= MAX_ID:
+        return value
+    return None
+
+
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A related row chosen by id among those the requesting user may view; any other id 'does not exist'.
 
-    Reference tables without scope (regions, industry classes, tags) are not restricted.
+    Reference tables without scope (regions, industry classes, tags) are not restricted. An integer id out of
+    1..2^63-1 does not exist either, without asking the database (which would overflow).
     """
+
+    def to_internal_value(self, data):
+        integer_key = self.pk_field is None and self.get_queryset().model._meta.pk.get_internal_type() in INTEGER_KEYS
+        if integer_key and isinstance(data, int | str) and not isinstance(data, bool) and valid_id(data) is None:
+            if isinstance(data, str) and not data.strip().lstrip("-").isdigit():
+                self.fail("incorrect_type", data_type=type(data).__name__)
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -194,6 +377,13 @@ class ScopedViewSetMixin:
     prefetch_related = ()
     zone_field = "zone"
     permission_classes = [ScopedPermission]
+
+    def get_object(self):
+        """An id that is not 1..2^63-1 names no row: 404 before the database is asked."""
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        if lookup in self.kwargs and valid_id(self.kwargs[lookup]) is None:
+            raise NotFound(NOT_FOUND)
+        return super().get_object()
 
     def get_queryset(self):
         queryset = self.model.objects.restrict(self.request.user, "view")
