@@ -11,8 +11,10 @@ from kaifaqu.projects.api import (
     ProjectStageViewSet,
     ProjectViewSet,
 )
+from kaifaqu.projects.api_campaigns import CampaignViewSet, InspectionViewSet, KeyProjectsView
 from kaifaqu.stats.api import ValueViewSet
 from kaifaqu.stats.api_directory import DirectoryViewSet
+from kaifaqu.stats.api_pages import AssignmentViewSet, RankingView
 from kaifaqu.stats.api_summary import SummaryView
 from kaifaqu.zones.api import DepartmentViewSet, IndustryChainViewSet, ParkViewSet, RegionViewSet, ZoneViewSet
 
@@ -31,6 +33,13 @@ router.register("project-stages", ProjectStageViewSet, basename="project-stage")
 router.register("project-approvals", ApprovalViewSet, basename="project-approval")
 router.register("project-progress", ProgressReportViewSet, basename="project-progress")
 router.register("project-problems", ProblemViewSet, basename="project-problem")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("stats/assignments", AssignmentViewSet, basename="stats-assignment")
 
 urlpatterns = router.urls
-urlpatterns.append(path("stats/summary/", SummaryView.as_view(), name="stats-summary"))
+urlpatterns += [
+    path("stats/summary/", SummaryView.as_view(), name="stats-summary"),
+    path("stats/ranking/", RankingView.as_view(), name="stats-ranking"),
+    path("key-projects/", KeyProjectsView.as_view(), name="key-projects"),
+]
