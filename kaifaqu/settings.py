@@ -282,6 +282,8 @@ SPECTACULAR_SETTINGS = {
     # No online validator badge: the intranet has no internet, and the schema's address must not leave it.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Links from a response's id to the operations that take it (stateful testing follows objects).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "kaifaqu.core.api.add_links"],
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"

@@ -416,3 +416,57 @@ class ScopedViewSetMixin:
         attributed(instance, self.request.user)
         with transaction.atomic():
             instance.delete()
+
+
+# -- OpenAPI links ------------------------------------------------------------------------------------------------
+
+# Query parameters that name a row of a resource by its id: a response carrying that row's id feeds them.
+LINKED_FILTERS = {
+    "/api/zones/": "zone",
+    "/api/parks/": "park",
+    "/api/departments/": "department",
+    "/api/enterprises/": "enterprise",
+    "/api/projects/": "project",
+}
+
+
+def link_name(operation_id):
+    return "".join(part.capitalize() for part in operation_id.split("_"))
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular postprocessing hook: OpenAPI links from each response that carries a row's id to the operations
+    that take it — a created or read row to its own detail operations (GET, PUT, PATCH, DELETE), and a zone,
+    park, department, enterprise or project to the lists filtered by it (e.g. a project to its stages, approvals,
+    progress and problems) — so that stateful testing and clients can follow objects."""
+    paths = result["paths"]
+    for collection, item in paths.items():
+        detail = paths.get(f"{collection}{{id}}/")
+        if detail is None:
+            continue
+        targets = {
+            f"{link_name(op['operationId'])}": (op["operationId"], {"id": "$response.body#/id"})
+            for method, op in detail.items()
+            if method in ("get", "put", "patch", "delete")
+        }
+        name = LINKED_FILTERS.get(collection)
+        if name:
+            for other, other_item in paths.items():
+                listing = other_item.get("get")
+                if other == collection or listing is None or "{" in other:
+                    continue
+                if any(p["in"] == "query" and p["name"] == name for p in listing.get("parameters", ())):
+                    targets[link_name(listing["operationId"])] = (
+                        listing["operationId"],
+                        {f"query.{name}": "$response.body#/id"},
+                    )
+        sources = [(item.get("post"), "201"), (detail.get("get"), "200"), (detail.get("put"), "200")]
+        for operation, code in sources:
+            response = operation and operation["responses"].get(code)
+            if response is None:
+                continue
+            response["links"] = {
+                label: {"operationId": operation_id, "parameters": parameters}
+                for label, (operation_id, parameters) in sorted(targets.items())
+            }
+    return result

@@ -29,6 +29,7 @@ from kaifaqu.projects.tests.matrix import base_objects
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = int(os.environ.get("KAIFAQU_FUZZ_EXAMPLES", "4"))
 SEED = int(os.environ.get("KAIFAQU_FUZZ_SEED", "20261206"))
+STATEFUL = os.environ.get("KAIFAQU_FUZZ_STATEFUL") == "1"
 PERSONAS = {"zone_admin": "zone_admin_a", "enterprise_user": "firm_1_user", "region_viewer": "region_viewer"}
 # Who may never change anything through the API, whatever it sends (the enterprise user reports its own firm's
 # figures and project progress: those two writes may succeed, and then change rows).
@@ -103,3 +104,29 @@ def test_every_operation_keeps_the_contract(api, persona):
             assert tables_hash() == before, f"{persona} changed rows through {operation.label}: {answered}"
         if persona in READ_ONLY:
             assert all(code >= 400 for code in answered), f"{persona} wrote through {operation.label}"
+
+
+@pytest.mark.skipif(not STATEFUL, reason="stateful runs under `make fuzz` (KAIFAQU_FUZZ_STATEFUL=1)")
+def test_stateful_sequences_follow_the_links(api):
+    """As the zone administrator, sequences of calls that follow the schema's links (create an enterprise, read it,
+    change it; a project, then its stages, approvals, progress and problems) keep the contract at every step."""
+    schema, tokens = api
+    headers = {"Authorization": f"Token {tokens['zone_admin']}"}
+
+    class Sequences(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+    Sequences.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            stateful_step_count=8,
+        )
+    )

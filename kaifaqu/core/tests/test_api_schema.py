@@ -142,7 +142,9 @@ def test_schema_declares_the_errors_it_answers_with(db, tmp_path):
             responses = operation["responses"]
             assert {"401", "404"} <= set(responses), (method, path)
             if method != "get":
-                assert responses["403"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+                assert responses["403"]["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Error"
+                }
             if "400" in responses:
                 assert responses["400"]["content"]["application/json"]["schema"] == {
                     "$ref": "#/components/schemas/ValidationError"
@@ -155,3 +157,24 @@ def test_schema_declares_the_errors_it_answers_with(db, tmp_path):
     assert errors["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
     assert errors["properties"]["problems"]["items"] == {"$ref": "#/components/schemas/RowProblem"}
     assert schema["components"]["schemas"]["Value"]["properties"]["entered_by"]["nullable"] is True
+
+
+def test_links_let_clients_follow_objects(db, tmp_path):
+    """A created enterprise links to its own detail; a project (created or read) to its stages and approvals."""
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--file", str(target))
+    paths = yaml.safe_load(target.read_text(encoding="utf-8"))["paths"]
+    created = paths["/api/enterprises/"]["post"]["responses"]["201"]["links"]
+    assert created["EnterprisesRetrieve"] == {
+        "operationId": "enterprises_retrieve",
+        "parameters": {"id": "$response.body#/id"},
+    }
+    operation_ids = {op["operationId"] for item in paths.values() for op in item.values() if "operationId" in op}
+    for source in (
+        paths["/api/projects/"]["post"]["responses"]["201"],
+        paths["/api/projects/{id}/"]["get"]["responses"]["200"],
+    ):
+        links = source["links"]
+        assert links["ProjectStagesList"]["parameters"] == {"query.project": "$response.body#/id"}
+        assert links["ProjectApprovalsList"]["parameters"] == {"query.project": "$response.body#/id"}
+        assert {link["operationId"] for link in links.values()} <= operation_ids
