@@ -14,7 +14,7 @@ from kaifaqu.projects.api import (
 from kaifaqu.projects.api_campaigns import CampaignViewSet, InspectionViewSet, KeyProjectsView
 from kaifaqu.stats.api import ValueViewSet
 from kaifaqu.stats.api_directory import DirectoryViewSet
-from kaifaqu.stats.api_pages import AssignmentViewSet, RankingView
+from kaifaqu.stats.api_pages import AssignmentViewSet, CompletenessView, RankingView
 from kaifaqu.stats.api_summary import SummaryView
 from kaifaqu.zones.api import DepartmentViewSet, IndustryChainViewSet, ParkViewSet, RegionViewSet, ZoneViewSet
 
@@ -41,5 +41,6 @@ urlpatterns = router.urls
 urlpatterns += [
     path("stats/summary/", SummaryView.as_view(), name="stats-summary"),
     path("stats/ranking/", RankingView.as_view(), name="stats-ranking"),
+    path("stats/completeness/", CompletenessView.as_view(), name="stats-completeness"),
     path("key-projects/", KeyProjectsView.as_view(), name="key-projects"),
 ]

@@ -1,10 +1,11 @@
-"""Read-only REST API of two statistics pages: the region ranking (区域排名, region viewers) and the reporting
-assignments (报送任务).
+"""Read-only REST API of three statistics pages: the region ranking (区域排名, region viewers), reporting completeness
+(报送完整性) and the reporting assignments (报送任务).
 
 Both reuse their page's computation and scope: the ranking is `rank_zones` over the zones the viewer is entitled to,
 with the dashboard's choice of indicator and period and the same cells (suppression included); the assignments are
-`DataSetAssignment.objects.restrict(user, "view")` with the page's filter set. Users the page does not exist for get
-404 here too.
+`DataSetAssignment.objects.restrict(user, "view")` with the page's filter set; completeness is the page's form and
+`kaifaqu.stats.quality.completeness` (firm statuses only: no contacts). Users the page does not exist for get 404
+here too.
 """
 
 from django.http import Http404
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,10 +24,14 @@ from kaifaqu.core.periods import cumulative_label, format_period
 
 from .aggregation import StatsViewer, rank_zones
 from .api_summary import CellSerializer
+from .choices import ReportStatusChoices
 from .filtersets import AssignmentFilterSet
+from .forms import CompletenessForm
 from .models import DataSetAssignment
+from .quality import completeness
 from .views.dashboard import chosen_indicator, chosen_period
 from .views.entry import is_business_user
+from .views.quality import zones_in_view
 
 # -- region ranking -------------------------------------------------------------------------------------------------
 
@@ -139,3 +145,75 @@ class AssignmentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         super().initial(request, *args, **kwargs)  # authenticated first (401)
         if not is_business_user(request.user):
             raise Http404
+
+
+# -- completeness (报送完整性) --------------------------------------------------------------------------------------
+
+
+class TallySerializer(serializers.Serializer):
+    key = serializers.SerializerMethodField()
+    label = serializers.CharField()
+    assigned = serializers.IntegerField(help_text=_("应报企业数"))
+    on_time = serializers.IntegerField(help_text=_("按时报送"))
+    late = serializers.IntegerField(help_text=_("逾期报送"))
+    missing = serializers.IntegerField(help_text=_("未报"))
+    reported_pct = serializers.FloatField(allow_null=True, help_text=_("报送率（%）"))
+
+    def get_key(self, tally) -> str | None:
+        return None if tally.key is None else str(getattr(tally.key, "pk", tally.key))
+
+
+class FirmReportSerializer(serializers.Serializer):
+    enterprise = serializers.IntegerField(source="enterprise.pk")
+    enterprise_name = serializers.CharField(source="enterprise.name")
+    credit_code = serializers.CharField(source="enterprise.credit_code")
+    zone = serializers.IntegerField(source="enterprise.zone_id")
+    status = serializers.ChoiceField(choices=ReportStatusChoices.choices)
+    first_entered_at = serializers.DateTimeField(allow_null=True, help_text=_("首次报送时间"))
+
+
+class CompletenessSerializer(serializers.Serializer):
+    data_set = serializers.CharField(source="data_set.code")
+    period = serializers.SerializerMethodField()
+    deadline = serializers.DateField()
+    total = TallySerializer()
+    by_zone = TallySerializer(many=True)
+    by_park = TallySerializer(many=True)
+    by_department = TallySerializer(many=True)
+    by_section = TallySerializer(many=True)
+    firms = FirmReportSerializer(many=True, help_text=_("企业及其报送状态（按 status 筛选）"))
+
+    def get_period(self, result) -> str:
+        return format_period(result.period)
+
+
+class CompletenessView(APIView):
+    """报送完整性: who reported a form for a period on time, late or not at all, counted by zone, park, liaison
+    department and industry section — the completeness page's figures, for the users who see zones."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="报送完整性",
+        parameters=[
+            OpenApiParameter("data_set", OpenApiTypes.STR, description="报表代码；不填为默认报表"),
+            OpenApiParameter("period", OpenApiTypes.STR, description="报告期 YYYY-MM；不填为最近有数据的报告期"),
+            OpenApiParameter("zone", OpenApiTypes.INT64),
+            OpenApiParameter("park", OpenApiTypes.INT64),
+            OpenApiParameter("service_department", OpenApiTypes.STR, description="包联部门 id，或 none（未指定）"),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(ReportStatusChoices.values)),
+        ],
+        responses=CompletenessSerializer,
+    )
+    def get(self, request):
+        zones = zones_in_view(request.user)
+        if not zones.exists():
+            raise Http404
+        form = CompletenessForm(request.query_params, user=request.user, zones=zones)
+        if not form.is_valid():
+            raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
+        data = form.cleaned_data
+        result = completeness(assignments=form.assignments(), data_set=data["data_set"], period=data["period"])
+        status = data.get("status")
+        result.firms = result.with_status(status) if status else result.firms
+        return Response(CompletenessSerializer(result).data)

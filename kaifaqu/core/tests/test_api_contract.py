@@ -159,6 +159,7 @@ def page_and_api(objects):
         (f"{reverse('projects:key_projects')}?zone={a['zone_b'].pk}", f"/api/key-projects/?zone={a['zone_b'].pk}"),
         (reverse("stats:ranking"), "/api/stats/ranking/"),
         (reverse("stats:assignment_list"), "/api/stats/assignments/"),
+        (reverse("stats:completeness"), "/api/stats/completeness/"),
     ]
 
 
@@ -213,3 +214,31 @@ def test_key_projects_total_counts_the_zones_projects(objects, personas, client_
     assert response.json()["period"] == "2025-02"
     assert bad.status_code == 400
     assert list(bad.json()) == ["period"]
+    assert (other.status_code, list(other.json())) == (400, ["zone"])
+
+
+def test_completeness_counts_the_assigned_firms_of_the_scope(objects, personas, client_for):
+    data_set = DataSet.objects.get(code="industry_monthly")
+    for firm in ("firm_1", "firm_2", "firm_b"):
+        DataSetAssignment.objects.create(data_set=data_set, enterprise=objects[firm], from_period=202401)
+    record_values(
+        actor=personas["system_admin"],
+        data_set=data_set,
+        submissions=[Submission(objects["firm_1"], 202502, {"revenue": Decimal(10)})],
+        source="form",
+        now=NOW,
+    )
+    client = client_for(personas["leader_a"])
+    with time_machine.travel(NOW, tick=False):
+        response = get(client, "/api/stats/completeness/?data_set=industry_monthly&period=2025-02")
+        missing = get(client, "/api/stats/completeness/?data_set=industry_monthly&period=2025-02&status=missing")
+        bad = get(client, "/api/stats/completeness/?period=2025-99")
+        # A zone out of view is not a choice, as in every API filter (the page shows the same error on its form).
+        other = get(client, f"/api/stats/completeness/?zone={objects['zone_b'].pk}")
+    assert response.status_code == 200, response.content
+    total = response.json()["total"]
+    assert (total["assigned"], total["on_time"] + total["late"], total["missing"]) == (2, 1, 1)  # zone A only
+    assert [firm["enterprise"] for firm in missing.json()["firms"]] == [objects["firm_2"].pk]
+    assert bad.status_code == 400
+    assert list(bad.json()) == ["period"]
+    assert (other.status_code, list(other.json())) == (400, ["zone"])

@@ -45,6 +45,7 @@ API_PATHS = {
     "/api/inspections/{id}/",
     "/api/key-projects/",
     "/api/stats/ranking/",
+    "/api/stats/completeness/",
     "/api/stats/assignments/",
     "/api/stats/assignments/{id}/",
 }
@@ -75,7 +76,13 @@ def test_schema_generates_without_warnings_or_errors(db, tmp_path):
     assert enterprise["tags"]["items"]["type"] == "string"
     assert enterprise["registered_capital"]["type"] == "string"
     assert enterprise["registered_capital"]["format"] == "decimal"
-    for new in ("/api/campaigns/", "/api/inspections/", "/api/key-projects/", "/api/stats/ranking/"):
+    for new in (
+        "/api/campaigns/",
+        "/api/inspections/",
+        "/api/key-projects/",
+        "/api/stats/ranking/",
+        "/api/stats/completeness/",
+    ):
         assert set(schema["paths"][new]) - {"parameters"} == {"get"}  # read-only, as the pages
     list_parameters = {p["name"] for p in schema["paths"]["/api/enterprises/"]["get"]["parameters"]}
     filters = {"q", "zone", "park", "section", "division", "industry", "status", "scale", "chain", "tag"}
