@@ -35,9 +35,9 @@ test: install
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 # The API fuzzed from its own OpenAPI schema (Schemathesis) with many more examples than `make test` runs, plus
-# stateful sequences that follow the schema's links. FUZZ_EXAMPLES and FUZZ_SEED to vary (docs/api.md).
+# data the schema forbids (refused with a documented 4xx) and stateful sequences that follow the schema's links. FUZZ_EXAMPLES and FUZZ_SEED to vary (docs/api.md).
 fuzz: install
-	KAIFAQU_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} KAIFAQU_FUZZ_SEED=$${FUZZ_SEED:-20261206} KAIFAQU_FUZZ_STATEFUL=1 \
+	KAIFAQU_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} KAIFAQU_FUZZ_SEED=$${FUZZ_SEED:-20261206} KAIFAQU_FUZZ_STATEFUL=1 KAIFAQU_FUZZ_NEGATIVE=1 \
 		$(BIN)/python -m pytest -n 0 -p no:randomly kaifaqu/core/tests/test_api_fuzz.py $(PYTEST_ARGS)
 
 lint: install

@@ -1,8 +1,9 @@
 """One router for the REST API under /api/; each app's api.py defines its viewsets and they are registered here."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
+from kaifaqu.core.api import not_found
 from kaifaqu.enterprises.api import EnterpriseViewSet, IndustryClassViewSet
 from kaifaqu.projects.api import (
     ApprovalViewSet,
@@ -44,3 +45,6 @@ urlpatterns += [
     path("stats/completeness/", CompletenessView.as_view(), name="stats-completeness"),
     path("key-projects/", KeyProjectsView.as_view(), name="key-projects"),
 ]
+# Last: any other path under /api/ (an id with a dot or a slash, a typo) is a JSON 404, not the HTML page. Paths
+# without the trailing slash still get CommonMiddleware's redirect first; the schema and its docs are kaifaqu/urls.py's.
+urlpatterns.append(re_path(r"^(?!schema/|docs/)(?:.*/)?$", not_found, name="api-not-found"))

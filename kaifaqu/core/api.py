@@ -24,8 +24,9 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import permissions, serializers
@@ -166,6 +167,12 @@ def exception_handler(exc, context):
     else:
         response.data = error_body(response.data, getattr(exc, "default_detail", ""))
     return response
+
+
+@csrf_exempt  # it changes nothing; a CSRF refusal would be Django's HTML 403 page
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/: a JSON 404 in the user's language, not the HTML page (api_urls.py's last route)."""
+    return JsonResponse({"detail": str(NOT_FOUND)}, status=404, json_dumps_params={"ensure_ascii": False})
 
 
 # -- schema -------------------------------------------------------------------------------------------------------
