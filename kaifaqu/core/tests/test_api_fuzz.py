@@ -15,6 +15,8 @@ import pytest
 import schemathesis
 from django.apps import apps
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
@@ -53,7 +55,18 @@ def fast_passwords(settings):
 
 
 @pytest.fixture
-def api(world, personas):
+def kept_connection():
+    """The WSGI handler closes the database connection after each request (close_old_connections), which would end
+    the test's transaction on PostgreSQL; Django's own test client disconnects it the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api(world, personas, kept_connection):
     """The schema as the API serves it, bound to the WSGI application; a token per persona."""
     base_objects(world, personas)
     tokens = {name: Token.objects.create(user=personas[key]).key for name, key in PERSONAS.items()}
