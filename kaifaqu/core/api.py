@@ -14,20 +14,34 @@ decides access exactly as the rest of the system does (ARCHITECTURE.md, Scope).
   moved on, a body `version` with 409; both bodies carry the current version, the row and the differences. Without
   either the request is not checked, but its fields go onto the row as stored (re-read under a lock), so concurrent
   PATCHes of different fields both survive. Clients should send If-Match.
+- Errors (`exception_handler`, settings.REST_FRAMEWORK): always JSON, in the user's language, in two documented
+  shapes — `ValidationError` for every 400 ({field: [messages]}, row problems under `problems`) and `Error`
+  ({"detail": message}) for 401/403/404/409. A 404 never names a model. Ids are checked to 1..2^63-1 before they
+  reach the database; a value the database still refuses (OverflowError, DataError) is a 400, not a 500.
+- Schema (`ApiSchema`, settings.REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]): adds those error responses where they
+  happen, so the schema lists every status code the API answers with (kaifaqu/core/tests/test_api_fuzz.py).
 """
 
 import copy
+import logging
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import DataError, transaction
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import permissions, serializers
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
+from rest_framework.views import exception_handler as drf_exception_handler
 
+from .filtersets import MAX_ID
 from .history import attributed
 from .versioning import StaleEdit
 
@@ -35,6 +49,12 @@ DETAIL_ACTIONS = ("retrieve", "update", "partial_update")
 
 HISTORY_USER = "_history_user"
 EXPECTED_VERSION = "_expected_version"
+INTEGER_KEYS = {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "SmallAutoField"}
+NOT_FOUND = _("未找到该数据，或您无权查看")
+OUT_OF_RANGE = _("数值超出允许范围")
+PROBLEMS_KEY = "problems"
+
+logger = logging.getLogger(__name__)
 
 
 def request_user(context):
@@ -58,11 +78,186 @@ def parse_if_match(header):
     return int(tag) if tag.isdigit() else 0
 
 
+# -- errors -------------------------------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """401, 403, 404, 409: what went wrong, in the user's language. A 403 that refuses fields names them as keys."""
+
+    detail = serializers.CharField(help_text=_("说明"))
+
+
+class RowProblemSerializer(serializers.Serializer):
+    """One problem of a row: a row of a list body (`row`, `field`) or a figure of a submission (firm, period, code)."""
+
+    row = serializers.IntegerField(required=False, allow_null=True, help_text=_("请求体为列表时，出错的行（从0起）"))
+    field = serializers.CharField(required=False, allow_null=True, help_text=_("出错的字段"))
+    enterprise = serializers.IntegerField(required=False, allow_null=True, help_text=_("企业 id"))
+    period = serializers.CharField(required=False, allow_null=True, help_text=_("报告期 YYYY-MM"))
+    indicator = serializers.CharField(required=False, allow_null=True, help_text=_("指标代码"))
+    message = serializers.CharField(help_text=_("说明"))
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """Every 400: {field: [messages]} (`non_field_errors` for the whole request, `detail` for a malformed one) and,
+    for a list body or a submission of figures, `problems` row by row."""
+
+    problems = RowProblemSerializer(many=True, required=False, help_text=_("逐行的问题"))
+
+
+class FieldMessagesExtension(OpenApiSerializerExtension):
+    """Both error shapes allow any field name as a key, with a list of messages."""
+
+    target_class = ValidationErrorSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = {"type": "array", "items": {"type": "string"}}
+        return schema
+
+
+class ErrorFieldsExtension(FieldMessagesExtension):
+    target_class = ErrorSerializer
+
+
+def messages_of(detail):
+    """Every message inside a (nested) DRF error detail, as strings."""
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in messages_of(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in messages_of(value)]
+    return [str(detail)]
+
+
+def row_problems(errors):
+    """The errors of a list body (a list, or a dict keyed by row index) as `problems`, one per message."""
+    rows = enumerate(errors) if isinstance(errors, list) else ((int(row), value) for row, value in errors.items())
+    problems = []
+    for row, value in rows:
+        fields = value if isinstance(value, dict) else {None: value}
+        for field, messages in fields.items():
+            field = None if field == api_settings.NON_FIELD_ERRORS_KEY else field
+            problems += [{"row": row, "field": field, "message": message} for message in messages_of(messages)]
+    return problems
+
+
+def validation_body(detail):
+    """A 400's detail in the one documented shape: {field: [messages]}, rows of a list body under `problems`."""
+    if isinstance(detail, list):
+        if all(not isinstance(row, dict | list) for row in detail):
+            return {api_settings.NON_FIELD_ERRORS_KEY: messages_of(detail)}
+        return {PROBLEMS_KEY: row_problems(detail)}
+    if not isinstance(detail, dict):
+        return {api_settings.NON_FIELD_ERRORS_KEY: messages_of(detail)}
+    if PROBLEMS_KEY in detail and isinstance(detail[PROBLEMS_KEY], list):
+        return detail  # already row problems (statistics submissions)
+    if detail and all(str(key).isdigit() for key in detail):
+        return {PROBLEMS_KEY: row_problems(detail)}  # a list body's errors keyed by row (DRF's ListSerializer)
+    return {str(field): messages_of(value) for field, value in detail.items()}
+
+
+def error_body(detail, default):
+    """A 401/403/404/409's detail as {"detail": message}, plus {field: [messages]} when it refuses fields."""
+    if isinstance(detail, dict):
+        body = {str(field): messages_of(value) for field, value in detail.items() if field != "detail"}
+        return {"detail": str(detail.get("detail", default)), **body}
+    if isinstance(detail, list):
+        return {"detail": "；".join(messages_of(detail)) or str(default)}
+    return {"detail": str(detail)}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with Django's and the database's refusals translated, and every body in a documented shape."""
+    if isinstance(exc, Http404):
+        exc = NotFound(NOT_FOUND)  # Django's message names the model ("No Project matches the given query.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied(str(exc) or None)
+    elif isinstance(exc, OverflowError | DataError):
+        # The last line: a value past a column's range that no validation caught. Logged, so that it gets one.
+        logger.warning("API input refused by the database: %s", exc, exc_info=exc)
+        exc = ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [OUT_OF_RANGE]})
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if response.status_code == 400:
+        response.data = validation_body(response.data)
+    else:
+        response.data = error_body(response.data, getattr(exc, "default_detail", ""))
+    return response
+
+
+@csrf_exempt  # it changes nothing; a CSRF refusal would be Django's HTML 403 page
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/: a JSON 404 in the user's language, not the HTML page (api_urls.py's last route)."""
+    return JsonResponse({"detail": str(NOT_FOUND)}, status=404, json_dumps_params={"ensure_ascii": False})
+
+
+# -- schema -------------------------------------------------------------------------------------------------------
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class ApiSchema(AutoSchema):
+    """drf-spectacular's schema with the error responses the API answers with (unless a view declares its own):
+    400 wherever input is read (bodies, filters, pages), 401 everywhere (not signed in), 403 on writes, 404 on
+    every operation (an id out of scope, a page past the end, a zone not visible), 409 on deletes (still in use) and
+    on PUT/PATCH with a stale body version, 412 on PUT/PATCH with a stale If-Match."""
+
+    def error_responses(self):
+        detail = "{" in self.path
+        errors = {"401": ErrorSerializer, "404": ErrorSerializer}
+        if self.method in UNSAFE or not detail:
+            errors["400"] = ValidationErrorSerializer
+        if self.method in UNSAFE:
+            errors["403"] = ErrorSerializer
+        if self.method == "DELETE":
+            errors["409"] = ErrorSerializer
+        if self.method in {"PUT", "PATCH"}:
+            # A stale version (kaifaqu.core.versioning): a body `version` gives 409, an If-Match 412.
+            errors["409"] = ErrorSerializer
+            errors["412"] = ErrorSerializer
+        return errors
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, serializer in self.error_responses().items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(serializer, code, direction=direction)
+        return responses
+
+
+# -- fields and serializers -----------------------------------------------------------------------------------------
+
+
+def valid_id(value):
+    """The integer id in `value` (an int or a string of digits) if it is within 1..2^63-1, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isascii() or not value.isdigit():
+            return None
+        value = int(value)
+    if isinstance(value, int) and 1 <= value <= MAX_ID:
+        return value
+    return None
+
+
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A related row chosen by id among those the requesting user may view; any other id 'does not exist'.
 
-    Reference tables without scope (regions, industry classes, tags) are not restricted.
+    Reference tables without scope (regions, industry classes, tags) are not restricted. An integer id out of
+    1..2^63-1 does not exist either, without asking the database (which would overflow).
     """
+
+    def to_internal_value(self, data):
+        integer_key = self.pk_field is None and self.get_queryset().model._meta.pk.get_internal_type() in INTEGER_KEYS
+        if integer_key and isinstance(data, int | str) and not isinstance(data, bool) and valid_id(data) is None:
+            if isinstance(data, str) and not data.strip().lstrip("-").isdigit():
+                self.fail("incorrect_type", data_type=type(data).__name__)
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -240,6 +435,13 @@ class ScopedViewSetMixin:
     zone_field = "zone"
     permission_classes = [ScopedPermission]
 
+    def get_object(self):
+        """An id that is not 1..2^63-1 names no row: 404 before the database is asked."""
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        if lookup in self.kwargs and valid_id(self.kwargs[lookup]) is None:
+            raise NotFound(NOT_FOUND)
+        return super().get_object()
+
     def get_queryset(self):
         queryset = self.model.objects.restrict(self.request.user, "view")
         if self.select_related:
@@ -301,3 +503,57 @@ class ScopedViewSetMixin:
         attributed(instance, self.request.user)
         with transaction.atomic():
             instance.delete()
+
+
+# -- OpenAPI links ------------------------------------------------------------------------------------------------
+
+# Query parameters that name a row of a resource by its id: a response carrying that row's id feeds them.
+LINKED_FILTERS = {
+    "/api/zones/": "zone",
+    "/api/parks/": "park",
+    "/api/departments/": "department",
+    "/api/enterprises/": "enterprise",
+    "/api/projects/": "project",
+}
+
+
+def link_name(operation_id):
+    return "".join(part.capitalize() for part in operation_id.split("_"))
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular postprocessing hook: OpenAPI links from each response that carries a row's id to the operations
+    that take it — a created or read row to its own detail operations (GET, PUT, PATCH, DELETE), and a zone,
+    park, department, enterprise or project to the lists filtered by it (e.g. a project to its stages, approvals,
+    progress and problems) — so that stateful testing and clients can follow objects."""
+    paths = result["paths"]
+    for collection, item in paths.items():
+        detail = paths.get(f"{collection}{{id}}/")
+        if detail is None:
+            continue
+        targets = {
+            f"{link_name(op['operationId'])}": (op["operationId"], {"id": "$response.body#/id"})
+            for method, op in detail.items()
+            if method in ("get", "put", "patch", "delete")
+        }
+        name = LINKED_FILTERS.get(collection)
+        if name:
+            for other, other_item in paths.items():
+                listing = other_item.get("get")
+                if other == collection or listing is None or "{" in other:
+                    continue
+                if any(p["in"] == "query" and p["name"] == name for p in listing.get("parameters", ())):
+                    targets[link_name(listing["operationId"])] = (
+                        listing["operationId"],
+                        {f"query.{name}": "$response.body#/id"},
+                    )
+        sources = [(item.get("post"), "201"), (detail.get("get"), "200"), (detail.get("put"), "200")]
+        for operation, code in sources:
+            response = operation and operation["responses"].get(code)
+            if response is None:
+                continue
+            response["links"] = {
+                label: {"operationId": operation_id, "parameters": parameters}
+                for label, (operation_id, parameters) in sorted(targets.items())
+            }
+    return result

@@ -22,6 +22,7 @@ from rest_framework.settings import api_settings
 
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.core.api import ModelCleanSerializer, ScopedPrimaryKeyRelatedField, ScopedViewSetMixin, request_user
+from kaifaqu.core.filtersets import IdFilter, YearFilter
 from kaifaqu.core.periods import format_period, parse_period
 from kaifaqu.core.versioning import StaleEdit
 
@@ -88,16 +89,16 @@ class ServiceSerializer(ModelCleanSerializer):
 
 class ProjectFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("项目或投资方名称"), method="search")
-    zone = django_filters.NumberFilter(label=_("开发区"), field_name="zone_id")
-    park = django_filters.NumberFilter(label=_("园区"), field_name="park_id")
-    stage = django_filters.NumberFilter(label=_("当前阶段"), field_name="current_stage_id")
+    zone = IdFilter(label=_("开发区"), field_name="zone_id")
+    park = IdFilter(label=_("园区"), field_name="park_id")
+    stage = IdFilter(label=_("当前阶段"), field_name="current_stage_id")
     milestone = django_filters.ChoiceFilter(
         label=_("当前阶段的节点含义"), choices=MilestoneChoices.choices, field_name="current_stage__milestone"
     )
     level = django_filters.ChoiceFilter(label=_("重点项目级别"), choices=ProjectLevelChoices.choices)
     kind = django_filters.ChoiceFilter(label=_("项目类型"), choices=ProjectKindChoices.choices)
     status = django_filters.ChoiceFilter(label=_("状态"), choices=ProjectStatusChoices.choices)
-    investor = django_filters.NumberFilter(label=_("投资企业"), field_name="investor_id")
+    investor = IdFilter(label=_("投资企业"), field_name="investor_id")
     overdue = django_filters.BooleanFilter(label=_("有逾期事项"), method="filter_overdue")
 
     class Meta:
@@ -197,8 +198,8 @@ class ProjectViewSet(
 
 
 class ProjectStageFilterSet(django_filters.FilterSet):
-    project = django_filters.NumberFilter(label=_("项目"), field_name="project_id")
-    zone = django_filters.NumberFilter(label=_("开发区"), field_name="project__zone_id")
+    project = IdFilter(label=_("项目"), field_name="project_id")
+    zone = IdFilter(label=_("开发区"), field_name="project__zone_id")
     milestone = django_filters.ChoiceFilter(
         label=_("节点含义"), choices=MilestoneChoices.choices, field_name="stage__milestone"
     )
@@ -211,7 +212,7 @@ class ProjectStageFilterSet(django_filters.FilterSet):
 class ProjectStageSerializer(serializers.ModelSerializer):
     stage_name = serializers.CharField(source="stage.name", read_only=True, label=_("阶段名称"))
     milestone = serializers.CharField(source="stage.milestone", read_only=True, label=_("节点含义"))
-    recorded_by = serializers.StringRelatedField(read_only=True, label=_("记录人"))
+    recorded_by = serializers.StringRelatedField(read_only=True, allow_null=True, label=_("记录人"))
 
     class Meta:
         model = ProjectStage
@@ -294,9 +295,9 @@ class ProjectStageViewSet(
 
 
 class ApprovalFilterSet(django_filters.FilterSet):
-    project = django_filters.NumberFilter(label=_("项目"), field_name="project_id")
-    zone = django_filters.NumberFilter(label=_("开发区"), field_name="project__zone_id")
-    department = django_filters.NumberFilter(label=_("办理部门"), field_name="department_id")
+    project = IdFilter(label=_("项目"), field_name="project_id")
+    zone = IdFilter(label=_("开发区"), field_name="project__zone_id")
+    department = IdFilter(label=_("办理部门"), field_name="department_id")
     status = django_filters.ChoiceFilter(label=_("状态"), choices=ApprovalStatusChoices.choices)
     overdue = django_filters.BooleanFilter(label=_("逾期"), method="filter_overdue")
 
@@ -375,10 +376,10 @@ class ApprovalViewSet(
 
 
 class ProgressFilterSet(django_filters.FilterSet):
-    project = django_filters.NumberFilter(label=_("项目"), field_name="project_id")
-    zone = django_filters.NumberFilter(label=_("开发区"), field_name="project__zone_id")
+    project = IdFilter(label=_("项目"), field_name="project_id")
+    zone = IdFilter(label=_("开发区"), field_name="project__zone_id")
     period = django_filters.CharFilter(label=_("报告期（YYYY-MM）"), method="filter_period")
-    year = django_filters.NumberFilter(label=_("年度"), method="filter_year")
+    year = YearFilter(label=_("年度"), method="filter_year")
 
     class Meta:
         model = ProgressReport
@@ -395,7 +396,7 @@ class ProgressFilterSet(django_filters.FilterSet):
 class ProgressReportSerializer(serializers.ModelSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True, label=_("项目名称"))
     period = serializers.SerializerMethodField(label=_("报告期"))
-    reported_by = serializers.StringRelatedField(read_only=True, label=_("填报人"))
+    reported_by = serializers.StringRelatedField(read_only=True, allow_null=True, label=_("填报人"))
 
     class Meta:
         model = ProgressReport
@@ -503,9 +504,9 @@ class ProgressReportViewSet(
 
 
 class ProblemFilterSet(django_filters.FilterSet):
-    zone = django_filters.NumberFilter(label=_("开发区"), field_name="zone_id")
-    project = django_filters.NumberFilter(label=_("项目"), field_name="project_id")
-    department = django_filters.NumberFilter(label=_("责任部门"), field_name="department_id")
+    zone = IdFilter(label=_("开发区"), field_name="zone_id")
+    project = IdFilter(label=_("项目"), field_name="project_id")
+    department = IdFilter(label=_("责任部门"), field_name="department_id")
     category = django_filters.ChoiceFilter(label=_("类别"), choices=ProblemCategoryChoices.choices)
     status = django_filters.ChoiceFilter(label=_("状态"), choices=ProblemStatusChoices.choices)
     overdue = django_filters.BooleanFilter(label=_("逾期"), method="filter_overdue")
@@ -520,7 +521,7 @@ class ProblemFilterSet(django_filters.FilterSet):
 
 
 class ProblemSerializer(ServiceSerializer):
-    raised_by = serializers.StringRelatedField(read_only=True, label=_("提出人"))
+    raised_by = serializers.StringRelatedField(read_only=True, allow_null=True, label=_("提出人"))
     is_overdue = serializers.BooleanField(read_only=True, label=_("逾期"))
 
     class Meta:

@@ -1,6 +1,6 @@
 """Reusable reads of projects, approvals and problems (scope comes from core.scoping.ScopedQuerySet)."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from kaifaqu.core.scoping import ScopedQuerySet
 
@@ -59,3 +59,14 @@ class ProjectQuerySet(ScopedQuerySet):
         late_approvals = Approval.objects.filter(project__in=self.values("pk")).overdue(today).values("project_id")
         annotated = self.with_overdue(today)
         return annotated.filter(Q(has_late_stage=True) | Q(has_overdue_problem=True) | Q(pk__in=late_approvals))
+
+
+def with_counts(queryset, today):
+    """Annotate project_count, problem_count, open_count, overdue_count (one query for the page)."""
+    unresolved = ~Q(problems__status=ProblemStatusChoices.RESOLVED)
+    return queryset.annotate(
+        project_count=Count("projects", distinct=True),
+        problem_count=Count("problems", distinct=True),
+        open_count=Count("problems", filter=unresolved, distinct=True),
+        overdue_count=Count("problems", filter=unresolved & Q(problems__deadline__lt=today), distinct=True),
+    )

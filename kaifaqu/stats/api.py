@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.core.api import ScopedPrimaryKeyRelatedField
+from kaifaqu.core.filtersets import IdFilter
 from kaifaqu.core.periods import format_period, parse_period
 from kaifaqu.enterprises.models import Enterprise
 
@@ -36,8 +37,8 @@ def parse_period_or_error(text, field="period"):
 
 
 class ValueFilterSet(django_filters.FilterSet):
-    zone = django_filters.NumberFilter(label=_("开发区"), field_name="zone_id")
-    enterprise = django_filters.NumberFilter(label=_("企业"), field_name="enterprise_id")
+    zone = IdFilter(label=_("开发区"), field_name="zone_id")
+    enterprise = IdFilter(label=_("企业"), field_name="enterprise_id")
     indicator = django_filters.CharFilter(label=_("指标代码"), field_name="indicator__code")
     period = django_filters.CharFilter(label=_("报告期（YYYY-MM）"), method="filter_period")
     data_set = django_filters.CharFilter(label=_("报表代码"), field_name="data_set__code")
@@ -61,7 +62,7 @@ class ValueSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="indicator.unit", read_only=True, label=_("单位"))
     period = serializers.SerializerMethodField(label=_("报告期"))
     data_set = serializers.SlugRelatedField(slug_field="code", read_only=True, label=_("报表代码"))
-    entered_by = serializers.StringRelatedField(read_only=True, label=_("录入人"))
+    entered_by = serializers.StringRelatedField(read_only=True, allow_null=True, label=_("录入人"))
 
     class Meta:
         model = Value
@@ -123,22 +124,6 @@ class ValueInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("请按 YYYY-MM 格式填写报告期，例如 2025-03")) from bad
 
 
-PROBLEMS = inline_serializer(
-    "ValueProblems",
-    {
-        "problems": serializers.ListField(
-            child=inline_serializer(
-                "ValueProblem",
-                {
-                    "enterprise": serializers.IntegerField(),
-                    "period": serializers.CharField(),
-                    "indicator": serializers.CharField(allow_null=True),
-                    "message": serializers.CharField(),
-                },
-            )
-        )
-    },
-)
 RECORDED = inline_serializer(
     "ValuesRecorded",
     {
@@ -179,8 +164,8 @@ class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=ValueInputSerializer(many=True),
-        responses={201: RECORDED, 400: PROBLEMS, 403: OpenApiTypes.OBJECT},
-        description="一条或多条数据；按报表、企业、报告期分组后整体写入，任何一条有误则全部不写入。",
+        responses={201: RECORDED},
+        description="一条或多条数据；按报表、企业、报告期分组后整体写入，任何一条有误则全部不写入（400，逐条列出问题）。",
     )
     def create(self, request, *args, **kwargs):
         user = request.user

@@ -14,6 +14,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from kaifaqu.core.api import EXPECTED_VERSION, HISTORY_USER, ModelCleanSerializer, ScopedViewSetMixin
+from kaifaqu.core.filtersets import IdFilter, YearFilter
 
 from .choices import StatsCategoryChoices
 from .models import EnterpriseYearStatus
@@ -21,10 +22,10 @@ from .services import record_year_status, remove_year_status
 
 
 class DirectoryFilterSet(django_filters.FilterSet):
-    zone = django_filters.NumberFilter(label=_("开发区"), field_name="enterprise__zone_id")
-    year = django_filters.NumberFilter(label=_("年度"), field_name="year")
+    zone = IdFilter(label=_("开发区"), field_name="enterprise__zone_id")
+    year = YearFilter(label=_("年度"), field_name="year")
     category = django_filters.ChoiceFilter(label=_("四上类别"), choices=StatsCategoryChoices.choices)
-    enterprise = django_filters.NumberFilter(label=_("企业"), field_name="enterprise_id")
+    enterprise = IdFilter(label=_("企业"), field_name="enterprise_id")
 
     class Meta:
         model = EnterpriseYearStatus

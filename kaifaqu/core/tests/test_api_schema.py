@@ -40,6 +40,15 @@ API_PATHS = {
     "/api/project-progress/{id}/",
     "/api/project-problems/",
     "/api/project-problems/{id}/",
+    "/api/campaigns/",
+    "/api/campaigns/{id}/",
+    "/api/inspections/",
+    "/api/inspections/{id}/",
+    "/api/key-projects/",
+    "/api/stats/ranking/",
+    "/api/stats/completeness/",
+    "/api/stats/assignments/",
+    "/api/stats/assignments/{id}/",
 }
 URL = re.compile(r"""https?://[^\s"'<>)]+""")
 LOCAL_HOSTS = ("testserver",)
@@ -68,6 +77,14 @@ def test_schema_generates_without_warnings_or_errors(db, tmp_path):
     assert enterprise["tags"]["items"]["type"] == "string"
     assert enterprise["registered_capital"]["type"] == "string"
     assert enterprise["registered_capital"]["format"] == "decimal"
+    for new in (
+        "/api/campaigns/",
+        "/api/inspections/",
+        "/api/key-projects/",
+        "/api/stats/ranking/",
+        "/api/stats/completeness/",
+    ):
+        assert set(schema["paths"][new]) - {"parameters"} == {"get"}  # read-only, as the pages
     list_parameters = {p["name"] for p in schema["paths"]["/api/enterprises/"]["get"]["parameters"]}
     filters = {"q", "zone", "park", "section", "division", "industry", "status", "scale", "chain", "tag"}
     assert list_parameters >= filters | {"page", "ordering"}
@@ -118,3 +135,54 @@ def test_docs_do_not_call_the_online_validator(personas, client):
     script = client.get("/api/docs/?script=", secure=True).content.decode()
     settings_json = re.search(r"const swaggerSettings = (\{.*?\});", script, re.S).group(1)
     assert json.loads(settings_json).get("validatorUrl", "unset") is None
+
+
+def test_schema_declares_the_errors_it_answers_with(db, tmp_path):
+    """One 400 shape (a component) everywhere; 401 and 404 on every operation, 403 on writes, 409 on deletes;
+    fields that may be null are nullable."""
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--file", str(target))
+    schema = yaml.safe_load(target.read_text(encoding="utf-8"))
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            responses = operation["responses"]
+            assert {"401", "404"} <= set(responses), (method, path)
+            if method != "get":
+                assert responses["403"]["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Error"
+                }
+            if "400" in responses:
+                assert responses["400"]["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/ValidationError"
+                }, (method, path)
+            if method == "delete":
+                assert "409" in responses
+    assert "400" in schema["paths"]["/api/stats/values/"]["post"]["responses"]
+    assert "400" in schema["paths"]["/api/projects/"]["get"]["responses"]  # filters and pages
+    errors = schema["components"]["schemas"]["ValidationError"]
+    assert errors["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+    assert errors["properties"]["problems"]["items"] == {"$ref": "#/components/schemas/RowProblem"}
+    assert schema["components"]["schemas"]["Value"]["properties"]["entered_by"]["nullable"] is True
+
+
+def test_links_let_clients_follow_objects(db, tmp_path):
+    """A created enterprise links to its own detail; a project (created or read) to its stages and approvals."""
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--file", str(target))
+    paths = yaml.safe_load(target.read_text(encoding="utf-8"))["paths"]
+    created = paths["/api/enterprises/"]["post"]["responses"]["201"]["links"]
+    assert created["EnterprisesRetrieve"] == {
+        "operationId": "enterprises_retrieve",
+        "parameters": {"id": "$response.body#/id"},
+    }
+    operation_ids = {op["operationId"] for item in paths.values() for op in item.values() if "operationId" in op}
+    for source in (
+        paths["/api/projects/"]["post"]["responses"]["201"],
+        paths["/api/projects/{id}/"]["get"]["responses"]["200"],
+    ):
+        links = source["links"]
+        assert links["ProjectStagesList"]["parameters"] == {"query.project": "$response.body#/id"}
+        assert links["ProjectApprovalsList"]["parameters"] == {"query.project": "$response.body#/id"}
+        assert {link["operationId"] for link in links.values()} <= operation_ids

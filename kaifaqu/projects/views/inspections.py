@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -18,25 +17,14 @@ from kaifaqu.core.history import history_entries
 from kaifaqu.core.views import ScopedDetailView, ScopedObjectMixin
 
 from .. import services
-from ..choices import ProblemStatusChoices
 from ..filtersets import InspectionFilterSet
 from ..forms import InspectionForm, IssueFormSet
 from ..models import Inspection
 from ..permissions import may_add_inspection, writable_zones
+from ..querysets import with_counts
 from ..tables import InspectionTable
 
 # -- list and export ------------------------------------------------------------------------------------------------
-
-
-def with_counts(queryset, today):
-    """Annotate project_count, problem_count, open_count, overdue_count (one query for the page)."""
-    unresolved = ~Q(problems__status=ProblemStatusChoices.RESOLVED)
-    return queryset.annotate(
-        project_count=Count("projects", distinct=True),
-        problem_count=Count("problems", distinct=True),
-        open_count=Count("problems", filter=unresolved, distinct=True),
-        overdue_count=Count("problems", filter=unresolved & Q(problems__deadline__lt=today), distinct=True),
-    )
 
 
 def filtered_inspections(request):

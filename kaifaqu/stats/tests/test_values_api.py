@@ -231,8 +231,11 @@ def test_correction_through_the_api_needs_a_reason(personas, world, monthly, fro
 def test_bad_items_are_refused_by_field(personas, world, monthly, frozen, client_for, changes, field):
     response = post(client_for(personas["staff_a"]), [item(world), {**item(world, "firm_2"), **changes}])
     assert response.status_code == 400
-    assert set(response.json()) == {"1"}  # errors keyed by the index of the bad item
-    assert field in response.json()["1"]
+    # The one 400 shape: a list body's errors are row problems naming the row (from 0) and the field.
+    problems = response.json()["problems"]
+    assert set(response.json()) == {"problems"}
+    assert [(p["row"], p["field"]) for p in problems] == [(1, field)]
+    assert problems[0]["message"]
     assert not Value.objects.exists()
 
 
