@@ -474,13 +474,13 @@ class ScopedViewSetMixin:
     def if_match_version(self):
         return parse_if_match(self.request.headers.get("If-Match"))
 
-    def update(self, request, *args, **kwargs):
-        # If-Match is checked where it cannot race: the save's compare-and-set (after validation, so a 400 comes first).
-        expected = self.if_match_version()
-        try:
-            return super().update(request, *args, **kwargs)
-        except StaleEdit as stale:
-            return self.refuse_stale(stale, precondition=expected is not None)
+    def handle_exception(self, exc):
+        # If-Match is checked where it cannot race: the save's compare-and-set (after validation, so a 400 comes
+        # first). Caught here, not in an `update` of this mixin: a method named `update` would make the router offer
+        # PUT/PATCH on read-only viewsets.
+        if isinstance(exc, StaleEdit):
+            return self.refuse_stale(exc, precondition=self.if_match_version() is not None)
+        return super().handle_exception(exc)
 
     def refuse_stale(self, stale, *, precondition):
         """412 (If-Match) or 409 (body version) with the current version, the row and the differences."""

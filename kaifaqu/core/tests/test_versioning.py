@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from kaifaqu.accounts.models import ApiToken
 from kaifaqu.core.forms import VersionedFormMixin
 from kaifaqu.core.versioning import StaleEdit
 from kaifaqu.enterprises.api import EnterpriseSerializer
@@ -111,7 +111,7 @@ def form_data(response):
 
 def api_client(user):
     client = Client()
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {ApiToken.objects.issue(user=user).key}"
     return client
 
 
