@@ -47,6 +47,7 @@ from .models import (
     ProgressReport,
     Project,
     ProjectPhase,
+    ProjectStage,
     StageDefinition,
 )
 from .permissions import writable_zones
@@ -252,8 +253,11 @@ class LinkInvestorForm(BootstrapFormMixin, forms.Form):
 # -- stages, phases, lines -----------------------------------------------------------------------------------------
 
 
-class StageForm(BootstrapFormMixin, forms.Form):
-    """A stage's dates. Dates out of the ladder's order are kept only when confirmed with a reason."""
+class StageForm(VersionedFormMixin, BootstrapFormMixin, forms.Form):
+    """A stage's dates. Dates out of the ladder's order are kept only when confirmed with a reason.
+
+    `row` is the project's stored ProjectStage for the stage (None before its first date): its version travels in
+    the hidden field and services.record_stage refuses a stale save (the form's `instance`, as for a model form)."""
 
     planned_on = forms.DateField(label=_("计划日期"), required=False, widget=DATE_INPUT)
     actual_on = forms.DateField(label=_("实际日期"), required=False, widget=DATE_INPUT)
@@ -267,10 +271,16 @@ class StageForm(BootstrapFormMixin, forms.Form):
         help_text=_("如“先行开工，后补签约手续”"),
     )
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, row=None, **kwargs):
+        self.instance = row or ProjectStage(project=project)
         super().__init__(*args, **kwargs)
         self.fields["phase"].queryset = project.phases.all()
         self.out_of_order = False
+
+    @property
+    def version(self):
+        """The version the user loaded (None: a first date, or a POST without the field, which is not checked)."""
+        return self.cleaned_data.get("version")
 
     def clean(self):
         data = super().clean()
@@ -486,7 +496,7 @@ class EvidenceForm(BootstrapFormMixin, forms.Form):
 # -- a zone's configuration: its stage ladder, its approval matters, reopening a closed progress month ------------
 
 
-class StageDefinitionForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+class StageDefinitionForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
     """A stage of the ladder; name, code and milestone once per zone are StageDefinition.clean's (messages on the
     fields), the position is services.save_stage's."""
 
@@ -521,7 +531,7 @@ class StageDefinitionForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm)
         services.save_stage once the stage has its position."""
 
 
-class ApprovalKindForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+class ApprovalKindForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
     """A matter of the zone's list; a name once per zone and a department of the zone are ApprovalKind.clean's."""
 
     class Meta:
@@ -686,7 +696,7 @@ INVESTMENT_THRESHOLDS = [
 ]
 
 
-class CampaignForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+class CampaignForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
     """A campaign; a name once per zone and dates in order are Campaign.clean's."""
 
     class Meta:
@@ -774,7 +784,7 @@ class ZonedMultipleChoiceField(DepartmentLabelMixin, forms.ModelMultipleChoiceFi
     """Projects labelled "zone · name" when several zones' projects are offered."""
 
 
-class InspectionForm(ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
+class InspectionForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin, forms.ModelForm):
     """An inspection; its date is Inspection.clean's, its projects in its zone services.record_inspection's."""
 
     projects = ZonedMultipleChoiceField(label=_("调研项目"), queryset=Project.objects.none(), required=False)

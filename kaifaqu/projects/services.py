@@ -204,7 +204,9 @@ def save_stage(*, actor, stage, position):
     moving = [s for index, s in enumerate(ladder, start=1) if s is not stage and s.order != index]
     interim = [s.pk for s in moving] + ([stage.pk] if stage.pk else [])
     if interim:
-        StageDefinition.objects.filter(pk__in=interim).update(order=F("order") + ORDER_OFFSET)
+        # Interim numbers are no change of their own (each moving row is saved next, which raises its version): they
+        # keep the version, so the stage's own save still checks the one its user loaded.
+        StageDefinition.objects.filter(pk__in=interim).update(order=F("order") + ORDER_OFFSET, version=F("version"))
     for index, other in enumerate(ladder, start=1):
         if other in moving:
             other.order = index
@@ -240,9 +242,11 @@ def stage_order_errors(project, stage, actual_on):
 
 @transaction.atomic
 def record_stage(
-    *, actor, project, stage, planned_on=None, actual_on=None, note="", out_of_order_reason="", phase=None
+    *, actor, project, stage, planned_on=None, actual_on=None, note="", out_of_order_reason="", phase=None, version=None
 ):
-    """Set a stage's planned and actual dates. Dates out of order need a confirmed reason (日期顺序例外说明)."""
+    """Set a stage's planned and actual dates. Dates out of order need a confirmed reason (日期顺序例外说明).
+
+    `version`: the stored row's version the user started from; a row changed since is refused (StaleEdit)."""
     if stage.zone_id != project.zone_id:
         raise ValidationError({"stage": _("阶段不属于项目所在开发区")})
     if planned_on is None and actual_on is None:
@@ -255,6 +259,8 @@ def record_stage(
     row = ProjectStage.objects.filter(project=project, stage=stage).first() or ProjectStage(
         project=project, stage=stage
     )
+    if row.pk is not None:
+        row.expect_version(version)
     row.planned_on, row.actual_on, row.note, row.phase = planned_on, actual_on, note, phase
     row.out_of_order_reason = out_of_order_reason.strip() if problems else ""
     row.recorded_by = actor

@@ -98,10 +98,6 @@ def stats_zone_ids(user):
     return user.writable_zone_ids(Value.scope)
 
 
-def can_import_stats(user):
-    return bool(user.is_authenticated and (user.is_system_admin or user.writable_zone_ids(Value.scope)))
-
-
 def writable_firms(user):
     zone_ids = stats_zone_ids(user)
     firms = Enterprise.objects.all()

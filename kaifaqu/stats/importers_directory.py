@@ -35,10 +35,6 @@ def directory_zone_ids(user):
     return user.writable_zone_ids(EnterpriseYearStatus.scope)
 
 
-def can_import_directory(user):
-    return bool(user.is_authenticated and (user.is_system_admin or directory_zone_ids(user)))
-
-
 def last_year_allowed():
     """The bureau publishes next year's directory before the year begins."""
     return timezone.localdate().year + 1

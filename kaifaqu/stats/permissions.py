@@ -3,7 +3,7 @@ restrict() before any of these is asked."""
 
 from kaifaqu.accounts.choices import RoleChoices
 
-from .models import ValidationFlag, Value
+from .models import EnterpriseYearStatus, ValidationFlag, Value
 
 
 def is_enterprise_user_of(user, enterprise):
@@ -32,3 +32,13 @@ def may_resolve_flag(user, flag):
 def may_explain_flag(user, flag):
     """The firm's own users, and staff who may resolve it."""
     return is_enterprise_user_of(user, flag.enterprise) or may_resolve_flag(user, flag)
+
+
+def may_import_stats(user):
+    """Import figures: staff who write statistics in some zone (and the system admin); the rows are checked per zone."""
+    return user.may("add", Value)
+
+
+def may_import_directory(user):
+    """Import the 四上 directory: staff who write it in some zone (and the system admin)."""
+    return user.may("add", EnterpriseYearStatus)

@@ -1367,6 +1367,6 @@ def test_edit_pages_send_the_version_back(objects, personas, client_for, probe):
     assert b'name="version"' in response.content, f"{probe.view} does not render the hidden version"
 
 
-# Edit pages whose forms are still defined in views modules (or are not model forms): their rows are versioned and
-# every save raises the version, but these pages do not check it yet.
-UNVERSIONED_EDIT_PAGES = {"campaign_edit", "stage_edit", "stage_config_edit", "approval_kind_edit"}
+# Edit pages whose rows are versioned but whose forms do not check the version (every save still raises it). None
+# now: an edit page added without the check must be listed here, with the reason, until it has it.
+UNVERSIONED_EDIT_PAGES = set()

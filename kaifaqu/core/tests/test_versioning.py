@@ -3,6 +3,7 @@ second, stale save is refused with the first one's change shown and nothing of i
 PostgreSQL shows no lost update under real concurrency."""
 
 import threading
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -44,14 +45,14 @@ EDITED_BY = {
     "projects.Approval": ((project_forms.ApprovalForm,), (project_api.ApprovalSerializer,)),
     "projects.Problem": ((project_forms.ProblemForm,), (project_api.ProblemSerializer,)),
     "projects.AnnualPlan": ((project_forms.PlanForm,), ()),
-    # Forms still defined in the views modules (being moved to forms.py): versioned in the model, checked there.
-    "projects.StageDefinition": ((), ()),
-    "projects.ApprovalKind": ((), ()),
-    "projects.Campaign": ((), ()),
+    "projects.StageDefinition": ((project_forms.StageDefinitionForm,), ()),
+    "projects.ApprovalKind": ((project_forms.ApprovalKindForm,), ()),
+    "projects.Campaign": ((project_forms.CampaignForm,), ()),
+    "projects.Inspection": ((project_forms.InspectionForm,), ()),
+    # Stage dates: a plain form carrying the stored row's version to services.record_stage.
+    "projects.ProjectStage": ((project_forms.StageForm,), ()),
+    # Written by services from non-model forms (overrides, progress, flags): the version rises with every save.
     "projects.CampaignOverride": ((), ()),
-    "projects.Inspection": ((), ()),
-    # Written by services from non-model forms (stage dates, progress, flags): the version rises with every save.
-    "projects.ProjectStage": ((), ()),
     "projects.ProgressReport": ((), ()),
     "stats.ValidationFlag": ((), ()),
     "stats.Indicator": ((), ()),
@@ -184,6 +185,112 @@ def test_project_form_refuses_a_stale_save_through_its_service(world, personas):
     assert "聚砜一期项目" in " ".join(response.context["form"].non_field_errors())
     project.refresh_from_db()
     assert (project.name, project.investor_name) == ("聚砜一期项目", "某公司")
+
+
+def refused_with(response, text):
+    """The stale save came back as the form (200) with the other person's change in its errors."""
+    assert response.status_code == 200, response.status_code
+    errors = " ".join(response.context["form"].non_field_errors())
+    assert "已被" in errors and text in errors, errors
+    assert b'name="version"' in response.content
+    return response.context["form"]
+
+
+def test_campaign_form_refuses_a_stale_save(world, personas):
+    from kaifaqu.projects.models import Campaign
+
+    campaign = Campaign.objects.create(
+        zone=world["zone_a"], name="一季度三个一批", starts_on=date(2026, 1, 1), ends_on=date(2026, 3, 31)
+    )
+    url = reverse("projects:campaign_edit", args=[campaign.pk])
+    alice, bob = logged_in(personas["zone_admin_a"]), logged_in(personas["projects_staff_a"])
+    a_data, b_data = form_data(alice.get(url)), form_data(bob.get(url))
+    assert alice.post(url, dict(a_data, name="第一季度三个一批")).status_code == 302
+    form = refused_with(bob.post(url, dict(b_data, note="乙的说明")), "第一季度三个一批")
+    assert form["note"].value() == "乙的说明" and form["version"].value() == 2
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.note, campaign.version) == ("第一季度三个一批", "", 2)
+    assert bob.post(url, dict(b_data, name="第一季度三个一批", note="乙的说明", version=2)).status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.note, campaign.version) == ("乙的说明", 3)
+
+
+def test_stage_definition_form_refuses_a_stale_save_and_moves_nothing(world, personas):
+    from kaifaqu.projects.models import StageDefinition
+    from kaifaqu.projects.services import ensure_zone_defaults
+
+    ensure_zone_defaults(world["zone_a"])
+    ladder = list(StageDefinition.objects.filter(zone=world["zone_a"]).order_by("order"))
+    stage = ladder[1]
+    url = reverse("projects:stage_config_edit", args=[stage.pk])
+    alice, bob = logged_in(personas["zone_admin_a"]), logged_in(personas["system_admin"])
+    a_data, b_data = form_data(alice.get(url)), form_data(bob.get(url))
+    assert alice.post(url, dict(a_data, name="甲改的阶段")).status_code == 302
+    # Bob renames it and moves it first: refused, and no other stage of the ladder moved either.
+    form = refused_with(bob.post(url, dict(b_data, name="乙改的阶段", position=1)), "甲改的阶段")
+    assert form["name"].value() == "乙改的阶段"
+    orders = list(StageDefinition.objects.filter(zone=world["zone_a"]).order_by("order").values_list("pk", "name"))
+    assert orders[0][0] == ladder[0].pk and orders[1] == (stage.pk, "甲改的阶段")
+    # Alice's own move of the stage (the interim renumbering included) is checked against the version she loaded.
+    a_again = form_data(alice.get(url))
+    assert alice.post(url, dict(a_again, position=1)).status_code == 302
+    assert StageDefinition.objects.get(pk=stage.pk).order == 1
+
+
+def test_approval_kind_form_refuses_a_stale_save(world, personas):
+    from kaifaqu.projects.models import ApprovalKind
+    from kaifaqu.projects.services import ensure_zone_defaults
+
+    ensure_zone_defaults(world["zone_a"])
+    kind = ApprovalKind.objects.filter(zone=world["zone_a"]).order_by("order").first()
+    url = reverse("projects:approval_kind_edit", args=[kind.pk])
+    alice, bob = logged_in(personas["zone_admin_a"]), logged_in(personas["projects_staff_a"])
+    a_data, b_data = form_data(alice.get(url)), form_data(bob.get(url))
+    assert alice.post(url, dict(a_data, time_limit_days=15)).status_code == 302
+    refused_with(bob.post(url, dict(b_data, name="乙改的事项")), "15")
+    kind.refresh_from_db()
+    assert (kind.time_limit_days, kind.version) == (15, 2) and kind.name != "乙改的事项"
+
+
+def test_stage_dates_refuse_a_stale_save_through_the_service(world, personas):
+    from kaifaqu.projects.models import ProjectStage, StageDefinition
+    from kaifaqu.projects.services import ensure_zone_defaults, record_stage
+
+    project = Project.objects.create(zone=world["zone_a"], name="聚砜项目", investor_name="某公司")
+    ensure_zone_defaults(world["zone_a"])
+    stage = StageDefinition.objects.filter(zone=world["zone_a"]).order_by("order").first()
+    record_stage(actor=personas["zone_admin_a"], project=project, stage=stage, planned_on=date(2026, 5, 1))
+    url = reverse("projects:stage_edit", args=[project.pk, stage.pk])
+    alice, bob = logged_in(personas["zone_admin_a"]), logged_in(personas["projects_staff_a"])
+    a_data, b_data = form_data(alice.get(url)), form_data(bob.get(url))
+    assert a_data["version"] == 1
+    assert alice.post(url, dict(a_data, planned_on="2026-06-01")).status_code == 302
+    form = refused_with(bob.post(url, dict(b_data, note="乙的说明")), "2026-06-01")
+    assert form["note"].value() == "乙的说明" and form["version"].value() == 2
+    row = ProjectStage.objects.get(project=project, stage=stage)
+    assert (row.planned_on, row.note, row.version) == (date(2026, 6, 1), "", 2)
+
+
+def test_inspection_form_refuses_a_stale_save(world, personas):
+    """Inspections are recorded, not edited, on their pages; the form still checks the version of a stored one."""
+    from kaifaqu.projects.models import Inspection
+
+    zone = world["zone_a"]
+    inspection = Inspection.objects.create(
+        zone=zone, held_on=date(2026, 3, 1), kind="survey", leaders="张主任", recorded_by=personas["zone_admin_a"]
+    )
+    first = project_forms.InspectionForm(instance=inspection, zones=[zone])
+    second = project_forms.InspectionForm(instance=Inspection.objects.get(pk=inspection.pk), zones=[zone])
+    data = {name: first[name].value() or "" for name in first.fields}
+    assert data["version"] == 1
+    saved = project_forms.InspectionForm(dict(data, location="甲地"), instance=first.instance, zones=[zone])
+    assert saved.is_valid(), saved.errors
+    assert saved.save_versioned() is not None
+    stale = project_forms.InspectionForm(dict(data, summary="乙的纪要"), instance=second.instance, zones=[zone])
+    assert stale.is_valid() and stale.save_versioned() is None
+    assert "甲地" in " ".join(stale.non_field_errors())
+    inspection.refresh_from_db()
+    assert (inspection.location, inspection.summary, inspection.version) == ("甲地", "", 2)
 
 
 def test_a_stale_save_a_page_does_not_catch_is_a_409_page_not_an_error(world, personas):
@@ -409,8 +516,8 @@ def test_saving_a_row_that_is_not_stored_inserts_it_with_its_version(world):
     assert Enterprise.objects.get(pk=firm.pk).version == 2
 
 
-def test_a_page_that_does_not_catch_the_conflict_answers_409_and_writes_nothing(personas):
-    """The validation-rule page saves the form itself (stats/views/quality.py): StaleEditMiddleware answers."""
+def test_validation_rule_form_refuses_a_stale_save(personas):
+    """The validation-rule page (stats/views/quality.py) shows the conflict on its form, the input kept."""
     from kaifaqu.stats.models import ValidationRule
 
     rule = ValidationRule.objects.get(name="税金不大于营业收入")
@@ -418,7 +525,37 @@ def test_a_page_that_does_not_catch_the_conflict_answers_409_and_writes_nothing(
     alice, bob = logged_in(personas["system_admin"]), logged_in(personas["system_admin"])
     a_data, b_data = form_data(alice.get(url)), form_data(bob.get(url))
     assert alice.post(url, dict(a_data, message="甲的提示")).status_code == 302
-    response = bob.post(url, dict(b_data, message="乙的提示"))
-    assert response.status_code == 409 and "甲的提示" in response.content.decode()
+    form = refused_with(bob.post(url, dict(b_data, message="乙的提示")), "甲的提示")
+    assert form["message"].value() == "乙的提示"
     rule.refresh_from_db()
-    assert rule.message == "甲的提示"
+    assert (rule.message, rule.version) == ("甲的提示", 2)
+
+
+def test_data_set_form_refuses_a_stale_save(world, personas):
+    """The form settings page (stats/views/config.py): a stale save writes neither the settings nor the items."""
+    from kaifaqu.stats.models import DataSet
+
+    data_set = DataSet.objects.order_by("pk").first()
+    url = reverse("stats:data_set_edit", args=[data_set.pk])
+    alice, bob = logged_in(personas["system_admin"]), logged_in(personas["system_admin"])
+    a_page, b_page = alice.get(url), bob.get(url)
+    a_data, b_data = form_data(a_page), form_data(b_page)
+    items = {**formset_data(a_page.context["items"])}
+    assert alice.post(url, {**items, **a_data, "deadline_day": 7}).status_code == 302
+    refused_with(bob.post(url, {**items, **b_data, "deadline_day": 9}), "7")
+    data_set.refresh_from_db()
+    assert (data_set.deadline_day, data_set.version) == (7, 2)
+
+
+def formset_data(formset):
+    """The POST a browser would send for `formset` (management form and each form's current values)."""
+    data = {}
+    for form in [formset.management_form, *formset.forms]:
+        for name in form.fields:
+            value = form[name].value()
+            if isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+            else:
+                data[form.add_prefix(name)] = "" if value is None else value
+    return data

@@ -66,7 +66,11 @@ class CampaignEditView(ScopedEditView):
         zone = form.cleaned_data["zone"]
         if not may_add_campaign(self.request.user, zone):
             raise Http404
-        self.object = service.save_campaign(actor=self.request.user, campaign=form.instance)
+        try:
+            self.object = service.save_campaign(actor=self.request.user, campaign=form.instance)
+        except ValidationError as error:  # a StaleEdit too: the form shows the other change and keeps the input
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, _("已保存。"))
         return redirect(self.object.get_absolute_url())
 

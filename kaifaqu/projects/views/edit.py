@@ -207,7 +207,7 @@ class StageEditView(ProjectMixin, FormView):
         return project
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "project": self.project}
+        return {**super().get_form_kwargs(), "project": self.project, "row": self.row}
 
     def get_initial(self):
         row = self.row
@@ -253,8 +253,9 @@ class StageEditView(ProjectMixin, FormView):
                 note=data["note"],
                 phase=data["phase"],
                 out_of_order_reason=form.reason,
+                version=form.version,
             )
-        except ValidationError as error:
+        except ValidationError as error:  # a StaleEdit too: the form shows the other change and keeps the input
             form.out_of_order = bool(services.stage_order_errors(self.project, self.stage, data["actual_on"]))
             apply_errors(form, error)
             if form.out_of_order:

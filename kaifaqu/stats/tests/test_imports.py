@@ -494,3 +494,13 @@ def test_the_form_template_writes_names_like_formulas_as_text(personas, monthly,
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value is not None]
     assert not [f"{cell.parent.title}!{cell.coordinate}" for cell in cells if cell.data_type == "f"]
     assert book["数据"]["A1"].value.startswith("'=HYPERLINK")
+
+
+def test_who_may_import_figures_and_the_directory(personas):
+    """stats.permissions: writers of statistics (or of the directory) in some zone, and the system admin."""
+    from kaifaqu.stats.permissions import may_import_directory, may_import_stats
+
+    for name in ("system_admin", "zone_admin_a"):
+        assert may_import_stats(personas[name]) and may_import_directory(personas[name]), name
+    for name in ("firm_1_user", "leader_a", "region_viewer", "audit_admin"):
+        assert not may_import_stats(personas[name]) and not may_import_directory(personas[name]), name

@@ -4,11 +4,14 @@ Other users get 404. Writes go through services.save_data_set (history and an au
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
+
+from kaifaqu.core.versioning import StaleEdit
 
 from ..choices import StatsCategoryChoices
 from ..forms import DataSetForm, DataSetItemFormSet
@@ -78,12 +81,17 @@ class DataSetEditView(SystemAdminMixin, TemplateView):
         if not chosen:
             messages.error(request, _("报表至少要有一个指标。"))
             return self.render_to_response(self.get_context_data(forms=(form, items)))
-        save_data_set(
-            actor=request.user,
-            data_set=form.save(commit=False),
-            items=chosen,
-            changed=form.changed_data,
-            request=request,
-        )
+        try:
+            with transaction.atomic():
+                save_data_set(
+                    actor=request.user,
+                    data_set=form.save(commit=False),
+                    items=chosen,
+                    changed=form.changed_data,
+                    request=request,
+                )
+        except StaleEdit as stale:  # changed since the page was loaded: the form shows how, with the input kept
+            form.add_error(None, stale)
+            return self.render_to_response(self.get_context_data(forms=(form, items)))
         messages.success(request, _("报表“%(name)s”已保存。") % {"name": self.data_set.name})
         return redirect("stats:data_set_edit", pk=self.data_set.pk)

@@ -29,8 +29,9 @@ from kaifaqu.zones.importers import only_zone
 
 from ..choices import DirectoryChangeChoices, StatsCategoryChoices
 from ..forms import DirectoryImportForm, StatusFilterForm, YearStatusForm
-from ..importers_directory import DirectoryImporter, can_import_directory, directory_zone_ids
+from ..importers_directory import DirectoryImporter, directory_zone_ids
 from ..models import EnterpriseYearStatus, Value
+from ..permissions import may_import_directory
 from ..services import record_year_status, remove_year_status
 from ..thresholds import check_status
 from .dashboard import ZoneStatsMixin, ZoneWriteMixin, chosen_year
@@ -316,7 +317,7 @@ class DirectoryImportPages(imports.ImportPages):
     """The import pages exist only for users who may write the directory somewhere; for others they are 404."""
 
     importer_class = DirectoryImporter
-    may_import = staticmethod(can_import_directory)
+    may_import = staticmethod(may_import_directory)
     page_title = gettext_lazy("导入四上企业名录")
     breadcrumbs = ((gettext_lazy("统计看板"), "stats:dashboard_home"),)
     upload_url_name = "stats:directory_import"

@@ -18,18 +18,18 @@ from ..importers import (
     KINDS,
     LAYOUTS,
     StatsLongImporter,
-    can_import_stats,
     detect_layout,
     wide_template,
 )
 from ..models import DataSet
+from ..permissions import may_import_stats
 
 
 class StatsImportPages(imports.ImportPages):
     """Import pages exist only for users who may write statistics somewhere; for the others they are 404."""
 
     kinds = KINDS
-    may_import = staticmethod(can_import_stats)
+    may_import = staticmethod(may_import_stats)
     page_title = gettext_lazy("导入统计数据")
     breadcrumbs = ((gettext_lazy("统计"), ""),)
     upload_url_name = "stats:value_import"

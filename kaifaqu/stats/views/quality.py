@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -20,6 +21,7 @@ from kaifaqu.accounts.exports import export_list
 from kaifaqu.core.exports import add_table_sheet, workbook_response, write_only_workbook
 from kaifaqu.core.history import history_entries
 from kaifaqu.core.periods import format_period
+from kaifaqu.core.versioning import StaleEdit
 from kaifaqu.zones.forms import NO_DEPARTMENT
 from kaifaqu.zones.models import Zone
 
@@ -342,8 +344,13 @@ class RuleEditView(LoginRequiredMixin, TemplateView):
         form = RuleForm(request.POST, instance=self.rule)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        save_validation_rule(
-            actor=request.user, rule=form.save(commit=False), changed=form.changed_data, request=request
-        )
+        try:
+            with transaction.atomic():
+                save_validation_rule(
+                    actor=request.user, rule=form.save(commit=False), changed=form.changed_data, request=request
+                )
+        except StaleEdit as stale:  # changed since the page was loaded: the form shows how, with the input kept
+            form.add_error(None, stale)
+            return self.render_to_response(self.get_context_data(form=form))
         messages.success(request, _("校验规则已保存。"))
         return redirect("stats:rule_list")
