@@ -6,6 +6,7 @@ itself, so the writer comes to it, not the other way round.
 from django.core.exceptions import ImproperlyConfigured
 
 IMPORT = "import"  # the event of a committed import (accounts.choices.AuditEventChoices.IMPORT)
+CONFIG_CHANGE = "config_change"  # a configuration change, e.g. a reopened period (AuditEventChoices.CONFIG_CHANGE)
 
 _writer = None
 
@@ -16,9 +17,11 @@ def install_audit_writer(writer):
     _writer = writer
 
 
-def record_audit(event, *, user=None, obj=None, detail=None):
+def record_audit(event, *, user=None, obj=None, detail=None, request=None):
     """Write an audit record through the installed writer. Without one the caller's transaction fails: an auditable
     action must not happen unaudited."""
     if _writer is None:
         raise ImproperlyConfigured("no audit writer is installed (kaifaqu.accounts installs it)")
+    if request is not None:
+        return _writer(event, user=user, obj=obj, detail=detail, request=request)
     return _writer(event, user=user, obj=obj, detail=detail)

@@ -16,8 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kaifaqu.accounts.audit import record_event
-from kaifaqu.accounts.choices import AuditEventChoices
+from kaifaqu.core.audit import CONFIG_CHANGE, record_audit
 from kaifaqu.core.periods import format_period
 from kaifaqu.core.scoping import ScopedManager, ScopedQuerySet
 
@@ -76,8 +75,8 @@ def reopen(model, *, actor, zone, period, reason, closes_at, request=None, detai
     setattr(window, model.opened_by_field, actor)
     window.full_clean()
     window.save()
-    record_event(
-        AuditEventChoices.CONFIG_CHANGE,
+    record_audit(
+        CONFIG_CHANGE,
         request=request,
         user=actor,
         obj=window,

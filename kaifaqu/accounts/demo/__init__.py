@@ -60,20 +60,21 @@ def seed_accounts(*, actor, grant_for, created, reset_passwords=False, file=None
     for record in records:
         grant = grant_for(record)
         user = existing.get(record["username"])
-        if user is None:
+        is_new = user is None
+        if is_new:
             user = account_services.create_user(
                 actor=actor,
                 username=record["username"],
                 password=DEMO_PASSWORD,
                 display_name=record["display_name"],
-                memberships=[grant],
             )
             created["user"] += 1
+        if not user.memberships.filter(role=record["role"]).exists():
+            # Roles are granted on the server path (actor=None), as `manage.py admin_account grant` does: the
+            # seeding account holds no role, and 三员分立 lets no account grant roles it does not manage.
+            account_services.grant_role(actor=None, user=user, **grant)
             created["membership"] += 1
-        else:
-            if not user.memberships.filter(role=record["role"]).exists():
-                account_services.grant_role(actor=actor, user=user, **grant)
-                created["membership"] += 1
+        if not is_new:
             if not reset_passwords:
                 continue
             user.set_password(DEMO_PASSWORD)

@@ -120,6 +120,7 @@ def test_money_in_the_unit_a_column_a_header_or_a_default_names():
 
 def test_the_audit_writer_is_installed_by_accounts_and_required(monkeypatch):
     assert audit.IMPORT == AuditEventChoices.IMPORT
+    assert audit.CONFIG_CHANGE == AuditEventChoices.CONFIG_CHANGE
     assert audit._writer is not None
     monkeypatch.setattr(audit, "_writer", None)
     with pytest.raises(Exception, match="no audit writer"):

@@ -73,25 +73,39 @@ def test_the_database_backend_queues_and_db_worker_validates_then_commits(person
     assert Enterprise.objects.filter(credit_code__in=CODES).count() == 2
 
 
-def allocate_in_child(queue):
+def address_space_mb():
+    """This process's address space now (VmSize): a forked pytest worker already holds hundreds of MB of it."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmSize:"))
+    return int(line.split()[1]) // 1024
+
+
+def allocate_in_child(conn):
     import_worker._limited = False
-    with override_settings(IMPORT_WORKER_MEMORY_MB=512):
+    # The limit sits 512 MB above what the forked child already maps, so only the huge allocation can reach it.
+    with override_settings(IMPORT_WORKER_MEMORY_MB=address_space_mb() + 512):
         import_worker.apply_memory_limit()
     try:
-        block = bytearray(1024**3)  # 1 GB past a 512 MB address space
-        queue.put(f"allocated {len(block)}")
+        block = bytearray(2 * 1024**3)  # 2 GB, past the limit
+        conn.send(f"allocated {len(block)}")
     except MemoryError:
-        queue.put("MemoryError")
+        conn.send("MemoryError")  # a pipe needs no feeder thread (a queue's would need memory under the limit)
+    conn.close()
 
 
 def test_the_worker_memory_limit_turns_a_huge_allocation_into_memory_error():
     context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=allocate_in_child, args=(queue,))
+    parent, child_end = context.Pipe(duplex=False)
+    child = context.Process(target=allocate_in_child, args=(child_end,))
     child.start()
-    child.join(60)
+    try:
+        assert parent.poll(120), "the child sent nothing"
+        assert parent.recv() == "MemoryError"
+    finally:
+        child.join(30)
+        if child.is_alive():
+            child.kill()
     assert child.exitcode == 0
-    assert queue.get(timeout=5) == "MemoryError"
 
 
 def test_the_immediate_backend_never_limits_the_web_process(personas, monkeypatch):
