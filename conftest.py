@@ -331,3 +331,13 @@ def browser_errors(page):
     )
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
     return errors
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test restores the migrations' rows (serialized_rollback=True). One that does not ends
+    with a flush that re-creates content types under new ids, and the next transactional test's restore then fails
+    on them (seen on PostgreSQL, where the thread tests run): refuse such a test at collection."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(f"{item.nodeid}: a transactional test needs serialized_rollback=True")
