@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import date
 
 from _setup import BENCH_DIR, ROOT, configure, remove_sqlite
@@ -181,10 +182,10 @@ def run_users(base, sessions, pages, requests_each):
             label, path = pages[(number + i) % len(pages)]
             started = time.perf_counter()
             try:
-                ok = session.get(base + path, allow_redirects=False, timeout=120).status_code == 200
-            except Exception:  # noqa: BLE001 - an exception is an error of the run, counted, not raised
-                ok = False
-            mine.append((label, time.perf_counter() - started, ok, started))
+                outcome = session.get(base + path, allow_redirects=False, timeout=120).status_code
+            except Exception as error:  # noqa: BLE001 - an exception is an error of the run, counted, not raised
+                outcome = type(error).__name__
+            mine.append((label, time.perf_counter() - started, outcome == 200, started, outcome))
         with lock:
             results.extend(mine)
 
@@ -309,6 +310,9 @@ def print_table(title, results, pages, window=None):
         p50, p95, top = quantiles([r[1] for r in rows])
         errors = sum(1 for r in rows if not r[2])
         print(f"{padded(label, 10)}{len(rows):>6}{ms(p50):>9}{ms(p95):>9}{ms(top):>9}{errors:>6}")
+    kinds = Counter(str(r[4]) for r in results if not r[2])
+    if kinds:
+        print("错误：" + "，".join(f"{kind} × {n}" for kind, n in kinds.most_common()))
     if window:
         inside = sum(1 for r in results if window[0] <= r[3] <= window[1])
         print(f"其中 {inside} 次请求在提交进行期间发出")
