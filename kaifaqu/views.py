@@ -1,13 +1,21 @@
 """The home page: where each role lands after login."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.enterprises.models import Enterprise, IndustryClass
-from kaifaqu.zones.models import Zone
+from kaifaqu.zones.models import Park, Zone
+
+
+def count_per_zone(queryset):
+    """The rows of `queryset` in the outer zone, as a subquery. Two COUNT(DISTINCT …) over LEFT JOINs of firms and
+    parks would count the zone's firms × parks rows first: 2 s for a 70,000-firm zone on PostgreSQL (bench/load.py)."""
+    counts = queryset.filter(zone=OuterRef("pk")).order_by().values("zone").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -36,8 +44,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
             Zone.objects.restrict(user)
             .select_related("region")
             .annotate(
-                active_count=Count("enterprises", filter=Q(enterprises__status="active"), distinct=True),
-                park_count=Count("parks", distinct=True),
+                active_count=count_per_zone(Enterprise.objects.filter(status="active")),
+                park_count=count_per_zone(Park.objects.all()),
             )
             .order_by("region_id", "name")
         )
