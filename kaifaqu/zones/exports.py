@@ -1,6 +1,5 @@
 """The zone list as .xlsx, with the list page's filters and scope."""
 
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -10,6 +9,7 @@ from kaifaqu.core.exports import add_table_sheet, write_only_workbook
 
 from .filtersets import ZoneFilterSet
 from .models import Zone
+from .querysets import count_related
 
 
 def export_zones(request):
@@ -17,8 +17,8 @@ def export_zones(request):
     zones = (
         ZoneFilterSet(request.GET, queryset=zones, request=request)
         .qs.annotate(
-            active_count=Count("enterprises", filter=Q(enterprises__status="active"), distinct=True),
-            park_count=Count("parks", distinct=True),
+            active_count=count_related("enterprises", status="active"),
+            park_count=count_related("parks"),
         )
         .order_by("region_id", "name")
     )

@@ -13,8 +13,7 @@ from .exports import export_zones
 from .filtersets import ZoneFilterSet
 from .forms import DepartmentForm, IndustryChainForm, ParkForm, ZoneForm
 from .models import Department, IndustryChain, Park, Zone
-
-ACTIVE = Q(enterprises__status="active")
+from .querysets import count_related
 
 
 class ZoneListView(ScopedObjectMixin, ListView):
@@ -26,8 +25,8 @@ class ZoneListView(ScopedObjectMixin, ListView):
         zones = super().get_queryset().select_related("region__parent__parent")
         self.filterset = ZoneFilterSet(self.request.GET, queryset=zones, request=self.request)
         return self.filterset.qs.annotate(
-            enterprise_count=Count("enterprises", filter=ACTIVE, distinct=True),
-            park_count=Count("parks", distinct=True),
+            enterprise_count=count_related("enterprises", status="active"),
+            park_count=count_related("parks"),
         ).order_by("region_id", "name")
 
     def get_context_data(self, **kwargs):
