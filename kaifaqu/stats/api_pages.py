@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from kaifaqu.core.api import ScopedViewSetMixin
 from kaifaqu.core.filtersets import IdFilter
 from kaifaqu.core.periods import cumulative_label, format_period
+from kaifaqu.zones.models import Zone
 
 from .aggregation import StatsViewer, rank_zones
 from .api_summary import CellSerializer
@@ -28,10 +29,9 @@ from .choices import ReportStatusChoices
 from .filtersets import AssignmentFilterSet
 from .forms import CompletenessForm
 from .models import DataSetAssignment
+from .permissions import is_business_user
 from .quality import completeness
 from .views.dashboard import chosen_indicator, chosen_period
-from .views.entry import is_business_user
-from .views.quality import zones_in_view
 
 # -- region ranking -------------------------------------------------------------------------------------------------
 
@@ -206,7 +206,7 @@ class CompletenessView(APIView):
         responses=CompletenessSerializer,
     )
     def get(self, request):
-        zones = zones_in_view(request.user)
+        zones = Zone.objects.restrict(request.user, "view")
         if not zones.exists():
             raise Http404
         form = CompletenessForm(request.query_params, user=request.user, zones=zones)

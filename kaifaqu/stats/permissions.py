@@ -2,8 +2,21 @@
 restrict() before any of these is asked."""
 
 from kaifaqu.accounts.choices import RoleChoices
+from kaifaqu.zones.querysets import writable_zones
 
 from .models import EnterpriseYearStatus, ValidationFlag, Value
+
+# Roles that work with many firms' figures (the staff pages, not a firm's own).
+STAFF_ROLES = (RoleChoices.ZONE_ADMIN, RoleChoices.DEPARTMENT_STAFF, RoleChoices.LEADER, RoleChoices.REGION_VIEWER)
+
+
+def is_business_user(user):
+    return user.is_system_admin or user.has_role(*STAFF_ROLES)
+
+
+def writable_stats_zones(user):
+    """Zones where the user may write statistics (zone admin, statistics staff; every zone for the system admin)."""
+    return writable_zones(user, Value)
 
 
 def is_enterprise_user_of(user, enterprise):

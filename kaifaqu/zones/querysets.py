@@ -14,3 +14,10 @@ def count_related(relation, **filters):
     rows = field.related_model._base_manager.filter(**{field.field.name: OuterRef("pk"), **filters})
     counts = rows.order_by().values(field.field.name).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def writable_zones(user, model):
+    """Zones where the user may write `model` (every zone for the system administrator), for a form's zone field."""
+    if user.is_system_admin:
+        return Zone.objects.all()
+    return Zone.objects.filter(pk__in=user.writable_zone_ids(model.scope))

@@ -32,7 +32,7 @@ from ..periods import (
     period_is_open,
     period_label,
 )
-from ..permissions import is_enterprise_user_of, may_enter_figures
+from ..permissions import is_business_user, is_enterprise_user_of, may_enter_figures, writable_stats_zones
 from ..reporting import assigned_enterprises, figures_by_period, reported_priors, revisions_by_indicator, with_reported
 from ..services import (
     Submission,
@@ -43,22 +43,9 @@ from ..services import (
     reopen_period,
 )
 
-STAFF_ROLES = (RoleChoices.ZONE_ADMIN, RoleChoices.DEPARTMENT_STAFF, RoleChoices.LEADER, RoleChoices.REGION_VIEWER)
-
-
-def is_business_user(user):
-    return user.is_system_admin or user.has_role(*STAFF_ROLES)
-
 
 def entry_url(enterprise, data_set, period):
     return reverse("stats:entry", args=[enterprise.pk, data_set.code, format_period(period)])
-
-
-def writable_stats_zones(user):
-    """Zones where the user may write statistics (zone admin, statistics staff; every zone for the system admin)."""
-    if user.is_system_admin:
-        return Zone.objects.all()
-    return Zone.objects.filter(pk__in=user.writable_zone_ids(Value.scope))
 
 
 # -- reporting page ------------------------------------------------------------------------------------------------
