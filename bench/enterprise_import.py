@@ -24,7 +24,9 @@ BENCH_ZONE = "基准测试开发区"
 BENCH_REGION = "140105"  # 太原市小店区: no demo zone uses it, so no credit code can clash with demo firms
 
 
-def build_workbook(rows, zone_name, industries):
+def build_workbook(rows, zone_name, industries, *, region=BENCH_REGION, prefix="MB"):
+    """An enterprise workbook of `rows` new firms; credit codes `91<region><prefix><row>` (bench/load.py passes a fresh
+    prefix per run so runs never collide)."""
     import openpyxl
     from stdnum.cn import uscc
 
@@ -35,13 +37,13 @@ def build_workbook(rows, zone_name, industries):
     sheet = book.create_sheet("企业名录")
     sheet.append(headers)
     for i in range(rows):
-        first = f"91{BENCH_REGION}MB{i:07d}"
+        first = f"91{region}{prefix}{i:07d}"
         values = {
             "统一社会信用代码": first + uscc.calc_check_digit(first),
             "企业名称": f"基准测试{i}号有限公司",
             "所属开发区": zone_name,
             "国民经济行业代码": industries[i % len(industries)],
-            "注册地区划代码": BENCH_REGION,
+            "注册地区划代码": region,
             "注册地址": f"高平市基准路{i}号",
             "法定代表人": "张三",
             "成立日期": date(2000 + i % 24, 1 + i % 12, 1 + i % 28),

@@ -17,7 +17,6 @@ database of its own (`createdb kaifaqu_load`). gunicorn and the worker get the s
 """
 
 import argparse
-import io
 import os
 import random
 import re
@@ -29,7 +28,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import date
 
 from _setup import BENCH_DIR, ROOT, configure, remove_sqlite
 
@@ -57,42 +55,17 @@ def seed():
 
 
 def build_workbook(rows):
-    """An enterprise workbook of `rows` new firms for the demo zone, with credit codes no earlier run used."""
-    import openpyxl
-    from stdnum.cn import uscc
+    """An enterprise workbook of `rows` new firms for the demo zone (enterprise_import.py's generator), with a credit
+    code prefix no earlier run used."""
+    from enterprise_import import build_workbook as enterprise_workbook
 
-    from kaifaqu.enterprises.importers import EnterpriseImporter
     from kaifaqu.enterprises.models import IndustryClass
     from kaifaqu.zones.models import Zone
 
     industries = list(IndustryClass.objects.filter(level="class").values_list("code", flat=True)[:200])
     zone_name = Zone.objects.get(short_name=ZONE).name
     tag = "".join(random.choices(CODE_LETTERS, k=2))
-    headers = [str(column.header) for column in EnterpriseImporter(user=None).columns]
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("企业名录")
-    sheet.append(headers)
-    for i in range(rows):
-        first = f"91{REGION}{tag}{i:07d}"
-        values = {
-            "统一社会信用代码": first + uscc.calc_check_digit(first),
-            "企业名称": f"压测{tag}{i}号有限公司",
-            "所属开发区": zone_name,
-            "国民经济行业代码": industries[i % len(industries)],
-            "注册地区划代码": REGION,
-            "注册地址": f"高平市压测路{i}号",
-            "法定代表人": "张三",
-            "成立日期": date(2000 + i % 24, 1 + i % 12, 1 + i % 28),
-            "注册资本(万元)": 100 + i % 5000,
-            "金额单位": "万元",
-            "企业规模": ("大型", "中型", "小型", "微型")[i % 4],
-            "经营状态": "在营",
-            "主要产品": "碳化硅",
-        }
-        sheet.append([values.get(h) for h in headers])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return enterprise_workbook(rows, zone_name, industries, region=REGION, prefix=tag)
 
 
 def leader_pages():
