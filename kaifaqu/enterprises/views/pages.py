@@ -17,6 +17,7 @@ from ..choices import IndustryLevelChoices
 from ..filtersets import EnterpriseFilterSet
 from ..forms import ContactForm, EnterpriseForm, RelocationForm, firm_picker_label
 from ..models import Contact, Enterprise, IndustryClass
+from ..panels import shown_panels
 from ..services import relocate_enterprise
 from ..tables import EnterpriseTable
 
@@ -40,6 +41,9 @@ class EnterpriseListView(ScopedObjectMixin, SingleTableMixin, FilterView):
 
 
 class EnterpriseView(ScopedDetailView):
+    """The firm's whole story: the registry card beside the panels other apps register (figures, reporting,
+    projects, …; kaifaqu.enterprises.panels), then the history."""
+
     model = Enterprise
     template_name = "enterprises/enterprise.html"
 
@@ -62,6 +66,7 @@ class EnterpriseView(ScopedDetailView):
             history=history_entries(firm),
             tags=firm.tags.all(),
             chains=firm.chains.all(),
+            panels=shown_panels(self.request, firm),
         )
         return context
 
