@@ -14,7 +14,8 @@ from kaifaqu.zones.models import IndustryChain, Park
 
 # Query budgets (session, user, memberships included), the same for 5 rows as for 60: no N+1.
 LIST_PAGE_QUERIES = 15
-ENTERPRISE_PAGE_QUERIES = 18  # the history names a changed department: one query per related model, not per row
+ENTERPRISE_PAGE_QUERIES = 24  # the history names a changed department: one query per related model, not per row;
+# the panels of a firm without figures add 6 (may it read figures, twice; figures, assignments, flags, projects)
 HOME_PAGE_QUERIES = 11
 
 
