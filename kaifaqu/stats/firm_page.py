@@ -125,13 +125,14 @@ def chart_series(figures, indicators, year):
 
 
 def figures_panel(request, enterprise):
-    """The firm's headline figures of its latest period with their growth against its peers, and the chart data."""
+    """The firm's headline figures of its latest period with their growth against its peers, and the chart data;
+    a note when the user may not read them, None (no tab) when the firm has none."""
     user = request.user
     if not may_view_firm(user, enterprise):
         return {"allowed": False}
     figures = firm_figures(user, enterprise, HEADLINE_CODES)
     if not figures:
-        return {"allowed": True, "rows": []}
+        return None  # a firm that reports no headline figure: no tab
     reported = {code for (_period, code) in figures}
     indicators = sorted(Indicator.objects.filter(code__in=reported), key=lambda i: HEADLINE_CODES.index(i.code))
     latest = max(period for (period, _code) in figures)

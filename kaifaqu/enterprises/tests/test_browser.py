@@ -1,14 +1,20 @@
 """Browser journeys over the enterprise registry (Playwright in Debian's Chromium, see the root conftest)."""
 
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 from stdnum.cn import uscc
 
 from kaifaqu.enterprises.models import Enterprise
+from kaifaqu.enterprises.tests.test_firm_page import put, two_years
+from kaifaqu.projects import services as project_services
+from kaifaqu.projects.models import Project
+from kaifaqu.stats.models import DataSet, DataSetAssignment
+from kaifaqu.stats.periods import due_date, latest_due_period
 
 pytestmark = [
     pytest.mark.browser,
@@ -111,6 +117,7 @@ def test_edit_a_firm_and_see_the_change_in_its_history(
     expect(page).to_have_url(f"{live_server.url}{firm.get_absolute_url()}")
     expect(page.get_by_role("alert")).to_contain_text("已保存")
     expect(page.locator("#profile")).to_contain_text("高纯铝箔、电池铝壳")
+    page.get_by_role("tab", name="变更记录").click()  # the history is the last tab of the firm's page
     latest = page.locator("#history tbody tr").first
     expect(latest).to_contain_text("admin_a")
     expect(latest).to_contain_text("修改")
@@ -322,9 +329,47 @@ def test_import_a_workbook_with_errors_then_a_clean_one(
     expect(page.locator("code").first).to_have_text(codes[0])
     expect(page.locator("#profile")).to_contain_text("高平新材料园")
     expect(page.locator("#profile")).to_contain_text("储能材料")
+    page.get_by_role("tab", name="变更记录").click()
     expect(page.locator("#history tbody tr").first).to_contain_text("admin_a")
     expect(page.locator("#history tbody tr").first).to_contain_text("企业名录.xlsx")
 
     firm = Enterprise.objects.get(credit_code=codes[0])
     assert (firm.zone, firm.park, firm.industry_id) == (world["zone_a"], world["park_a"], "2651")
+    assert browser_errors == []
+
+
+def test_a_firm_s_page_tells_its_story_in_tabs(
+    page, live_server, login_page, personas, world, screenshot, browser_errors
+):
+    """Figures against peers with their charts, the reporting record, the projects: each a tab an app registered."""
+    firm = world["firm_1"]
+    data_set = DataSet.objects.get(code="industry_monthly")
+    DataSetAssignment.objects.create(data_set=data_set, enterprise=firm, from_period=202402)
+    two_years(firm, 100, 120)
+    latest = latest_due_period(data_set)
+    late = due_date(data_set, latest) + timedelta(days=3)
+    put(firm, latest, 5000, entered=timezone.make_aware(datetime.combine(late, time(9, 30))))
+    project_services.save_project(
+        actor=personas["zone_admin_a"], project=Project(zone=firm.zone, name="甲材料扩产项目", investor=firm)
+    )
+    login_page(personas["staff_a"])
+
+    page.goto(f"{live_server.url}{firm.get_absolute_url()}")
+    expect(page.get_by_role("tab", name="经营数据")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#firm-headline")).to_contain_text("工业总产值")
+    expect(page.locator("#chart-firm-months canvas")).to_have_count(1)
+    expect(page.locator("#chart-firm-years canvas")).to_have_count(1)
+    screenshot("figures")
+
+    page.get_by_role("tab", name="报送记录").click()
+    expect(page).to_have_url(re.compile(r"#reporting$"))
+    expect(page.locator(f'#reporting-record tr[data-period="{latest}"]')).to_contain_text("逾期报送")
+    screenshot("reporting")
+
+    page.get_by_role("tab", name=re.compile("投资项目")).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="甲材料扩产项目").click()
+    expect(page.locator("h1")).to_contain_text("甲材料扩产项目")
+    page.go_back()
+    expect(page.get_by_role("tab", name=re.compile("投资项目"))).to_have_attribute("aria-selected", "true")
     assert browser_errors == []
