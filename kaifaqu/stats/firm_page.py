@@ -147,7 +147,7 @@ def figures_panel(request, enterprise):
     return {
         "allowed": True,
         "rows": rows,
-        "period_label": _("%(year)s年%(months)s") % {"year": year, "months": cumulative_label(latest)},
+        "period_label": _("%(year)d年%(months)s") % {"year": year, "months": cumulative_label(latest)},
         "scope_note": note,
         "division": enterprise.industry.division,
         "min_group_size": min_group_size(),

@@ -118,7 +118,7 @@ def test_the_firm_s_figures_show_exactly_with_growth_against_its_peers(story, pe
     assert "1,200.00万元" in output and "1,000.00万元" in output and "20.00%" in output
     # Division 26 in zone A: 1,200 + 550 + 450 = 2,200 against 1,000 + 500 + 500 = 2,000, three firms
     assert output.count("10.00%") == 2  # the division and the zone are the same three firms here
-    assert "（3家）" in output
+    assert "（3 家）" in output
     revenue = row_of(html, 'data-indicator="revenue"')
     assert "1,300.00万元" in revenue and "1,100.00万元" in revenue and "18.18%" in revenue
     assert "少于3家企业" in revenue  # only firm_1 reports revenue: its peers are too few to show
@@ -136,7 +136,7 @@ def test_a_peer_group_below_the_minimum_size_is_not_shown(story, personas, clien
     html = page(client_for, personas, "staff_a", story["firm"]).content.decode()
     output = row_of(html, 'data-indicator="output_value"')
     assert "少于3家企业，依统计法不予显示" in output
-    assert "（2家）" not in output
+    assert "（2 家）" not in output
 
 
 # ------------------------------------------------------------------------------------------- reporting record
