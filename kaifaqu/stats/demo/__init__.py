@@ -306,9 +306,12 @@ def _at(day):
 
 
 def habit_days(firm):
-    """How many days before each deadline a firm reports (a stable habit, drawn from its credit code)."""
+    """How many days before each deadline a firm reports (a stable habit, drawn from its credit code; skewed toward
+    early: most firms do not wait for the last days)."""
     params = parameters()
-    return random.Random(f"{params.seed}:habit:{firm.credit_code}").randint(*params.reporting["habit_days"])
+    low, high = params.reporting["habit_days"]
+    draw = random.Random(f"{params.seed}:habit:{firm.credit_code}").random() ** params.reporting["habit_skew"]
+    return low + int((high - low + 1) * draw)
 
 
 def not_yet_reported(firms, calendar, data_set, keep):
