@@ -466,19 +466,25 @@ def _reopen(firms, data_set, calendar):
 
 
 def _seed_targets(firms, series_of, exits, entrants, calendar):
-    """全年目标 of every demo zone with figures, for each year of the calendar (a missing one only)."""
+    """全年目标 of every demo zone with figures, for each year of the calendar (a missing one only): a year's
+    full-year total (for the year in progress: projected from its latest closed month by the seasonal shape) × a
+    factor drawn per zone, year and indicator (its own range for the year in progress), so some zones run ahead of
+    时序进度 and some behind. No growth target (目标增速) is set: the demo's figures are not a plan a zone would grow
+    by, and a target below last year's would show a negative one."""
     params, rule = parameters(), parameters().targets
     codes = rule["indicators"]
-    totals = {}  # (zone id, year, code) -> the zone's full-year (or latest) total
+    totals = {}  # (zone id, year, code) -> the zone's full-year total, or the projection of the year in progress
     for firm in firms:
         series = series_of[firm.pk]
         for year in calendar.years:
-            last = max((p for p in series if p // 100 == year), default=None)
+            months = [p for p in series if p // 100 == year]
+            closed = [p for p in months if p <= calendar.latest]
+            last = max(closed or months, default=None)
             if last is None or not in_directory(firm.pk, year, exits, entrants, calendar.years[0]):
                 continue
             for code in codes:
                 key = (firm.zone_id, year, code)
-                totals[key] = totals.get(key, Decimal(0)) + series[last][code]
+                totals[key] = totals.get(key, Decimal(0)) + series[last][code] / _season_share(month_of(last))
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
     zones = {firm.zone_id: firm.zone for firm in firms}
     have = set(
@@ -493,23 +499,17 @@ def _seed_targets(firms, series_of, exits, entrants, calendar):
                 if (zone_id, year, code) in have or (zone_id, year, code) not in totals:
                     continue
                 rng = random.Random(f"{params.seed}:target:{zone.name}:{year}:{code}")
-                base = totals.get((zone_id, year - 1, code))
-                if base is None:  # the first year: around its own total
-                    growth = None
-                    value = totals[(zone_id, year, code)] * _between(rng, rule["first_year"])
-                else:
-                    growth = _between(rng, rule["growth_pct"]).quantize(Decimal("0.1"))
-                    value = base * (1 + growth / 100)
-                set_target(
-                    actor=actor,
-                    zone=zone,
-                    year=year,
-                    indicator=indicators[code],
-                    value=_money(value),
-                    growth_target_pct=growth,
-                )
+                factor = rule["factor"] if year < year_of(calendar.current) else rule["in_progress"]
+                value = _money(totals[(zone_id, year, code)] * _between(rng, factor))
+                set_target(actor=actor, zone=zone, year=year, indicator=indicators[code], value=value)
                 created += 1
     return created
+
+
+def _season_share(month):
+    """The share of a year's output reached by the end of `month` (1—N月), by the seasonal shape."""
+    season = parameters().season
+    return sum(season[m] for m in range(2, month + 1)) / sum(season.values())
 
 
 def _follow_directory(assignments, exits, entrants, calendar):
