@@ -14,15 +14,22 @@ approval, plan goal and progress text says 演示数据, and investors and produ
 Generated, from parameters in the files: the monthly progress (a seeded spread of a share of the plan) and the
 expansions of scenario 2 (demo 规上 firms put into production, designed from their demo statistics).
 
+The calendar (timezone.localdate() when seeded, `ProgressCalendar`): the scenarios' reported dates stay as they are,
+their plans are for the scenario year (2025, parameters.yaml) with progress through its December, and a project still
+being built gets a plan for each later year up to the current one with progress through the last closed month (the
+month being reported now, until day 10, is reported by most projects, never by the enterprise account's own).
+scenario_today_gaoping.yaml dates its projects from today ('-10d', '+8m'), so late milestones, overdue matters and
+problems are always current; one of them is the enterprise account's firm's (investor: enterprise_account).
+
 Written through the services (save_project, save_phase, save_line, save_plan, record_stage, record_progress,
 record_inspection, resolve_problem) or validated and saved with the acting user attributed (services.saved, for
 approvals and problems: create_approval and create_problem ask for a role the demo account does not have) so every
 row has its history. The acting user is an inactive account that cannot sign in (kaifaqu.accounts.demo.demo_actor).
 Progress is recorded with `now` set inside each month's reporting window, as it would have been reported then.
 
-Deterministic and idempotent: a project, inspection or campaign that exists (matched by zone and name, or zone,
-date and location) is left as it is with everything under it; a second run creates nothing. Only zones flagged
-is_demo are touched.
+Deterministic for a given date and idempotent: a project, inspection or campaign that exists (matched by zone and
+name, or zone, date and location) is left as it is with everything under it; a second run creates nothing. Only
+zones flagged is_demo are touched.
 """
 
 import calendar

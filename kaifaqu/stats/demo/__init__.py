@@ -271,10 +271,10 @@ def reporting_plan(firms, keep=frozenset()):
 
 
 def directory_plan(firms, keep=frozenset()):
-    """Per zone (with enough firms), one firm that left the 规上 directory at the end of 2024 (exits) and one that
-    entered it in 2025 (entrants): the 口径差 between the comparable base and last year's published figure has
-    something to explain. An entrant has no stored first-year figures: it reports its own 上年同期 on the second
-    year's forms. The firms in `keep` (the enterprise accounts') stay in the directory."""
+    """Per zone (with enough firms), one firm that left the 规上 directory at the end of the first year (exits) and
+    one that entered it in the second (entrants): the 口径差 between the comparable base and last year's published
+    figure has something to explain. An entrant has no stored first-year figures: it reports its own 上年同期 on
+    the second year's forms. The firms in `keep` (the enterprise accounts') stay in the directory."""
     by_zone = {}
     for firm in firms:
         if firm.pk not in keep:
