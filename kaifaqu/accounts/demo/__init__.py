@@ -17,6 +17,7 @@ from ..models import User
 DEMO_PASSWORD = "Kaifaqu@2026"  # noqa: S105
 
 FIRST_DEMO_FIRM = "first_demo_firm"
+FIRST_REPORTING_FIRM = "first_reporting_firm"
 CHANGE_REASON = "演示数据初始化"
 
 

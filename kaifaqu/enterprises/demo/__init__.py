@@ -35,7 +35,7 @@ from simple_history.utils import bulk_create_with_history
 from stdnum.cn import uscc
 
 from kaifaqu.accounts.choices import RoleChoices
-from kaifaqu.accounts.demo import DEMO_PASSWORD, FIRST_DEMO_FIRM, demo_actor, seed_accounts
+from kaifaqu.accounts.demo import DEMO_PASSWORD, FIRST_DEMO_FIRM, FIRST_REPORTING_FIRM, demo_actor, seed_accounts
 from kaifaqu.core.demo import DemoDataError, Record, Refs, read, shown
 from kaifaqu.core.history import bulk_history
 from kaifaqu.core.money import WAN
@@ -52,6 +52,7 @@ FIRST_DAY = date(1995, 1, 1)
 LAST_DAY = date(2024, 12, 31)
 BATCH = 500
 INDUSTRIAL_SECTIONS = {"B", "C", "D"}
+ABOVE_SCALE = "规上"  # the tag of the firms that report the 规上工业月报
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -388,7 +389,7 @@ class FirmFactory:
         tags = []
         above_line = self.params.above_scale.get(scale, 0.0)
         if industrial and rng.random() < above_line:
-            tags.append("规上")
+            tags.append(ABOVE_SCALE)
         if theme in self.params.tech_themes:
             if rng.random() < (0.3 if big else 0.08):
                 tags.append("高新技术企业")
@@ -480,10 +481,14 @@ def seed_demo(*, reset_passwords=False):
     )
     _seed_enterprises(zones, parks, departments, chains, plans, created, actor)
     first_firms = {short_name: zone_plans[0].credit_code for short_name, zone_plans in plans.items()}
+    reporting_firms = {
+        short_name: next((p.credit_code for p in zone_plans if _reports_statistics(p)), None)
+        for short_name, zone_plans in plans.items()
+    }
     refs = Refs()
     seed_accounts(
         actor=actor,
-        grant_for=lambda record: grant_for(record, zones, first_firms, refs),
+        grant_for=lambda record: grant_for(record, zones, first_firms, refs, reporting_firms),
         created=created,
         reset_passwords=reset_passwords,
     )
@@ -608,9 +613,15 @@ def _snapshot_m2m_history(firm_ids, links):
         )
 
 
-def grant_for(record, zones, first_firms, refs):
-    """An account's membership from its scope's natural keys: zone short name, department name, first_demo_firm or
-    a credit code, region code."""
+def _reports_statistics(plan):
+    """A firm the statistics demo reports figures for: active and 规上 (kaifaqu/stats/demo/figures.yaml)."""
+    return plan.status == EnterpriseStatusChoices.ACTIVE and ABOVE_SCALE in plan.tags
+
+
+def grant_for(record, zones, first_firms, refs, reporting_firms=None):
+    """An account's membership from its scope's natural keys: zone short name, department name, first_demo_firm,
+    first_reporting_firm (the zone's first planned active 规上 firm, which reports the 规上工业月报) or a credit
+    code, region code."""
     scope = record.get("scope") or {}
     grant = {"role": record["role"]}
     if "zone" in scope:
@@ -625,6 +636,8 @@ def grant_for(record, zones, first_firms, refs):
         code = scope["enterprise"]
         if code == FIRST_DEMO_FIRM:
             code = first_firms.get(scope.get("zone"))
+        elif code == FIRST_REPORTING_FIRM:
+            code = (reporting_firms or {}).get(scope.get("zone"))
         grant["enterprise"] = refs.one(record, Enterprise, "enterprise", credit_code=code or scope["enterprise"])
     if "region" in scope:
         grant["region"] = refs.one(record, Region, "region", code=str(scope["region"]))

@@ -18,7 +18,14 @@ from django.http import HttpRequest
 from stdnum.cn import uscc
 
 from kaifaqu.accounts.choices import RoleChoices
-from kaifaqu.accounts.demo import DEMO_PASSWORD, FIRST_DEMO_FIRM, demo_accounts, demo_actor, seed_accounts
+from kaifaqu.accounts.demo import (
+    DEMO_PASSWORD,
+    FIRST_DEMO_FIRM,
+    FIRST_REPORTING_FIRM,
+    demo_accounts,
+    demo_actor,
+    seed_accounts,
+)
 from kaifaqu.accounts.models import Membership, User
 from kaifaqu.core.demo import DemoDataError, Refs, read_path
 from kaifaqu.enterprises.demo import DEMO_MARK, grant_for, plan_all, zone_specs
@@ -221,8 +228,10 @@ def test_demo_account_logs_in_with_its_role(demo, client, account):
         assert membership.zone.short_name == scope["zone"]
     if "department" in scope:
         assert membership.department.name == scope["department"]
-    if scope.get("enterprise") == FIRST_DEMO_FIRM:
+    if scope.get("enterprise") in (FIRST_DEMO_FIRM, FIRST_REPORTING_FIRM):
         assert membership.enterprise.is_demo and membership.enterprise.status == "active"
+    if scope.get("enterprise") == FIRST_REPORTING_FIRM:  # a firm the statistics demo reports for
+        assert membership.enterprise.tags.filter(name="规上").exists()
     if "region" in scope:
         assert membership.region_id == scope["region"]
 

@@ -14,31 +14,41 @@ approval, plan goal and progress text says 演示数据, and investors and produ
 Generated, from parameters in the files: the monthly progress (a seeded spread of a share of the plan) and the
 expansions of scenario 2 (demo 规上 firms put into production, designed from their demo statistics).
 
+The calendar (timezone.localdate() when seeded, `ProgressCalendar`): the scenarios' reported dates stay as they are,
+their plans are for the scenario year (2025, parameters.yaml) with progress through its December, and a project still
+being built gets a plan for each later year up to the current one with progress through the last closed month (the
+month being reported now, until day 10, is reported by most projects, never by the enterprise account's own).
+scenario_today_gaoping.yaml dates its projects from today ('-10d', '+8m'), so late milestones, overdue matters and
+problems are always current; one of them is the enterprise account's firm's (investor: enterprise_account).
+
 Written through the services (save_project, save_phase, save_line, save_plan, record_stage, record_progress,
 record_inspection, resolve_problem) or validated and saved with the acting user attributed (services.saved, for
 approvals and problems: create_approval and create_problem ask for a role the demo account does not have) so every
 row has its history. The acting user is an inactive account that cannot sign in (kaifaqu.accounts.demo.demo_actor).
 Progress is recorded with `now` set inside each month's reporting window, as it would have been reported then.
 
-Deterministic and idempotent: a project, inspection or campaign that exists (matched by zone and name, or zone,
-date and location) is left as it is with everything under it; a second run creates nothing. Only zones flagged
-is_demo are touched.
+Deterministic for a given date and idempotent: a project, inspection or campaign that exists (matched by zone and
+name, or zone, date and location) is left as it is with everything under it; a second run creates nothing. Only
+zones flagged is_demo are touched.
 """
 
+import calendar
 import datetime
 import random
+import re
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from kaifaqu.accounts.demo import demo_actor
 from kaifaqu.core.demo import DemoDataError, Refs, cast, read, shown
 from kaifaqu.core.history import attributed
-from kaifaqu.core.periods import make_period, month_of, year_of
+from kaifaqu.core.periods import make_period, month_of, previous_month, year_of
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.stats import demo as stats_demo
 from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
@@ -57,6 +67,7 @@ from ..models import (
     ProjectPhase,
     StageDefinition,
 )
+from ..rules import progress_deadline
 
 DEMO_MARK = "（演示）"
 DEMO = "演示数据"
@@ -78,6 +89,7 @@ PROJECT_PARTS = {
     "plan",
     "progress",
     "problems",
+    "plan_year",
 }
 
 
@@ -97,8 +109,60 @@ def reporting_time(period):
     return timezone.make_aware(datetime.datetime.combine(first, datetime.time(9)))
 
 
+RELATIVE = re.compile(r"^([+-]\d+)([dm])$")
+
+
 def day(value):
-    return value if isinstance(value, datetime.date) or value is None else datetime.date.fromisoformat(str(value))
+    """A date of a file: an ISO date, or relative to the seeding day (timezone.localdate()): '-10d' ten days ago,
+    '+6m' six months on, '0d' today."""
+    if isinstance(value, datetime.date) or value is None:
+        return value
+    relative = RELATIVE.match(str(value))
+    if relative:
+        count, unit = int(relative[1]), relative[2]
+        today = timezone.localdate()
+        return today + datetime.timedelta(days=count) if unit == "d" else add_months(today, count)
+    return datetime.date.fromisoformat(str(value))
+
+
+def add_months(date, months):
+    index = date.year * 12 + date.month - 1 + months
+    year, month = divmod(index, 12)
+    return date.replace(year=year, month=month + 1, day=min(date.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def dates(values):
+    """The relative dates of a record's fields as dates (other values as they are)."""
+    return {k: day(v) if isinstance(v, str) and RELATIVE.match(v) else v for k, v in values.items()}
+
+
+@dataclass(frozen=True)
+class ProgressCalendar:
+    """进度填报 on the seeding day: `current` is the month reported now (last month); while its deadline (day
+    PROJECT_PROGRESS_DEADLINE_DAY of this month) is ahead it is `open` and `closed` is the month before."""
+
+    today: datetime.date
+    current: int
+    open: int | None
+
+    @classmethod
+    def on(cls, today):
+        current = previous_month(make_period(today.year, today.month))
+        return cls(today=today, current=current, open=current if progress_deadline(current) >= today else None)
+
+    @property
+    def closed(self):
+        return previous_month(self.current) if self.open else self.current
+
+    @property
+    def year(self):
+        """The current plan year: the year of the month reported now."""
+        return year_of(self.current)
+
+    def last_month(self, year):
+        """The last closed month of `year` (December of a past year; 0 when none is closed yet)."""
+        closed = self.closed
+        return 12 if year < year_of(closed) else (month_of(closed) if year == year_of(closed) else 0)
 
 
 class DemoSeeder:
@@ -111,8 +175,10 @@ class DemoSeeder:
         self.used = {}  # zone id -> ids of the firms projects took as investors, so the next takes another
         self._stages = {}
         progress = parameters()["progress"]
-        self.progress_year, self.progress_last_month = progress["year"], progress["last_month"]
+        self.scenario_year = progress["scenario_year"]
+        self.calendar = ProgressCalendar.on(timezone.localdate())
         self.wobble = progress["wobble"]
+        self.account_firms = set(stats_demo.account_firm_ids())
 
     # -- references by natural key -------------------------------------------------------------------------------
 
@@ -138,7 +204,7 @@ class DemoSeeder:
         """The first active synthetic demo firm of the zone in GB/T 4754 classes starting with `prefixes` (tried in
         order, by credit code) that no other project has taken — never a real firm. With statistics: only the 规上
         demo firms seed_demo_stats reports for. Returns [firm] or []."""
-        used = self.used.setdefault(zone.pk, [])
+        used = self.used.setdefault(zone.pk, sorted(self.account_firms))  # the account's firm is not taken
         base = Enterprise.objects.filter(
             zone=zone, is_demo=True, name__endswith=DEMO_MARK, status="active"
         ).select_related("industry")
@@ -151,6 +217,10 @@ class DemoSeeder:
                 used.append(firm.pk)
                 return [firm]
         return []
+
+    def account_firm(self, zone):
+        """The firm of the zone's demo enterprise account (kaifaqu/accounts/demo/accounts.yaml)."""
+        return Enterprise.objects.filter(pk__in=self.account_firms, zone=zone).select_related("industry").first()
 
     def stage(self, record, zone, key):
         if zone.pk not in self._stages:
@@ -222,7 +292,7 @@ class DemoSeeder:
         fields; the time limit (and a department not given) are the kind's (Approval.apply_kind_defaults)."""
         rows = rows if rows is not None else record.children("approvals")
         for row in rows:
-            values = dict(row.data)
+            values = dates(row.data)
             kind = self.refs.one(row, ApprovalKind, "approval matter", zone=project.zone, name=values.pop("kind"))
             department = values.pop("department", None)
             if department:
@@ -233,10 +303,10 @@ class DemoSeeder:
                 services.saved(approval, self.actor, CHANGE_REASON)
             self.created["approval"] += 1
 
-    def plan(self, project, planned_investment, goal, *, planned_start=False, planned_completion=False):
+    def plan(self, project, planned_investment, goal, *, planned_start=False, planned_completion=False, year=None):
         plan = AnnualPlan(
             project=project,
-            year=self.progress_year,
+            year=year or self.scenario_year,
             planned_investment=Decimal(str(planned_investment)),
             progress_goal=f"{goal}（{DEMO}）",
             planned_start=planned_start,
@@ -249,6 +319,7 @@ class DemoSeeder:
 
     def progress(self, project, reports):
         """reports: (period, amount, 形象进度) in order, each recorded inside its reporting window."""
+        now = timezone.now()
         for period, amount, text in reports:
             services.record_progress(
                 actor=self.actor,
@@ -256,17 +327,23 @@ class DemoSeeder:
                 period=period,
                 amount=amount,
                 image_progress=f"{text}（{DEMO}）" if text else "",
-                now=reporting_time(period),
+                now=min(reporting_time(period), now),
             )
             self.created["progress"] += 1
 
     def monthly_progress(self, project, plan, *, share, first_month=1, before=None, texts=()):
-        """Monthly reports for the progress year from `first_month` to its last month whose total is `share` of
-        the plan's time share (时序进度 × share), spread with a seeded wobble; `before` is a lump reported for the
-        December before (investment completed since the start in earlier years)."""
-        year, last = self.progress_year, self.progress_last_month
-        rng = random.Random(f"{parameters()['seed']}:{project.name}")
+        """Monthly reports for the plan's year from `first_month` to its last closed month whose total is `share`
+        of the plan's time share (时序进度 × share), spread with a seeded wobble; `before` is a lump reported for the
+        December before (investment completed since the start in earlier years). The month being reported now (its
+        deadline still ahead) is reported by most projects, not by those of the enterprise accounts' firms (theirs
+        is due)."""
+        year, last = plan.year, self.calendar.last_month(plan.year)
+        rng = random.Random(
+            f"{parameters()['seed']}:{project.name}" + (f":{year}" if year != self.scenario_year else "")
+        )
         months = list(range(first_month, last + 1))
+        if not months:
+            return
         target = plan.planned_investment * Decimal(last) / 12 * Decimal(str(share))
         low, high = self.wobble
         weights = [Decimal(str(round(rng.uniform(low, high), 2))) for _month in months]
@@ -277,11 +354,48 @@ class DemoSeeder:
         for index, (month, amount) in enumerate(zip(months, amounts, strict=True)):
             text = texts[index * len(texts) // len(months)] if texts else ""
             reports.append((make_period(year, month), amount, text))
+        open_month = self.calendar.open
+        if (
+            open_month
+            and year_of(open_month) == year
+            and project.investor_id not in self.account_firms
+            and rng.random() < parameters()["progress"]["open_month_share"]
+        ):
+            amount = (target / len(months) * Decimal(str(round(rng.uniform(low, high), 2)))).quantize(Decimal(1))
+            reports.append((open_month, amount, texts[-1] if texts else ""))
         self.progress(project, reports)
+
+    def follow_on_plans(self, project, spec, progress):
+        """A scenario project still being built after its scenario year gets a plan for each later year up to the
+        current one (the rest of its investment, at most the scenario plan's amount) and, when the scenario spread
+        its progress, monthly progress through the last closed month."""
+        rule = parameters()["progress"]["follow_on"]
+        for year in range(self.scenario_year + 1, max(self.calendar.year, self.calendar.today.year) + 1):
+            if _finished_before(project, datetime.date(year, 1, 1)):
+                return
+            spent = project.progress.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+            total = project.total_investment or Decimal(0)
+            amount = min(Decimal(str(spec["planned_investment"])), total - spent)
+            if amount <= 0:
+                return
+            planned_completion = project.stages.filter(
+                stage__milestone="completed", actual_on__isnull=True, planned_on__year=year
+            ).exists()
+            plan = self.plan(
+                project,
+                amount,
+                rule["goal_completion"] if planned_completion else rule["goal"],
+                planned_start=not project.stages.filter(stage__milestone="started", actual_on__isnull=False).exists(),
+                planned_completion=planned_completion,
+                year=year,
+            )
+            if progress and project.stages.filter(stage__milestone="started", actual_on__isnull=False).exists():
+                share = random.Random(f"{parameters()['seed']}:share:{project.name}:{year}").uniform(*rule["share"])
+                self.monthly_progress(project, plan, share=round(share, 2), texts=tuple(progress.get("texts") or ()))
 
     def problem(self, row, project, values):
         """A problem of the project: Problem fields, a department (first of a list), status; resolve afterwards."""
-        values = dict(values)
+        values = dates(values)
         resolve = values.pop("resolve", None)
         department = self.department(row, project.zone, values.pop("department"))
         problem = Problem(
@@ -333,15 +447,27 @@ def seed_project(seeder, record, zone):
         return _seed_project(seeder, record, zone)
 
 
+def _finished_before(project, date):
+    """Completed or in production before `date`: no more construction plans."""
+    return project.stages.filter(
+        stage__milestone__in=("completed", "production"), actual_on__isnull=False, actual_on__lt=date
+    ).exists()
+
+
 def _seed_project(seeder, record, zone):
     investor = None
-    if "investor" in record:
+    if record.get("investor") == "enterprise_account":
+        investor = seeder.account_firm(zone)
+        if investor is None:
+            raise record.error("no demo enterprise account in this zone (accounts.yaml, run seed_demo first)")
+        investor_name = ""
+    elif "investor" in record:
         wanted = record["investor"]
         investor = next(iter(seeder.firms(zone, wanted.get("industry") or ())), None)
         investor_name = "" if investor else wanted.get("otherwise", f"投资方{DEMO_MARK}")
     else:
         investor_name = record.get("investor_name", "")
-    fields = cast(record, Project, {k: v for k, v in record.data.items() if k not in PROJECT_PARTS})
+    fields = cast(record, Project, dates({k: v for k, v in record.data.items() if k not in PROJECT_PARTS}))
     department = record.get("department")
     project = seeder.project(
         zone,
@@ -364,23 +490,30 @@ def _seed_project(seeder, record, zone):
     seeder.approvals(record, project)
     if record.get("plan"):
         plan_spec = dict(record["plan"])
+        year = seeder.calendar.year if record.get("plan_year") == "current" else seeder.scenario_year
         plan = seeder.plan(
             project,
             plan_spec["planned_investment"],
             plan_spec["goal"],
             planned_start=plan_spec.get("planned_start", False),
             planned_completion=plan_spec.get("planned_completion", False),
+            year=year,
         )
         spread = record.get("progress")
         if spread:
+            first = spread.get("first_month", 1)
+            if isinstance(first, str):  # a relative date: its month when in the plan's year
+                first = day(first).month if day(first).year == year else 1
             seeder.monthly_progress(
                 project,
                 plan,
                 share=spread["share"],
-                first_month=spread.get("first_month", 1),
+                first_month=first,
                 before=spread.get("before"),
                 texts=tuple(spread.get("texts") or ()),
             )
+        if year == seeder.scenario_year:
+            seeder.follow_on_plans(project, plan_spec, spread)
     for row in record.children("problems"):
         seeder.problem(row, project, row.data)
     return project
@@ -476,9 +609,10 @@ def brand(firm):
 def designed_from_statistics(firm, factor):
     """(output value, tax) designed for a firm after its expansion: its first-year demo figures × factor, rounded
     to 100万元 (computed by the statistics demo's own generator, so it does not matter whether it ran first)."""
-    figures = stats_demo.parameters()
-    exporter = firm.tags.filter(name=figures.exporter_tag).exists()
-    first_year = stats_demo.firm_figures(firm, exporter=exporter, jump=False)[make_period(figures.years[0], 12)]
+    exporter = firm.tags.filter(name=stats_demo.parameters().exporter_tag).exists()
+    figures_calendar = stats_demo.reporting_calendar()
+    first_year = stats_demo.firm_figures(firm, exporter=exporter, jump=False, calendar=figures_calendar)
+    first_year = first_year[make_period(figures_calendar.years[0], 12)]
     hundred = Decimal(100)
     return tuple(
         (first_year[code] * factor / hundred).quantize(Decimal(1)) * hundred for code in ("output_value", "tax")

@@ -2,8 +2,9 @@
 files as a whole: every record of every file (zones, accounts, firms' parameters, scenarios) is in the database
 after seeding, a second `make demo` changes no row, and a bad reference in a file is named by file and record.
 
-The demo zones and firms (seed_demo) and the demo projects are seeded once per module inside a transaction that is
-rolled back at the end, so other test modules never see them; each test runs in its own savepoint on top.
+The demo zones and firms (seed_demo), their statistics and the demo projects are seeded once per module, on a frozen
+date (2026-12-07: 2026-11 is being reported, due 2026-12-10), inside a transaction that is rolled back at the end, so
+other test modules never see them; each test runs in its own savepoint on top.
 """
 
 import datetime
@@ -12,6 +13,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
@@ -36,8 +38,10 @@ from kaifaqu.projects.models import (
     ProjectPhase,
     ProjectStage,
 )
+from kaifaqu.projects.permissions import is_investor_user
 from kaifaqu.projects.rules import batch_members
 from kaifaqu.stats.demo import demo_firms
+from kaifaqu.stats.models import Target, ValidationFlag, Value
 from kaifaqu.zones.demo import zone_records
 from kaifaqu.zones.models import Zone
 
@@ -48,6 +52,8 @@ INSPECTION_PLACE = "永济经开区纵三路施工现场"
 LATE_SIGNING = "高平经开区再生资源综合利用项目（演示）"
 LATE_SIGNING_REASON = "签约仪式于2024年12月28日举行，按市里通知计入2025年第一季度签约一批（演示数据）"
 YI = Decimal(10000)  # 1亿元 in 万元
+TODAY = datetime.date(2026, 12, 7)
+NOW = datetime.datetime(2026, 12, 7, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 
 MODELS = (
     Project,
@@ -67,8 +73,9 @@ MODELS = (
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """Seed the demo zones and the demo projects once for the module; roll everything back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with time_machine.travel(NOW, tick=False), django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_demo", stdout=StringIO())
+        call_command("seed_demo_stats", stdout=StringIO())
         out = StringIO()
         call_command("seed_demo_projects", stdout=out)
         yield out.getvalue()
@@ -94,6 +101,10 @@ def row_counts():
     return counts
 
 
+def plan_year(file, record):
+    return record.get("plan_year", (file.get("defaults") or {}).get("plan_year"))
+
+
 def every_model_count():
     return {model._meta.label: model._default_manager.count() for model in apps.get_models(include_auto_created=True)}
 
@@ -109,7 +120,7 @@ def test_second_run_changes_nothing(seeded_db):
 
 def test_make_demo_twice_gives_the_same_rows_in_every_table(seeded_db):
     before = every_model_count()
-    for command in ("seed_demo", "seed_demo_projects"):
+    for command in ("seed_demo", "seed_demo_stats", "seed_demo_projects"):
         out = StringIO()
         call_command(command, stdout=out)
         assert "无需新建" in out.getvalue(), command
@@ -134,7 +145,7 @@ def test_every_record_of_the_demo_files_is_in_the_database(seeded_db):
         assert Enterprise.objects.filter(zone__short_name=plan["zone"], is_demo=True).count() == plan["firms"]
     # Scenarios: every project, part, inspection, campaign and override the files list; each expansion is one
     # generated project with its seven stage dates and one filing.
-    expected = dict.fromkeys(("project", "phase", "stage", "line", "approval", "plan", "problem"), 0)
+    expected = dict.fromkeys(("project", "phase", "stage", "line", "approval", "plan", "current_plan", "problem"), 0)
     expected.update(inspection=0, campaign=0, override=0)
     for file in scenario_files():
         zone = Zone.objects.get(short_name=file["zone"], is_demo=True)
@@ -145,13 +156,14 @@ def test_every_record_of_the_demo_files_is_in_the_database(seeded_db):
         expected["project"] += len(projects) + len(expansions)
         expected["stage"] += 7 * len(expansions)
         expected["approval"] += len(expansions)
-        expected["plan"] += sum(e["level"] != "none" for e in expansions)
+        expected["plan"] += sum(e["level"] != "none" for e in expansions)  # of the scenario year
         for record in projects:
             expected["phase"] += len(record.get("phases") or ())
             expected["stage"] += len(record.get("stages") or ())
             expected["line"] += len(record.get("lines") or ())
             expected["approval"] += len(record.get("approvals") or ())
-            expected["plan"] += bool(record.get("plan"))
+            expected["plan"] += bool(record.get("plan")) and plan_year(file, record) != "current"
+            expected["current_plan"] += bool(record.get("plan")) and plan_year(file, record) == "current"
             expected["problem"] += len(record.get("problems") or ())
         for record in file.records("inspections"):
             expected["inspection"] += 1
@@ -161,19 +173,34 @@ def test_every_record_of_the_demo_files_is_in_the_database(seeded_db):
             expected["campaign"] += 1
             expected["override"] += len(record.get("overrides") or ())
             assert Campaign.objects.filter(zone=zone, name=record["name"]).exists()
+    # Plans: the scenario year's as the files say; the current year's (2026) for the records that ask for it and
+    # for the scenario projects still being built (follow-on plans, not counted here).
+    year = 2025
+    expected["plan"] = (expected["plan"], expected.pop("current_plan"))
+    plans = (
+        AnnualPlan.objects.filter(year=year).count(),
+        AnnualPlan.objects.filter(
+            year=2026,
+            project__name__in=[
+                r["name"]
+                for f in scenario_files()
+                for r in f.records("projects")
+                if plan_year(f, r) == "current" and r.get("plan")
+            ],
+        ).count(),
+    )
     models = {
         "project": Project,
         "phase": ProjectPhase,
         "stage": ProjectStage,
         "line": ProductionLine,
         "approval": Approval,
-        "plan": AnnualPlan,
         "problem": Problem,
         "inspection": Inspection,
         "campaign": Campaign,
         "override": CampaignOverride,
     }
-    assert {key: model.objects.count() for key, model in models.items()} == expected
+    assert {key: model.objects.count() for key, model in models.items()} | {"plan": plans} == expected
 
 
 SCENARIO = """
@@ -313,7 +340,7 @@ def test_scenario_2_campaign_batches_by_hand(seeded_db):
     assert quarterly == len(members[CampaignBatchChoices.STARTED])
 
 
-def test_scenario_2_key_projects_have_plans_and_progress_to_2025_10(seeded_db):
+def test_scenario_2_key_projects_have_plans_and_progress_through_the_calendar(seeded_db):
     plans = AnnualPlan.objects.filter(project__zone__short_name="高平经开区", project__is_demo=True, year=2025)
     levels = set(plans.values_list("project__level", flat=True))
     assert {ProjectLevelChoices.PROVINCE, ProjectLevelChoices.CITY, ProjectLevelChoices.DISTRICT} <= levels
@@ -325,20 +352,58 @@ def test_scenario_2_key_projects_have_plans_and_progress_to_2025_10(seeded_db):
         ).count()
     )  # one planned start has not happened: 开工率 below 100%
     reports = ProgressReport.objects.filter(project__in=plans.values("project"))
-    assert max(reports.values_list("period", flat=True)) == 202510
     for plan in plans:
         rows = list(reports.filter(project=plan.project).order_by("period"))
         if not rows:
             continue
-        assert rows[-1].period == 202510
-        assert rows[-1].year_to_date == sum(r.amount for r in rows if r.period // 100 == 2025)
+        of_2025 = [r for r in rows if r.period // 100 == 2025]
+        assert of_2025[-1].period == 202512  # the scenario year runs through December
+        assert of_2025[-1].year_to_date == sum(r.amount for r in of_2025)
         assert rows[-1].since_start == sum(r.amount for r in rows)
         assert all("演示数据" in r.image_progress or not r.image_progress for r in rows)
-    overdue = Problem.objects.filter(zone=plans.first().project.zone).overdue(datetime.date(2025, 11, 1))
-    assert overdue.exists()
-    assert Approval.objects.filter(project__zone__short_name="高平经开区").overdue(datetime.date(2025, 12, 1)).exists()
+    # This year (2026): plans for the projects still being built, progress through October (closed) and, for most,
+    # November (being reported until 2026-12-10).
+    current = AnnualPlan.objects.filter(project__zone__short_name="高平经开区", year=2026)
+    assert current.count() >= 5
+    assert not current.filter(project__name="高平经开区人才公寓项目（演示）").exists()  # completed in 2025
+    this_year = ProgressReport.objects.filter(project__in=current.values("project"), period__gte=202601)
+    reporting = set(this_year.values_list("project_id", flat=True))
+    assert reporting and all(this_year.filter(project_id=pk, period=202610).exists() for pk in reporting)
+    november = set(this_year.filter(period=202611).values_list("project_id", flat=True))
+    assert 0 < len(november) < len(reporting)
+    assert not ProgressReport.objects.filter(period__gt=202611).exists()
+    zone = plans.first().project.zone
+    assert Problem.objects.filter(zone=zone).overdue(TODAY).exists()
+    assert Approval.objects.filter(project__zone=zone).overdue(TODAY).exists()
+    assert ProjectStage.objects.filter(project__zone=zone, actual_on__isnull=True, planned_on__lt=TODAY).exists()
     assert Approval.objects.filter(project__is_demo=True, is_commitment=True).exists()
     assert Approval.objects.filter(project__is_demo=True, is_agency=True).exists()
+
+
+def test_the_enterprise_account_has_a_due_form_an_open_flag_and_a_project_to_report(seeded_db):
+    user = User.objects.get(username="gaoping_firm")
+    firm = user.memberships.get().enterprise
+    assert firm.zone.short_name == "高平经开区" and firm.tags.filter(name="规上").exists()
+    periods = set(Value.objects.filter(enterprise=firm).values_list("period", flat=True))
+    assert 202610 in periods and 202611 not in periods  # closed month reported, the month due now not yet
+    flag = ValidationFlag.objects.get(enterprise=firm)
+    assert flag.status == "open" and flag.period == 202610 and flag.message
+    project = Project.objects.get(investor=firm)
+    assert project.current_stage.milestone == "started" and is_investor_user(user, project)
+    assert project.plans.filter(year=2026).exists()
+    periods = set(project.progress.values_list("period", flat=True))
+    assert 202610 in periods and 202611 not in periods  # November's progress is the firm's to report
+    assert Target.objects.filter(zone=firm.zone, year=2026).exists()
+
+
+def test_the_project_department_account_sees_its_overdue_approval_and_problem(seeded_db):
+    user = User.objects.get(username="gaoping_projects")
+    membership = user.memberships.get()
+    assert membership.role == "department_staff" and membership.department.name == "项目服务中心"
+    approvals = Approval.objects.restrict(user, "view").filter(department=membership.department).overdue(TODAY)
+    assert approvals.exists()
+    problems = Problem.objects.restrict(user, "view").filter(department=membership.department).overdue(TODAY)
+    assert problems.exists()
 
 
 def test_only_synthetic_firms_and_every_synthetic_part_marked(seeded_db):

@@ -5,18 +5,25 @@ not at all, who leaves and enters the directory) are the data file `figures.yaml
 
 - Only synthetic firms: is_demo firms of is_demo zones whose names end with （演示）, tagged 规上. A real firm never
   gets an invented figure.
-- Periods 2024-02..2024-12 and 2025-02..2025-10 (January is exempt: 1—2月 comes in February), flow indicators
-  cumulative from January and non-decreasing within a year, stocks at period end, consistent with the default
-  rules (工业增加值 ≤ 工业总产值, 出口交货值 ≤ 工业总产值, 税金 ≤ 营业收入, 负债 ≤ 资产, 从业人员 > 0).
-- Written with bulk inserts of Value rows with source "demo", not through services.record_values: every period
-  is past its deadline (the write path would refuse locked periods, rightly) and checking ~80,000 figures one
+- Periods follow the calendar (`reporting_calendar`, from timezone.localdate()): February of the year before the
+  latest due period to the last closed period, and the period being reported now while its deadline is ahead
+  (January is exempt: 1—2月 comes in February). Flow indicators cumulative from January and non-decreasing within
+  a year, stocks at period end, consistent with the default rules (工业增加值 ≤ 工业总产值, 出口交货值 ≤ 工业总产值,
+  税金 ≤ 营业收入, 负债 ≤ 资产, 从业人员 > 0).
+- Written with bulk inserts of Value rows with source "demo", not through services.record_values: most periods
+  are past their deadline (the write path would refuse locked periods, rightly) and checking ~80,000 figures one
   submission at a time would take minutes. The figures are built to satisfy the rules instead, and a test checks
   them against the rules.
 - `entered_at` is set afterwards (auto_now_add stamps "now" on insert): most firms report a few days before each
-  deadline; in the latest period a few firms in every zone report late and a few not at all, so the completeness
-  page has something to chase. One firm per zone has a jump in the latest month, for the outlier scan.
-- Deterministic (random.Random seeded per firm) and idempotent: a figure that exists (any source) is never
-  overwritten; a second run creates nothing.
+  deadline; in the last closed period a few firms in every zone report late and a few not at all, so the
+  completeness page has something to chase. One firm per zone has a jump in that month, for the outlier scan. In
+  the open period only the firms whose habit day is already past have reported.
+- The enterprise account's firm (the firm of the demo enterprise_user account) reports every closed period on
+  time, has one open flag (待核实) on its latest figures and has not reported the period being reported now (when
+  that period is already past its deadline, its zone gets a reopening), so its form is due.
+- 全年目标 (Target) of every demo zone for the headline indicators, set from the synthetic figures.
+- Deterministic for a given date (random.Random seeded per firm) and idempotent: a figure, flag, reopening or target
+  that exists is never overwritten; a second run the same day creates nothing.
 """
 
 import datetime
@@ -29,14 +36,28 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from kaifaqu.accounts.choices import RoleChoices
+from kaifaqu.accounts.demo import demo_accounts, demo_actor
+from kaifaqu.accounts.models import Membership
 from kaifaqu.core.demo import read
 from kaifaqu.core.money import WAN
+from kaifaqu.core.periods import make_period, month_of, previous_month, year_of
 from kaifaqu.enterprises.models import Enterprise
 
-from ..calendar import deadline
-from ..choices import StatsCategoryChoices, ValueSourceChoices
-from ..models import DataSet, DataSetAssignment, EnterpriseYearStatus, Indicator, Value
-from ..services import assign_data_set
+from ..calendar import deadline, is_due_period
+from ..choices import FlagStatusChoices, StatsCategoryChoices, ValueSourceChoices
+from ..models import (
+    DataSet,
+    DataSetAssignment,
+    EnterpriseYearStatus,
+    Indicator,
+    PeriodReopening,
+    Target,
+    ValidationFlag,
+    Value,
+)
+from ..periods import latest_due_period
+from ..services import assign_data_set, set_target
 
 DEMO_MARK = "（演示）"
 BATCH = 5000
@@ -51,38 +72,92 @@ class Parameters:
     above_scale_tag: str
     exporter_tag: str
     reason: str
-    years: tuple
-    last_month: dict  # year -> last month reported
+    years_back: int
+    reopening_days: int
     season: dict  # month -> Decimal
     firm: dict
     reporting: dict
     directory: dict
-
-    @property
-    def periods(self):
-        return tuple(year * 100 + month for year in self.years for month in range(2, self.last_month[year] + 1))
-
-    @property
-    def latest(self):
-        return self.periods[-1]
+    targets: dict
 
 
 @cache
 def parameters():
     file = read("stats", "figures")
-    last_month = {int(year): int(month) for year, month in file["years"].items()}
     return Parameters(
         seed=file["seed"],
         data_set=file["data_set"],
         above_scale_tag=file["above_scale_tag"],
         exporter_tag=file["exporter_tag"],
         reason=file["reason"],
-        years=tuple(sorted(last_month)),
-        last_month=last_month,
+        years_back=int(file["years_back"]),
+        reopening_days=int(file["reopening_days"]),
         season={int(month): Decimal(str(factor)) for month, factor in file["season"].items()},
         firm=dict(file["firm"]),
         reporting=dict(file["reporting"]),
         directory=dict(file["directory"]),
+        targets=dict(file["targets"]),
+    )
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The demo's periods on one day: `closed` is the last period whose deadline has passed, `open` the period being
+    reported now while its deadline is still ahead (None once it has passed: then it is `closed`)."""
+
+    today: datetime.date
+    years: tuple
+    closed: int
+    open: int | None
+
+    @property
+    def latest(self):
+        """The latest closed period: late and missing firms, the outlier jump."""
+        return self.closed
+
+    @property
+    def current(self):
+        """The period being reported now (the latest due period)."""
+        return self.open or self.closed
+
+    @property
+    def periods(self):
+        """Every period with figures, oldest first: February of the first year to the current period."""
+        periods, period = [], self.current
+        while year_of(period) >= self.years[0]:
+            if is_due_period(period, january_exempt=True):
+                periods.append(period)
+            period = previous_month(period)
+        return tuple(reversed(periods))
+
+    def last_month(self, year):
+        return month_of(self.current) if year == self.years[-1] else 12
+
+
+def reporting_calendar(today=None, data_set=None):
+    """The demo calendar on `today` (timezone.localdate() by default) for the figures' data set."""
+    today = today or timezone.localdate()
+    data_set = data_set or DataSet.objects.get(code=parameters().data_set)
+    current = latest_due_period(data_set, today)
+    due = deadline(current, period_type=data_set.period_type, deadline_day=data_set.deadline_day)
+    if due >= today:
+        closed, open_period = previous_month(current), current
+        if not is_due_period(closed, january_exempt=data_set.january_exempt):
+            closed = previous_month(closed)
+    else:
+        closed, open_period = current, None
+    last_year = year_of(current)
+    years = tuple(range(last_year - parameters().years_back, last_year + 1))
+    return Calendar(today=today, years=years, closed=closed, open=open_period)
+
+
+def account_firm_ids():
+    """The firms of the demo enterprise accounts (accounts.yaml): they report on time and have their form due."""
+    usernames = [a["username"] for a in demo_accounts() if a["role"] == RoleChoices.ENTERPRISE_USER]
+    return set(
+        Membership.objects.filter(
+            user__username__in=usernames, role=RoleChoices.ENTERPRISE_USER, enterprise__isnull=False
+        ).values_list("enterprise_id", flat=True)
     )
 
 
@@ -108,9 +183,11 @@ def _between(rng, bounds):
     return Decimal(str(round(rng.uniform(low, high), 4)))
 
 
-def firm_figures(firm, *, exporter, jump):
-    """{period: {code: Decimal}} for one firm: flows cumulative from January, stocks at period end."""
+def firm_figures(firm, *, exporter, jump, calendar=None):
+    """{period: {code: Decimal}} for one firm on the calendar's periods: flows cumulative from January, stocks at
+    period end."""
     params = parameters()
+    calendar = calendar or reporting_calendar()
     p = params.firm
     rng = random.Random(f"{params.seed}:{firm.credit_code}")
     size = p["annual_output"]
@@ -129,16 +206,17 @@ def firm_figures(firm, *, exporter, jump):
     employees = rng.randint(*staff["base"]) + int(annual_output / staff["output_per_employee"])
     assets = annual_output * _between(rng, p["assets_ratio"])
     leverage = _between(rng, p["leverage"])
-    first_year, latest, jump_factor = params.years[0], params.latest, Decimal(str(params.reporting["jump"]))
+    first_year, latest = calendar.years[0], calendar.latest
+    jump_factor = Decimal(str(params.reporting["jump"]))
     figures = {}
-    for year in params.years:
+    for year in calendar.years:
         totals = dict.fromkeys(
             ("output_value", "main_revenue", "revenue", "value_added", "export_delivery", "total_profit", "tax",
              "rd_expense", "electricity", "energy_consumption"),
             Decimal(0),
         )  # fmt: skip
         scale = annual_output / 12 * (growth if year != first_year else 1)
-        for month in range(2, params.last_month[year] + 1):
+        for month in range(2, calendar.last_month(year) + 1):
             period = year * 100 + month
             output = _money(scale * params.season[month] * _between(rng, p["month_wobble"]))
             if jump and period == latest:
@@ -169,11 +247,13 @@ def firm_figures(firm, *, exporter, jump):
     return figures
 
 
-def reporting_plan(firms):
-    """Per zone, which firms miss the latest period, which report it late, and which one jumps (deterministic)."""
+def reporting_plan(firms, keep=frozenset()):
+    """Per zone, which firms miss the latest closed period, which report it late, and which one jumps
+    (deterministic); the firms in `keep` (the enterprise accounts') are none of these."""
     by_zone = {}
     for firm in firms:
-        by_zone.setdefault(firm.zone_id, []).append(firm)
+        if firm.pk not in keep:
+            by_zone.setdefault(firm.zone_id, []).append(firm)
     rule = parameters().reporting
     miss, lag = rule["missing"], rule["late"]
     missing, late, jump = set(), set(), set()
@@ -190,13 +270,15 @@ def reporting_plan(firms):
     return missing, late, jump
 
 
-def directory_plan(firms):
-    """Per zone (with enough firms), one firm that left the 规上 directory at the end of 2024 (exits) and one that
-    entered it in 2025 (entrants): the 口径差 between the comparable base and last year's published figure has
-    something to explain. An entrant has no stored 2024 figures: it reports its own 上年同期 on the 2025 forms."""
+def directory_plan(firms, keep=frozenset()):
+    """Per zone (with enough firms), one firm that left the 规上 directory at the end of the first year (exits) and
+    one that entered it in the second (entrants): the 口径差 between the comparable base and last year's published
+    figure has something to explain. An entrant has no stored first-year figures: it reports its own 上年同期 on
+    the second year's forms. The firms in `keep` (the enterprise accounts') stay in the directory."""
     by_zone = {}
     for firm in firms:
-        by_zone.setdefault(firm.zone_id, []).append(firm)
+        if firm.pk not in keep:
+            by_zone.setdefault(firm.zone_id, []).append(firm)
     rule = parameters().directory
     exits, entrants = set(), set()
     for zone_firms in by_zone.values():
@@ -206,49 +288,84 @@ def directory_plan(firms):
     return exits, entrants
 
 
-def in_directory(firm_id, year, exits, entrants):
-    first_year = parameters().years[0]
+def in_directory(firm_id, year, exits, entrants, first_year):
     return not (firm_id in exits and year != first_year) and not (firm_id in entrants and year == first_year)
 
 
 def entry_time(period, data_set, days_before):
-    due = deadline(period, period_type=data_set.period_type, deadline_day=data_set.deadline_day)
-    day = due - datetime.timedelta(days=days_before)
+    return _at(_due(period, data_set) - datetime.timedelta(days=days_before))
+
+
+def _due(period, data_set):
+    return deadline(period, period_type=data_set.period_type, deadline_day=data_set.deadline_day)
+
+
+def _at(day):
     at = datetime.time.fromisoformat(parameters().reporting["entry_time"])
     return timezone.make_aware(datetime.datetime.combine(day, at))
 
 
-@transaction.atomic
-def seed_demo_stats():
-    """Write the demo figures; returns counts of what was created ({} parts with 0 when everything existed)."""
+def habit_days(firm):
+    """How many days before each deadline a firm reports (a stable habit, drawn from its credit code; skewed toward
+    early: most firms do not wait for the last days)."""
     params = parameters()
-    periods, latest = params.periods, params.latest
+    low, high = params.reporting["habit_days"]
+    draw = random.Random(f"{params.seed}:habit:{firm.credit_code}").random() ** params.reporting["habit_skew"]
+    return low + int((high - low + 1) * draw)
+
+
+def not_yet_reported(firms, calendar, data_set, keep):
+    """The firms that have not reported the open period by today: those whose habit day is today or later, and
+    the enterprise accounts' firms (their form is due)."""
+    if calendar.open is None:
+        return set()
+    due = _due(calendar.open, data_set)
+    return {
+        firm.pk
+        for firm in firms
+        if firm.pk in keep or due - datetime.timedelta(days=habit_days(firm)) >= calendar.today
+    }
+
+
+@transaction.atomic
+def seed_demo_stats(today=None):
+    """Write the demo figures for the calendar on `today` (timezone.localdate() by default); returns counts of what
+    was created ({} parts with 0 when everything existed)."""
+    params = parameters()
     data_set = DataSet.objects.get(code=params.data_set)
+    calendar = reporting_calendar(today, data_set)
+    periods, latest, first_year = calendar.periods, calendar.latest, calendar.years[0]
     indicators = dict(Indicator.objects.values_list("code", "pk"))
     firms = list(demo_firms())
-    created = {"assignment": 0, "value": 0, "year_status": 0}
+    created = {"assignment": 0, "value": 0, "year_status": 0, "flag": 0, "reopening": 0, "target": 0}
     if not firms:
         return created
+    keep = account_firm_ids() & {f.pk for f in firms}
     assignments, _skipped = assign_data_set(actor=None, data_set=data_set, enterprises=firms, from_period=periods[0])
     created["assignment"] = len(assignments)
-    exits, entrants = directory_plan(firms)
-    _follow_directory(assignments, exits, entrants)
-    created["year_status"] = _seed_year_statuses(firms, exits, entrants)
-    missing, late, jump = reporting_plan(firms)
+    exits, entrants = directory_plan(firms, keep)
+    _follow_directory(assignments, exits, entrants, calendar)
+    created["year_status"] = _seed_year_statuses(firms, exits, entrants, calendar)
+    missing, late, jump = reporting_plan(firms, keep)
+    if calendar.open is None:
+        missing |= keep  # the account firm's form of the latest due period is still due (see _reopen)
+    pending = not_yet_reported(firms, calendar, data_set, keep)
     ids = [f.pk for f in firms]
     existing = set(
         Value.objects.filter(enterprise_id__in=ids, period__in=periods, is_current=True).values_list(
             "enterprise_id", "indicator_id", "period"
         )
     )
-    rows = []
+    rows, series_of = [], {}
     for firm in firms:
         exporter = any(tag.name == params.exporter_tag for tag in firm.tags.all())
-        series = firm_figures(firm, exporter=exporter, jump=firm.pk in jump)
+        series = series_of[firm.pk] = firm_figures(firm, exporter=exporter, jump=firm.pk in jump, calendar=calendar)
         for period, figures in series.items():
             if period == latest and firm.pk in missing:
                 continue
-            if not in_directory(firm.pk, period // 100, exits, entrants):
+            if period == calendar.open and firm.pk in pending:
+                continue
+            if not in_directory(firm.pk, period // 100, exits, entrants, first_year):
                 continue  # not on the 规上 form that year
             priors = series.get(period - 100, {}) if firm.pk in entrants else {}
             for code, amount in figures.items():
@@ -271,41 +388,145 @@ def seed_demo_stats():
     Value.objects.bulk_create(rows, batch_size=BATCH)
     created["value"] = len(rows)
     if rows:
-        _stamp_entry_times(data_set, firms, late)
+        _stamp_entry_times(data_set, firms, late, calendar)
+    account_firms = [firm for firm in firms if firm.pk in keep]
+    created["flag"] = _flag_for_explanation(account_firms, indicators, calendar)
+    if calendar.open is None:
+        created["reopening"] = _reopen(account_firms, data_set, calendar)
+    created["target"] = _seed_targets(firms, series_of, exits, entrants, calendar)
     return created
 
 
-def _stamp_entry_times(data_set, firms, late):
-    """Most firms report 1–6 days before the deadline (by a stable per-firm habit); late ones 4 days after it."""
+def _stamp_entry_times(data_set, firms, late, calendar):
+    """Most firms report 1–9 days before the deadline (by a stable per-firm habit); late ones some days after the
+    latest closed deadline (never after yesterday: a firm that could not have reported late yet stays missing)."""
     params = parameters()
     habit = {}
     for firm in firms:
-        days = random.Random(f"{params.seed}:habit:{firm.credit_code}").randint(*params.reporting["habit_days"])
-        habit.setdefault(days, []).append(firm.pk)
+        habit.setdefault(habit_days(firm), []).append(firm.pk)
     demo_values = Value.objects.filter(source=ValueSourceChoices.DEMO, data_set=data_set)
-    for period in params.periods:
+    for period in calendar.periods:
         for days_before, firm_ids in habit.items():
             demo_values.filter(period=period, enterprise_id__in=firm_ids).update(
                 entered_at=entry_time(period, data_set, days_before)
             )
-    late_at = entry_time(params.latest, data_set, -params.reporting["late_days"])
-    demo_values.filter(period=params.latest, enterprise_id__in=late).update(entered_at=late_at)
+    due = _due(calendar.latest, data_set)
+    late_day = min(due + datetime.timedelta(days=params.reporting["late_days"]), calendar.today - datetime.timedelta(1))
+    late_values = demo_values.filter(period=calendar.latest, enterprise_id__in=late)
+    if late_day > due:
+        late_values.update(entered_at=_at(late_day))
+    else:
+        late_values.delete()  # the day after the deadline: not reported yet
 
 
-def _follow_directory(assignments, exits, entrants):
-    """The directory drives duties: an exit reports the 规上 form up to December 2024, an entrant from 2025."""
-    first_year, second_year = parameters().years[:2]
+def _flag_for_explanation(firms, indicators, calendar):
+    """Something sent back: an open 待核实 flag on each account firm's output value of its latest reported period."""
+    created = 0
+    for firm in firms:
+        period = (
+            Value.objects.filter(enterprise=firm, period__lte=calendar.latest, is_current=True)
+            .order_by("-period")
+            .values_list("period", flat=True)
+            .first()
+        )
+        if period is None or ValidationFlag.objects.filter(enterprise=firm, period=period).exists():
+            continue
+        ValidationFlag.objects.create(
+            enterprise=firm,
+            zone_id=firm.zone_id,
+            period=period,
+            kind="outlier",
+            indicator_id=indicators["output_value"],
+            message=parameters().reporting["flag"],
+            status=FlagStatusChoices.OPEN,
+        )
+        created += 1
+    return created
+
+
+def _reopen(firms, data_set, calendar):
+    """When the latest due period is past its deadline, the account firm's zone has it reopened for a week."""
+    created = 0
+    closes_on = calendar.today + datetime.timedelta(days=parameters().reopening_days)
+    closes_at = timezone.make_aware(datetime.datetime.combine(closes_on, datetime.time(23, 59)))
+    for zone_id in sorted({firm.zone_id for firm in firms}):
+        reopenings = PeriodReopening.objects.filter(zone_id=zone_id, period=calendar.latest, data_set=data_set)
+        if reopenings.exists():
+            continue
+        PeriodReopening.objects.create(
+            zone_id=zone_id,
+            period=calendar.latest,
+            data_set=data_set,
+            closes_at=closes_at,
+            reason=f"企业因故未能按期报送，重新开放补报（{parameters().reason}）",
+            reopened_by=demo_actor(),
+        )
+        created += 1
+    return created
+
+
+def _seed_targets(firms, series_of, exits, entrants, calendar):
+    """全年目标 of every demo zone with figures, for each year of the calendar (a missing one only): a year's
+    full-year total (for the year in progress: projected from its latest closed month by the seasonal shape) × a
+    factor drawn per zone, year and indicator (its own range for the year in progress), so some zones run ahead of
+    时序进度 and some behind. No growth target (目标增速) is set: the demo's figures are not a plan a zone would grow
+    by, and a target below last year's would show a negative one."""
+    params, rule = parameters(), parameters().targets
+    codes = rule["indicators"]
+    totals = {}  # (zone id, year, code) -> the zone's full-year total, or the projection of the year in progress
+    for firm in firms:
+        series = series_of[firm.pk]
+        for year in calendar.years:
+            months = [p for p in series if p // 100 == year]
+            closed = [p for p in months if p <= calendar.latest]
+            last = max(closed or months, default=None)
+            if last is None or not in_directory(firm.pk, year, exits, entrants, calendar.years[0]):
+                continue
+            for code in codes:
+                key = (firm.zone_id, year, code)
+                totals[key] = totals.get(key, Decimal(0)) + series[last][code] / _season_share(month_of(last))
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
+    zones = {firm.zone_id: firm.zone for firm in firms}
+    have = set(
+        Target.objects.filter(zone_id__in=zones, year__in=calendar.years).values_list(
+            "zone_id", "year", "indicator__code"
+        )
+    )
+    actor, created = demo_actor(), 0
+    for zone_id, zone in sorted(zones.items()):
+        for year in calendar.years:
+            for code in codes:
+                if (zone_id, year, code) in have or (zone_id, year, code) not in totals:
+                    continue
+                rng = random.Random(f"{params.seed}:target:{zone.name}:{year}:{code}")
+                factor = rule["factor"] if year < year_of(calendar.current) else rule["in_progress"]
+                value = _money(totals[(zone_id, year, code)] * _between(rng, factor))
+                set_target(actor=actor, zone=zone, year=year, indicator=indicators[code], value=value)
+                created += 1
+    return created
+
+
+def _season_share(month):
+    """The share of a year's output reached by the end of `month` (1—N月), by the seasonal shape."""
+    season = parameters().season
+    return sum(season[m] for m in range(2, month + 1)) / sum(season.values())
+
+
+def _follow_directory(assignments, exits, entrants, calendar):
+    """The directory drives duties: an exit reports the 规上 form up to December of the first year, an entrant
+    from the second year."""
+    first_year, second_year = calendar.years[:2]
     for assignment in assignments:
         if assignment.enterprise_id in exits:
-            DataSetAssignment.objects.filter(pk=assignment.pk).update(to_period=first_year * 100 + 12)
+            DataSetAssignment.objects.filter(pk=assignment.pk).update(to_period=make_period(first_year, 12))
         elif assignment.enterprise_id in entrants:
-            DataSetAssignment.objects.filter(pk=assignment.pk).update(from_period=second_year * 100 + 1)
+            DataSetAssignment.objects.filter(pk=assignment.pk).update(from_period=make_period(second_year, 1))
 
 
-def _seed_year_statuses(firms, exits, entrants):
+def _seed_year_statuses(firms, exits, entrants, calendar):
     params = parameters()
     have = set(
-        EnterpriseYearStatus.objects.filter(enterprise__in=firms, year__in=params.years).values_list(
+        EnterpriseYearStatus.objects.filter(enterprise__in=firms, year__in=calendar.years).values_list(
             "enterprise_id", "year"
         )
     )
@@ -318,8 +539,8 @@ def _seed_year_statuses(firms, exits, entrants):
             note=params.reason,
         )
         for firm in firms
-        for year in params.years
-        if (firm.pk, year) not in have and in_directory(firm.pk, year, exits, entrants)
+        for year in calendar.years
+        if (firm.pk, year) not in have and in_directory(firm.pk, year, exits, entrants, calendar.years[0])
     ]
     if rows:
         bulk_create_with_history(rows, EnterpriseYearStatus, batch_size=1000, default_change_reason=params.reason)
