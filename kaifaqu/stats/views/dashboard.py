@@ -37,6 +37,7 @@ from ..aggregation import (
     Totals,
     completeness_counts,
     firm_rows,
+    headline_indicator,
     headline_table,
     indicator_cards,
     latest_period,
@@ -58,12 +59,7 @@ ROWS_PER_PAGE = 100
 # -- shared -----------------------------------------------------------------------------------------------------------
 
 
-def default_indicator():
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=CARD_INDICATORS, is_active=True)}
-    for code in CARD_INDICATORS:
-        if code in indicators:
-            return indicators[code]
-    return Indicator.objects.filter(is_active=True).first()
+default_indicator = headline_indicator
 
 
 def chosen_indicator(params):
