@@ -369,6 +369,7 @@ def progress_due(user, zone, department, whole_zone, today):
     rows = list(projects.order_by("name", "pk")[: QUEUE_ROWS + 1])
     return {
         "period": period,
+        "period_text": format_period(period),
         "deadline": progress_deadline(period),
         "rows": rows[:QUEUE_ROWS],
         "count": projects.count() if len(rows) > QUEUE_ROWS else len(rows),

@@ -46,7 +46,7 @@
         }
       },
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", name: item.unit },
+      xAxis: { type: "value" },
       yAxis: { type: "category", inverse: true, data: item.names },
       series: [{ type: "bar", data: item.values.map(number), itemStyle: { color: "#0d6efd" } }]
     });
