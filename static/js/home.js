@@ -45,7 +45,7 @@
             "<br>" + data.growth_label + " " + (growth === null ? "—" : growth + "%");
         }
       },
-      grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "value" },
       yAxis: { type: "category", inverse: true, data: item.names },
       series: [{ type: "bar", data: item.values.map(number), itemStyle: { color: "#0d6efd" } }]
