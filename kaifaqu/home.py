@@ -183,14 +183,10 @@ def zone_figures(user, zone):
         (r for r in rows if r.indicator.code in HEADLINE_CODES), key=lambda r: HEADLINE_CODES.index(r.indicator.code)
     )
     scope = scope_of(zone_ids, period, rows[0].indicator) if rows else None
+    # The rank needs the other zones' figures: only for a viewer who reads them (a zone's own leader does not).
     peers = sorted(viewer.entitled_zone_ids)
-    dashboard = reverse("stats:dashboard", args=[zone.pk])
     for row in rows:
-        trend = monthly_trend(viewer, zone_ids=zone_ids, period=period, indicator=row.indicator, scope=scope)
-        row.spark = {"id": f"spark-{row.indicator.code}", "this": trend["this"], "last": trend["last"]}
-        row.rank = peer_rank(viewer, zone, peers, period, row.indicator) if len(peers) > 1 else None
-        row.url = f"{dashboard}?{urlencode({'indicator': row.indicator.code, 'period': format_period(period)})}"
-        row.is_money = row.indicator.unit == "万元"
+        decorate_headline(viewer, zone, row, period, scope, peers)
     return {
         "period": period,
         "year": year_of(period),
@@ -201,6 +197,16 @@ def zone_figures(user, zone):
         "targets_url": url("stats:target_list", zone.pk, query={"year": period // 100}),
         "sparks": [row.spark for row in rows],
     }
+
+
+def decorate_headline(viewer, zone, row, period, scope, peers):
+    """Add to a HeadlineRow its sparkline (this year's and last year's months), rank, dashboard link and format."""
+    trend = monthly_trend(viewer, zone_ids=[zone.pk], period=period, indicator=row.indicator, scope=scope)
+    row.spark = {"id": f"spark-{row.indicator.code}", "this": trend["this"], "last": trend["last"]}
+    row.rank = peer_rank(viewer, zone, peers, period, row.indicator) if len(peers) > 1 else None
+    query = urlencode({"indicator": row.indicator.code, "period": format_period(period)})
+    row.url = f"{reverse('stats:dashboard', args=[zone.pk])}?{query}"
+    row.is_money = row.indicator.unit == "万元"
 
 
 def peer_rank(viewer, zone, peer_ids, period, indicator):

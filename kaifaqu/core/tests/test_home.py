@@ -101,7 +101,7 @@ def data(world, personas):
         zone=world["zone_a"], year=2025, indicator=Indicator.objects.get(code="output_value"), value=1200
     )
     actor = personas["zone_admin_a"]
-    late = add_project(world, actor, "欠报进度的项目", department=world["dept_a_projects"])
+    late = add_project(world, actor, "欠报进度的项目", department=world["dept_a_projects"], investor=world["firm_2"])
     on_time = add_project(world, actor, "按时报进度的项目")
     for period in (202502, 202503):
         ProgressReport.objects.create(
@@ -289,12 +289,14 @@ def test_enterprise_user_sees_its_due_form_and_open_flag(world, personas, client
         ("output_value", Decimal(45), Decimal("-10.00"))
     ]
     assert client_for(personas["firm_2_user"]).get(reverse("stats:flag", args=[data["flag_2"].pk])).status_code == 200
+    assert [p.name for p in context["projects_due"]] == ["欠报进度的项目"]  # its own project owes March's progress
 
 
 def test_enterprise_user_who_reported_has_nothing_due(world, personas, client_for, data):
     context = home(client_for, personas["firm_1_user"]).context
     assert context["forms_due"] == []
     assert [f.message for f in context["flags"]] == ["甲企业的问题"]
+    assert context["projects_due"] == []
 
 
 def test_region_viewer_sees_the_ranking_of_its_zones(world, personas, client_for, data):
