@@ -14,7 +14,7 @@ Every builder runs a fixed number of queries, whatever the number of firms, proj
 
 import datetime
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -34,7 +34,6 @@ from kaifaqu.stats.aggregation import (
     headline_table,
     latest_period,
     monthly_trend,
-    rank_zones,
     schedule_pct,
     scope_of,
     zone_headlines,
@@ -157,22 +156,23 @@ def zone_home(user, params, today):
     zone, zones = chosen_zone(user, params)
     if zone is None:
         return {}
-    context = {
+    # The system admin sees every zone: the ranking is his way to the others, and gives his zone's rank. A zone's
+    # own leader gets no rank: it needs the other zones' figures, which are not his to read.
+    ranking = zone_ranking(user) if user.is_system_admin else None
+    return {
         "zone": zone,
         "zones": zones,
-        "figures": zone_figures(user, zone),
+        "ranking": ranking,
+        "figures": zone_figures(user, zone, ranking),
         "pipeline": pipeline(user, zone, today),
         "overdue": overdue(user, zone, today),
         "week": this_week(user, zone, today),
     }
-    if user.is_system_admin:  # he sees every zone: the ranking is his way to the others
-        context["ranking"] = zone_ranking(user)
-    return context
 
 
-def zone_figures(user, zone):
+def zone_figures(user, zone, ranking=None):
     """The headline figures of the zone's latest period: 1—N月, comparable growth, target completion against 时序进度,
-    rank among the zones the user may read (when several), and this year's and last year's months for a sparkline."""
+    this year's and last year's months for a sparkline, and the zone's rank on the ranking's indicator (if given)."""
     viewer = StatsViewer(user)
     zone_ids = [zone.pk]
     period = latest_period(viewer, zone_ids) if viewer.entitled(zone_ids) else None
@@ -183,36 +183,31 @@ def zone_figures(user, zone):
         (r for r in rows if r.indicator.code in HEADLINE_CODES), key=lambda r: HEADLINE_CODES.index(r.indicator.code)
     )
     scope = scope_of(zone_ids, period, rows[0].indicator) if rows else None
-    # The rank needs the other zones' figures: only for a viewer who reads them (a zone's own leader does not).
-    peers = sorted(viewer.entitled_zone_ids)
+    ranks = {}
+    if ranking and ranking["period"] == period:
+        ranks = {(ranking["indicator"].pk, r.zone.pk): r.rank_value for r in ranking["rows"]}
     for row in rows:
-        decorate_headline(viewer, zone, row, period, scope, peers)
+        decorate_headline(viewer, zone, row, period, scope)
+        row.rank = ranks.get((row.indicator.pk, zone.pk))
     return {
         "period": period,
         "year": year_of(period),
         "label": cumulative_label(period),
         "schedule_pct": schedule_pct(period),
         "rows": rows,
-        "peer_count": len(peers),
+        "peer_count": len(ranking["rows"]) if ranking else 0,
         "targets_url": url("stats:target_list", zone.pk, query={"year": period // 100}),
         "sparks": [row.spark for row in rows],
     }
 
 
-def decorate_headline(viewer, zone, row, period, scope, peers):
-    """Add to a HeadlineRow its sparkline (this year's and last year's months), rank, dashboard link and format."""
+def decorate_headline(viewer, zone, row, period, scope):
+    """Add to a HeadlineRow its sparkline (this year's and last year's months), dashboard link and format."""
     trend = monthly_trend(viewer, zone_ids=[zone.pk], period=period, indicator=row.indicator, scope=scope)
     row.spark = {"id": f"spark-{row.indicator.code}", "this": trend["this"], "last": trend["last"]}
-    row.rank = peer_rank(viewer, zone, peers, period, row.indicator) if len(peers) > 1 else None
     query = urlencode({"indicator": row.indicator.code, "period": format_period(period)})
     row.url = f"{reverse('stats:dashboard', args=[zone.pk])}?{query}"
     row.is_money = row.indicator.unit == "万元"
-
-
-def peer_rank(viewer, zone, peer_ids, period, indicator):
-    """The zone's rank by 1—N月 value among the zones the viewer reads in full (rank_zones)."""
-    ranking = rank_zones(viewer, zone_ids=peer_ids, period=period, indicator=indicator)
-    return next((row.rank_value for row in ranking if row.zone.pk == zone.pk), None)
 
 
 def pipeline(user, zone, today):
@@ -319,6 +314,7 @@ def this_week(user, zone, today):
         a
         for a in Approval.objects.restrict(user, "view")
         .filter(project__zone=zone, status__in=PENDING_APPROVALS)
+        .filter(Q(planned_on__gte=today) | Q(submitted_on__isnull=False, time_limit_days__isnull=False))
         .exclude(project__status=ProjectStatusChoices.CANCELLED)
         .select_related("project", "kind", "department")
         if a.due_on and today <= a.due_on < end
