@@ -440,7 +440,7 @@ def enterprise_home(user, params, today):
     flags = ValidationFlag.objects.restrict(user, "view").filter(enterprise=firm, status=FlagStatusChoices.OPEN)
     return {
         "firm": firm,
-        "forms_due": forms_due(firm, today),
+        **forms_due(firm, today),
         "flags": list(flags.select_related("indicator").order_by("-period", "pk")[:QUEUE_ROWS]),
         "flag_count": flags.count(),
         "flags_url": url("stats:flag_list", query={"status": FlagStatusChoices.OPEN}),
@@ -452,9 +452,11 @@ def enterprise_home(user, params, today):
 
 def forms_due(firm, today):
     """The firm's forms of the period being reported now that it has not reported yet, with the entry link while
-    the period is open. A few queries per form the firm reports (a firm reports one or two)."""
+    the period is open, and whether it reports any form at all. A few queries per form the firm reports (one or
+    two)."""
     due = []
-    for data_set in DataSet.objects.filter(assignments__enterprise=firm).distinct().order_by("pk"):
+    data_sets = list(DataSet.objects.filter(assignments__enterprise=firm).distinct().order_by("pk"))
+    for data_set in data_sets:
         period = latest_due_period(data_set, today)
         if not DataSetAssignment.objects.covering(period).filter(data_set=data_set, enterprise=firm).exists():
             continue
@@ -470,7 +472,7 @@ def forms_due(firm, today):
                 "url": reverse("stats:entry", args=[firm.pk, data_set.code, format_period(period)]) if is_open else "",
             }
         )
-    return due
+    return {"forms_due": due, "reports_forms": bool(data_sets)}
 
 
 def my_figures(user, firm):
