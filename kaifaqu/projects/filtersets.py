@@ -10,6 +10,7 @@ from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 
 from kaifaqu.core.filtersets import StyledFilterSet
 from kaifaqu.core.forms import FilterForm
+from kaifaqu.core.periods import parse_period
 from kaifaqu.enterprises.choices import IndustryLevelChoices
 from kaifaqu.enterprises.models import IndustryClass
 from kaifaqu.zones.filtersets import (
@@ -107,6 +108,12 @@ class ProjectFilterSet(StyledFilterSet):
     )
     campaign = CampaignFilter(label=_("三个一批"), queryset=campaigns_in_scope, method="in_campaign")
     batch = django_filters.ChoiceFilter(label=_("批次"), choices=CampaignBatchChoices.choices, method="no_op")
+    progress_missing = django_filters.CharFilter(
+        label=_("进度未报月份"),
+        method="progress_not_reported",
+        widget=forms.TextInput(attrs={"type": "month"}),
+        help_text=_("列出该月应报而未报进度的项目（推进中、有当年计划）"),
+    )
 
     class Meta:
         model = Project
@@ -126,6 +133,7 @@ class ProjectFilterSet(StyledFilterSet):
             "investment_min",
             "campaign",
             "batch",
+            "progress_missing",
         ]
         form = FilterForm
 
@@ -171,6 +179,14 @@ class ProjectFilterSet(StyledFilterSet):
 
     def no_op(self, queryset, name, value):
         return queryset  # the batch is read by in_campaign
+
+    def progress_not_reported(self, queryset, name, value):
+        """The projects whose progress of month `value` (YYYY-MM) is owed (the home page's 进度未报 links here)."""
+        try:
+            period = parse_period(value)
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(pk__in=Project.objects.filter(pk__in=queryset.values("pk")).progress_missing(period))
 
 
 # -- the approval and problem queues (filters shared by the list pages and their exports) -----------------------

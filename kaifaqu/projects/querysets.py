@@ -2,9 +2,10 @@
 
 from django.db.models import Count, Exists, OuterRef, Q
 
+from kaifaqu.core.periods import year_of
 from kaifaqu.core.scoping import ScopedQuerySet
 
-from .choices import ProblemStatusChoices
+from .choices import ProblemStatusChoices, ProjectStatusChoices
 from .rules import PENDING, approval_due_on
 
 # Approval matters still to be handled: these can run late (one list, in rules.py).
@@ -59,6 +60,14 @@ class ProjectQuerySet(ScopedQuerySet):
         late_approvals = Approval.objects.filter(project__in=self.values("pk")).overdue(today).values("project_id")
         annotated = self.with_overdue(today)
         return annotated.filter(Q(has_late_stage=True) | Q(has_overdue_problem=True) | Q(pk__in=late_approvals))
+
+    def progress_missing(self, period):
+        """项目进度未报: projects in progress (推进中) with an annual plan for the period's year and no progress report
+        (monthly or 旬) for the period — the projects whose monthly dispatch is owed."""
+        from .models import ProgressReport
+
+        reported = ProgressReport.objects.filter(project=OuterRef("pk"), period=period)
+        return self.filter(status=ProjectStatusChoices.ACTIVE, plans__year=year_of(period)).exclude(Exists(reported))
 
 
 def with_counts(queryset, today):

@@ -874,6 +874,15 @@ def completeness_counts(viewer, *, zone_ids, period, narrowing=NO_NARROWING):
     return counts
 
 
+def headline_indicator():
+    """The indicator pages show when none is chosen: the first active card indicator (工业总产值), else any."""
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=CARD_INDICATORS, is_active=True)}
+    for code in CARD_INDICATORS:
+        if code in indicators:
+            return indicators[code]
+    return Indicator.objects.filter(is_active=True).first()
+
+
 def latest_period(viewer, zone_ids, indicator=None):
     values = viewer.values(zone_ids)
     if indicator is not None:
@@ -926,6 +935,17 @@ def rank_zones(viewer, *, zone_ids, period, indicator, order="value", narrowing=
     )
     rows.sort(key=key)
     return rows
+
+
+def zone_headlines(viewer, indicator=None):
+    """(indicator, period, [RankRow]): the zones whose figures the viewer reads in full, ranked on the headline
+    indicator at the latest period any of them has — the region viewer's overview (a bounded number of queries)."""
+    zone_ids = sorted(viewer.entitled_zone_ids)
+    indicator = indicator or headline_indicator()
+    period = latest_period(viewer, zone_ids, indicator) if zone_ids and indicator else None
+    if period is None:
+        return indicator, None, []
+    return indicator, period, rank_zones(viewer, zone_ids=zone_ids, period=period, indicator=indicator)
 
 
 # -- headline table with targets -----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ value; corrections later do not make a punctual firm late) was entered on or bef
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -105,11 +105,23 @@ def tallies(firms, key, label):
     return sorted(groups.values(), key=lambda t: (t.key is None, str(t.label)))
 
 
+def assigned_firm_ids(assignments, data_set, period):
+    return assignments.covering(period).filter(data_set=data_set).values("enterprise_id").distinct()
+
+
+def missing_count(*, assignments, data_set, period):
+    """How many firms completeness() would list as 未报 (no figure of the data set for the period at all): one
+    query, for pages that show the number and link to the completeness page for the rows."""
+    reported = Value.objects.for_period(period).filter(data_set=data_set, enterprise_id=OuterRef("pk"))
+    firms = Enterprise.objects.filter(pk__in=assigned_firm_ids(assignments, data_set, period))
+    return firms.exclude(Exists(reported)).count()
+
+
 def completeness(*, assignments, data_set, period):
     """Completeness of `data_set` for `period` over the firms of `assignments` (a restricted DataSetAssignment
     queryset, possibly filtered by zone or park). A fixed number of queries however many firms."""
     due = due_date(data_set, period)
-    firm_ids = assignments.covering(period).filter(data_set=data_set).values("enterprise_id").distinct()
+    firm_ids = assigned_firm_ids(assignments, data_set, period)
     firms = list(
         Enterprise.objects.filter(pk__in=firm_ids)
         .select_related("zone", "park", "service_department", "industry")

@@ -22,7 +22,8 @@ def test_login_switch_language_and_logout(page, live_server, login_page, persona
     nav = page.locator("#nav-main")
     expect(nav.get_by_role("link", name="企业", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="开发区", exact=True)).to_be_visible()
-    expect(page.locator("main table").first).to_contain_text("高平经济技术开发区")
+    expect(page.locator("#home-zone")).to_contain_text("高平经济技术开发区")
+    expect(page.locator("#home-overdue")).to_contain_text("逾期未解决的问题")
     screenshot("home-zh")
 
     with page.expect_navigation():
@@ -30,6 +31,7 @@ def test_login_switch_language_and_logout(page, live_server, login_page, persona
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#lang-zh-hans")).to_be_visible()
     screenshot("home-en")
+    expect(page.locator("#home-overdue")).to_contain_text("Overdue problems")
     expect(nav.get_by_role("link", name="Enterprises", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="企业", exact=True)).to_have_count(0)
 

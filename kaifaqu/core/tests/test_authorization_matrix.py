@@ -205,8 +205,6 @@ FIRMS_SEEN.update(
 
 HOME = allow(*LOGGED_IN)
 HOME.update(
-    firm_1_user=Redirect(lambda w: w["firm_1"].get_absolute_url()),
-    firm_2_user=Redirect(lambda w: w["firm_2"].get_absolute_url()),
     audit_admin=Redirect(lambda w: reverse("accounts:audit_list")),
     security_admin=Redirect(lambda w: reverse("accounts:user_list")),
 )

@@ -37,6 +37,7 @@ from ..aggregation import (
     Totals,
     completeness_counts,
     firm_rows,
+    headline_indicator,
     headline_table,
     indicator_cards,
     latest_period,
@@ -45,6 +46,7 @@ from ..aggregation import (
     schedule_pct,
     scope_of,
     summarize,
+    zone_headlines,
 )
 from ..forms import DashboardFilterForm, RankingFilterForm, TargetForm
 from ..models import Indicator, Target
@@ -58,12 +60,7 @@ ROWS_PER_PAGE = 100
 # -- shared -----------------------------------------------------------------------------------------------------------
 
 
-def default_indicator():
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=CARD_INDICATORS, is_active=True)}
-    for code in CARD_INDICATORS:
-        if code in indicators:
-            return indicators[code]
-    return Indicator.objects.filter(is_active=True).first()
+default_indicator = headline_indicator
 
 
 def chosen_indicator(params):
@@ -189,7 +186,23 @@ class DashboardHomeView(LoginRequiredMixin, TemplateView):
         zones = list(viewer.zones())
         if len(zones) == 1 and not viewer.is_region_viewer:
             return redirect("stats:dashboard", zone_pk=zones[0].pk)
-        return self.render_to_response({"zones": zones, "may_rank": viewer.is_region_viewer and bool(zones)})
+        indicator, period, ranked = zone_headlines(viewer)
+        query = urlencode({"indicator": indicator.code, "period": format_period(period)}) if period else ""
+        for row in ranked:
+            row.url = f"{reverse('stats:dashboard', args=[row.zone.pk])}?{query}"
+        ranked_ids = {row.zone.pk for row in ranked}
+        return self.render_to_response(
+            {
+                "rows": ranked,
+                "others": [zone for zone in zones if zone.pk not in ranked_ids],  # aggregates only, or no figures
+                "indicator": indicator,
+                "period": period,
+                "period_label": cumulative_label(period) if period else "",
+                "year": year_of(period) if period else None,
+                "is_money": indicator is not None and indicator.unit == "万元",
+                "may_rank": viewer.is_region_viewer and bool(zones),
+            }
+        )
 
 
 class DashboardView(ZoneStatsMixin, TemplateView):
