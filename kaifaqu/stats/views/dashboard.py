@@ -20,8 +20,10 @@ from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.periods import (
     cumulative_label,
+    cumulative_title,
     format_period,
     make_period,
+    month_name,
     parse_period,
     previous_month,
     year_of,
@@ -202,7 +204,7 @@ class DashboardView(ZoneStatsMixin, TemplateView):
         chart = {
             "indicator": self.indicator.name,
             "unit": self.indicator.unit,
-            "months": [_("%(month)s月") % {"month": m} for m in data["trend"]["months"]],
+            "months": [month_name(m) for m in data["trend"]["months"]],
             "this_year": data["trend"]["this"],
             "last_year": data["trend"]["last"],
             "this_label": _("%(year)s年") % {"year": year_of(self.period)},
@@ -228,6 +230,7 @@ class DashboardView(ZoneStatsMixin, TemplateView):
             indicator=self.indicator,
             period=self.period,
             period_label=cumulative_label(self.period),
+            period_title=cumulative_title(self.period),
             year=year_of(self.period),
             form=DashboardFilterForm(
                 self.request.GET or None, zone=self.zone, entitled=data["entitled"], initial=self.initial()
@@ -280,6 +283,7 @@ class DashboardRowsView(ZoneStatsMixin, TemplateView):
             indicator=self.indicator,
             period=self.period,
             period_label=cumulative_label(self.period),
+            period_title=cumulative_title(self.period),
             summary=summary,
             page=page,
             row_count=len(rows),
@@ -366,6 +370,9 @@ class RankingView(RankingMixin, TemplateView):
             indicator=self.indicator,
             period=self.period,
             period_label=cumulative_label(self.period),
+            period_title=cumulative_title(self.period),
+            # Zone totals are large: money in 亿元, one unit for the column (its header says which).
+            table_unit="亿元" if self.indicator.unit == "万元" else self.indicator.unit,
             order=self.order,
             form=RankingFilterForm(
                 self.request.GET or None,
@@ -455,6 +462,7 @@ class TargetListView(ZoneStatsMixin, ZoneWriteMixin, TemplateView):
             year=year,
             period=period,
             period_label=cumulative_label(period),
+            period_title=cumulative_title(period),
             schedule=schedule_pct(period),
             headline=headline_table(self.viewer, zone_id=self.zone.pk, period=period, codes=CARD_INDICATORS),
             targets=targets.select_related("indicator").order_by("indicator__sort_order"),
