@@ -144,11 +144,24 @@ def plain_decimal(value):
     return normal
 
 
-def format_quantity(value, unit):
-    """A statistic in a sentence, with its unit: money (stored in 万元) as `format_wan`, others as reported with
-    the unit's name ("3,077 人" / "3,077 persons")."""
-    if unit in UNIT_FACTORS:
-        return format_wan(value)
+def format_amounts(*values, unit="万元"):
+    """Figures compared in one message, each as `format_quantity`; when two that differ would read the same (300.0001
+    and 300.0000 both "300.00万元"), all are shown exactly (up to 4 decimals) so the message still says which is
+    larger."""
+    shown = [format_quantity(v, unit) for v in values]
+    differ = len({_decimal(v) for v in values if v is not None}) > 1
+    if differ and len(set(shown)) < len(shown):
+        return [format_quantity(v, unit, exact=True) for v in values]
+    return shown
+
+
+def format_quantity(value, unit, exact=False):
+    """A statistic in a sentence, with its unit: money (stored in 万元) as `format_wan` (`exact`: in 万元 with up to
+    4 decimals), others as reported with the unit's name ("3,077 人" / "3,077 persons")."""
     if value is None or value == "":
         return "—"
+    if unit in UNIT_FACTORS and exact:
+        return gettext("%(amount)s万元") % {"amount": format_figure(value, unit, places=None)}
+    if unit in UNIT_FACTORS:
+        return format_wan(value)
     return f"{format_figure(value, unit, places=None)} {unit_name(unit)}".strip()

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaifaqu.core.money import format_quantity
+from kaifaqu.core.money import format_amounts
 from kaifaqu.core.periods import cumulative_label, cumulative_title, format_period, month_of, previous_month
 from kaifaqu.core.reporting_window import reopen
 
@@ -161,15 +161,15 @@ def later_breaches(sub, rules, stored_here, series, indicators):
         if breach is None:
             continue
         indicator = indicators.get(code)
-        unit = indicator.unit if indicator else ""
+        value, later_shown = format_amounts(new, later_value, unit=indicator.unit if indicator else "")
         message = _(
             "%(name)s：%(period)s累计 %(value)s 高于%(later)s累计 %(later_value)s，后面月份的累计数不能低于前面月份"
         ) % {
             "name": indicator.label if indicator else code,
             "period": cumulative_title(sub.period),
-            "value": format_quantity(new, unit),
+            "value": value,
             "later": cumulative_label(later),
-            "later_value": format_quantity(later_value, unit),
+            "later_value": later_shown,
         }
         breaches.append(replace(breach, message=message))
     return breaches
@@ -351,14 +351,15 @@ def prior_differences(submissions):
 
 
 def prior_difference_message(indicator, period, reported, stored):
+    reported_shown, stored_shown = format_amounts(reported, stored, unit=indicator.unit)
     return _(
         "%(name)s：本期表中上年同期（%(label)s）填报 %(reported)s，与系统中的数 %(stored)s 不一致；"
         "同口径增速按填报数计算"
     ) % {
         "name": indicator.label,
         "label": cumulative_title(period - 100),
-        "reported": format_quantity(reported, indicator.unit),
-        "stored": format_quantity(stored, indicator.unit),
+        "reported": reported_shown,
+        "stored": stored_shown,
     }
 
 

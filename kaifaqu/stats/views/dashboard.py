@@ -202,8 +202,8 @@ class DashboardView(ZoneStatsMixin, TemplateView):
         data = dashboard_data(self.viewer, self.zone, self.period, self.indicator, self.narrowing)
         rows_url = reverse("stats:dashboard_rows", args=[self.zone.pk]) if data["entitled"] else ""
         chart = {
-            "indicator": self.indicator.name,
-            "unit": self.indicator.unit,
+            "indicator": self.indicator.label,
+            "unit": str(self.indicator.unit_label),  # the axis name, in the user's language
             "months": [month_name(m) for m in data["trend"]["months"]],
             "this_year": data["trend"]["this"],
             "last_year": data["trend"]["last"],
