@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from .money import plain_decimal
 from .versioning import StaleEdit
 
 
@@ -24,8 +25,19 @@ def style_fields(fields):
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
-class BootstrapFormMixin:
-    """Forms whose templates render fields plainly: the styling lives here."""
+class PlainDecimalsMixin:
+    """Decimal inputs show a stored figure without trailing zeros: 3077.0000 as 3077, 12.5000 as 12.5,
+    169773.8832 as it is. Only what the input shows changes; the figure stored and cleaned stays the same."""
+
+    def get_initial_for_field(self, field, field_name):
+        value = super().get_initial_for_field(field, field_name)
+        if isinstance(field, forms.DecimalField):
+            return plain_decimal(value)
+        return value
+
+
+class BootstrapFormMixin(PlainDecimalsMixin):
+    """Forms whose templates render fields plainly: the styling lives here (and decimals show plainly)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,8 +1,24 @@
-"""Money: Decimal in 万元 with 4 decimal places (exact to the yuan). Never float."""
+"""Money: Decimal in 万元 with 4 decimal places (exact to the yuan). Never float. And how figures are shown.
+
+Stored: every amount is 万元, 4 places. Shown, three ways (docs/users/statistics.md says the same to users):
+
+- headline (`format_wan`, template filter `|wan`): cards, sentences, messages. 亿元 with two decimals from 1亿
+  (10,000万元; 9,999.995万 rounds to 1.00亿元), 万元 with two decimals below, thousands separated. The unit is
+  in the user's language with the same digits: "86.49亿元" / "86.49 (RMB 100 million)", "5,321.40万元" /
+  "5,321.40 (RMB 10,000)".
+- tables (`money_in(value, unit)`, filter `|money_in:"亿元"`): the number only, in one unit per column, the unit
+  stated once in the column header (`{% money_unit "亿元" %}` → "亿元" / "RMB 100 million"). Project investment in
+  亿元, a firm's figures in 万元.
+- counts (`format_figure` with a unit of `COUNT_UNITS`: 人/个/家/项): integers, thousands separated.
+
+Form inputs show a stored figure without trailing zeros (`plain_decimal`: 3077.0000 → 3077); what is stored does
+not change.
+"""
 
 from decimal import ROUND_HALF_UP, Decimal, DecimalException, InvalidOperation
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 WAN = Decimal("0.0001")
@@ -46,11 +62,106 @@ def to_wan(value, unit="万元"):
         raise ValueError(_("数值过大")) from bad
 
 
+CENT = Decimal("0.01")
+YI = Decimal(10000)  # 1亿元 in 万元
+
+# Units a count is measured in: shown as integers.
+COUNT_UNITS = frozenset({"人", "个", "家", "项", "户"})
+
+# The names of the money units in the user's language (the English names are the catalogue's: "RMB 10,000").
+UNIT_NAMES = {
+    "元": _("元"),
+    "千元": _("千元"),
+    "万元": _("万元"),
+    "亿元": _("亿元"),
+}
+
+
+def _decimal(value):
+    return value if isinstance(value, Decimal) else Decimal(str(value).replace(",", "").strip())
+
+
+def _rounded(value, places=CENT):
+    return value.quantize(places, rounding=ROUND_HALF_UP)
+
+
 def format_wan(value):
-    """Display 万元 the way reports do: 亿元 above 10,000万, 万元 below; thousands separated."""
-    if value is None:
+    """THE headline format of an amount in 万元: 亿元 from 10,000万 (after rounding), 万元 below; thousands
+    separated, two decimals, the unit in the user's language ("86.49亿元" / "86.49 (RMB 100 million)")."""
+    if value is None or value == "":
         return "—"
-    value = Decimal(value)
-    if abs(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) >= 10000:  # 9999.995万 shows as 1.00亿元
-        return f"{(value / 10000).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}亿元"
-    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}万元"
+    value = _decimal(value)
+    if abs(_rounded(value)) >= YI:  # 9999.995万 shows as 1.00亿元, never as "10,000.00万元"
+        return gettext("%(amount)s亿元") % {"amount": f"{_rounded(value / YI):,}"}
+    return gettext("%(amount)s万元") % {"amount": f"{_rounded(value):,}"}
+
+
+def money_in(value, unit="万元"):
+    """An amount in 万元 as a number in `unit` (a table column's), two decimals, thousands separated; "—" for
+    None. The unit is the column header's: see `unit_name`."""
+    if value is None or value == "":
+        return "—"
+    if unit not in UNIT_FACTORS:
+        raise ValueError(f"unknown money unit {unit!r}")
+    return f"{_rounded(_decimal(value) / UNIT_FACTORS[unit]):,}"
+
+
+def unit_name(unit):
+    """A unit's name in the user's language ("亿元" / "RMB 100 million"); other units (人, 吨标准煤) as the
+    catalogue names them, or as they are."""
+    return str(UNIT_NAMES[unit]) if unit in UNIT_NAMES else gettext(unit) if unit else ""
+
+
+def unit_in_brackets(unit):
+    """A header's unit suffix: "（亿元）" / " (RMB 100 million)"."""
+    return gettext("（%(unit)s）") % {"unit": unit_name(unit)}
+
+
+def format_figure(value, unit="", places=2):
+    """A statistic in `unit`: an integer for counts (人/个/家/项), an amount in 万元 converted to a money unit
+    (`money_in`), else `places` decimals; thousands separated; "—" for None.
+    `places=None` keeps up to 4 decimals without trailing zeros (the exact figure, money too, in 万元)."""
+    if value is None or value == "":
+        return "—"
+    value = _decimal(value)
+    if unit in UNIT_FACTORS and places is not None:  # an amount in 万元 shown in the column's money unit
+        return money_in(value, unit)
+    if unit in COUNT_UNITS:
+        return f"{_rounded(value, Decimal(1)):,}"
+    if places is None:
+        return f"{plain_decimal(_rounded(value, WAN)):,}"
+    return f"{_rounded(value, Decimal(1).scaleb(-places)):,}"
+
+
+def plain_decimal(value):
+    """A Decimal without trailing zeros and never in exponent form: 3077.0000 → 3077, 12.5000 → 12.5. What a form
+    input shows of a stored figure."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return value
+    normal = value.normalize()
+    if normal == normal.to_integral_value():
+        return normal.quantize(Decimal(1))
+    return normal
+
+
+def format_amounts(*values, unit="万元"):
+    """Figures compared in one message, each as `format_quantity`; when two that differ would read the same (300.0001
+    and 300.0000 both "300.00万元"), all are shown exactly (up to 4 decimals) so the message still says which is
+    larger."""
+    shown = [format_quantity(v, unit) for v in values]
+    differ = len({_decimal(v) for v in values if v is not None}) > 1
+    if differ and len(set(shown)) < len(shown):
+        return [format_quantity(v, unit, exact=True) for v in values]
+    return shown
+
+
+def format_quantity(value, unit, exact=False):
+    """A statistic in a sentence, with its unit: money (stored in 万元) as `format_wan` (`exact`: in 万元 with up to
+    4 decimals), others as reported with the unit's name ("3,077 人" / "3,077 persons")."""
+    if value is None or value == "":
+        return "—"
+    if unit in UNIT_FACTORS and exact:
+        return gettext("%(amount)s万元") % {"amount": format_figure(value, unit, places=None)}
+    if unit in UNIT_FACTORS:
+        return format_wan(value)
+    return f"{format_figure(value, unit, places=None)} {unit_name(unit)}".strip()

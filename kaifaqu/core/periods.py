@@ -7,7 +7,7 @@ February are reported together as 1—2月 when a data set exempts January. 时�
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 PERCENT = Decimal("0.01")
 PERIOD_PATTERN = re.compile(r"^\s*(\d{4})\s*[-/年.]?\s*(\d{1,2})\s*月?\s*$")
@@ -53,10 +53,52 @@ def same_period_last_year(period):
     return period - 100
 
 
+# The months' names in the user's language: "1月" / "Jan" (chart axes, period titles).
+MONTH_NAMES = (
+    gettext_noop("1月"),
+    gettext_noop("2月"),
+    gettext_noop("3月"),
+    gettext_noop("4月"),
+    gettext_noop("5月"),
+    gettext_noop("6月"),
+    gettext_noop("7月"),
+    gettext_noop("8月"),
+    gettext_noop("9月"),
+    gettext_noop("10月"),
+    gettext_noop("11月"),
+    gettext_noop("12月"),
+)
+
+
+def month_name(month):
+    """ "10月" / "Oct"."""
+    return gettext(MONTH_NAMES[month - 1])
+
+
+def month_names():
+    """The twelve months' names, for a chart's axis."""
+    return [month_name(m) for m in range(1, 13)]
+
+
 def cumulative_label(period):
-    """The label of a cumulative figure: 1—N月 (1月 alone for January), in the user's language."""
+    """The months of a cumulative figure without the year: "1—10月" / "Jan–Oct" ("1月" / "Jan" for January)."""
     month = month_of(period)
-    return gettext("1月") if month == 1 else gettext("1—%(month)d月") % {"month": month}
+    if month == 1:
+        return month_name(1)
+    return gettext("1—%(last)s") % {"last": month_name(month)}
+
+
+def cumulative_title(period):
+    """THE title of a cumulative period: "2025年1—10月" / "Jan–Oct 2025" ("2025年1月" / "Jan 2025" for January)."""
+    year, month = year_of(period), month_of(period)
+    if month == 1:
+        return month_title(period)
+    return gettext("%(year)d年1—%(last)s") % {"year": year, "last": month_name(month)}
+
+
+def month_title(period):
+    """One month with its year: "2025年3月" / "Mar 2025"."""
+    return gettext("%(year)d年%(month)s") % {"year": year_of(period), "month": month_name(month_of(period))}
 
 
 def schedule_share(period):

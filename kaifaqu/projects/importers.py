@@ -36,7 +36,7 @@ from kaifaqu.core.imports.parsers import (
     normalize_label,
 )
 from kaifaqu.core.imports.reading import ImportFileError
-from kaifaqu.core.money import UNIT_FACTORS
+from kaifaqu.core.money import UNIT_FACTORS, format_amounts
 from kaifaqu.core.periods import format_period, previous_month
 from kaifaqu.enterprises.importers import INDUSTRY_SHEET, industry_options, leading_code
 from kaifaqu.enterprises.models import Enterprise, IndustryClass
@@ -1099,18 +1099,21 @@ class ProgressImporter(MoneyUnitMixin, Importer):
                 if since_start < previous:
                     row.error(
                         "since_start",
-                        _("开工至报告期累计（%(total)s 万元）少于此前的累计（%(previous)s 万元），累计投资不能减少")
-                        % {"total": since_start, "previous": previous},
+                        _("开工至报告期累计（%(total)s）少于此前的累计（%(previous)s），累计投资不能减少")
+                        % dict(zip(("total", "previous"), format_amounts(since_start, previous), strict=True)),
                     )
                     continue
                 if amount is not None and previous + amount != since_start:
                     row.error(
                         "since_start",
-                        _(
-                            "开工至报告期累计（%(total)s 万元）不等于此前累计（%(previous)s 万元）"
-                            "加当期完成投资（%(amount)s 万元）"
-                        )
-                        % {"total": since_start, "previous": previous, "amount": amount},
+                        _("开工至报告期累计（%(total)s）不等于此前累计（%(previous)s）加当期完成投资（%(amount)s）")
+                        % dict(
+                            zip(
+                                ("total", "previous", "amount"),
+                                format_amounts(since_start, previous, amount),
+                                strict=True,
+                            )
+                        ),
                     )
                     continue
                 amount = since_start - previous

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kaifaqu.core.models import TimestampedModel, Versioned
-from kaifaqu.core.money import MoneyField
+from kaifaqu.core.money import MoneyField, format_wan
 from kaifaqu.core.periods import format_period
 from kaifaqu.core.reporting_window import ReportingWindow
 from kaifaqu.core.scoping import Scope, ScopedManager
@@ -347,7 +347,7 @@ class ProjectPhase(Versioned, TimestampedModel):
         not_negative(errors, self, ("total_investment",))
         total, amount = (self.project.total_investment if self.project_id else None), self.total_investment
         if "total_investment" not in errors and None not in (total, amount) and amount > total:
-            errors["total_investment"] = _("分期投资不能大于项目总投资（%(total)s 万元）") % {"total": total}
+            errors["total_investment"] = _("分期投资不能大于项目总投资（%(total)s）") % {"total": format_wan(total)}
         if errors:
             raise ValidationError(errors)
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaifaqu.core.money import WAN
-from kaifaqu.core.periods import cumulative_label, growth_pct, make_period, month_of, share_pct, year_of
+from kaifaqu.core.periods import cumulative_title, growth_pct, make_period, month_of, share_pct, year_of
 from kaifaqu.stats.read import firm_figures, may_view_firm
 
 from .choices import MilestoneChoices
@@ -142,10 +142,10 @@ def statistics_figures(user, producer, designed, started_on):
     start_period = make_period(started_on.year, started_on.month)
     return {
         "period": latest,
-        "label": _("%(year)d年%(months)s") % {"year": year, "months": cumulative_label(latest)},
+        "label": cumulative_title(latest),
         "months": month,
         "last_year": year - 1,
-        "last_year_label": _("%(year)d年%(months)s") % {"year": year - 1, "months": cumulative_label(latest)},
+        "last_year_label": cumulative_title(latest - 100),
         "before_production": latest < start_period,
         "items": items,
     }

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaifaqu.core.history import attributed
+from kaifaqu.core.money import format_wan
 from kaifaqu.core.periods import format_period
 from kaifaqu.core.reporting_window import reopen
 
@@ -323,7 +324,10 @@ def record_progress(
         amount = amount_from_cumulative(since_start, previous_total)
         if amount is None:
             raise ValidationError(
-                {"since_start": _("开工至报告期累计投资不能少于上期累计（%(total)s 万元）") % {"total": previous_total}}
+                {
+                    "since_start": _("开工至报告期累计投资不能少于上期累计（%(total)s）")
+                    % {"total": format_wan(previous_total)}
+                }
             )
     if amount < 0:
         raise ValidationError({"amount": _("当期完成投资不能为负数")})

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from kaifaqu.core.money import format_wan
+from kaifaqu.core.money import money_in, unit_in_brackets
 
 from .choices import ProjectLevelChoices
 from .models import AnnualPlan, Approval, Campaign, Inspection, ProgressReport, Project
@@ -66,12 +66,19 @@ LEVEL_BADGES = {
 
 
 class MoneyColumn(tables.Column):
-    def __init__(self, *args, **kwargs):
+    """An amount in one unit for the whole column (kaifaqu.core.money.money_in), the unit in the header."""
+
+    def __init__(self, *args, unit="亿元", **kwargs):
         kwargs.setdefault("attrs", {"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}})
         super().__init__(*args, **kwargs)
+        self.unit = unit
+
+    @property
+    def header(self):
+        return format_html("{}{}", super().header, unit_in_brackets(self.unit))
 
     def render(self, value):
-        return format_wan(value)
+        return money_in(value, self.unit)
 
 
 class ProjectTable(tables.Table):
@@ -136,9 +143,10 @@ class ProjectTable(tables.Table):
 
     def render_completed_this_year(self, record, value):
         rate = pct(value, record.annual_plan)
+        amount = money_in(value, self.columns["completed_this_year"].column.unit)
         if rate is None:
-            return format_wan(value)
-        return format_html('{} <small class="text-muted">{}%</small>', format_wan(value), rate)
+            return amount
+        return format_html('{} <small class="text-muted">{}%</small>', amount, rate)
 
     def render_overdue(self, record):
         badges = overdue_badges(record, record.pk in self.late_approvals)

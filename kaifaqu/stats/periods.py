@@ -8,20 +8,29 @@ the data set's settings and, for the lock, the zone's reopenings.
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaifaqu.core.periods import format_period, make_period, month_of, parse_period, previous_month, year_of
+from kaifaqu.core.periods import (
+    cumulative_title,
+    format_period,
+    make_period,
+    month_of,
+    month_title,
+    parse_period,
+    previous_month,
+    year_of,
+)
 
 from .calendar import deadline, is_due_period
 from .models import PeriodReopening
 
 
 def period_label(period, data_set=None):
-    """2025-03 → "2025年1—3月" style labels as the forms read; annual periods → "2025年"."""
+    """A data set's period as the forms read it: "2025年3月" / "Mar 2025", an exempt January's February
+    "2025年1—2月" / "Jan–Feb 2025", an annual period "2025年"."""
     if data_set is not None and data_set.period_type == "annual":
         return _("%(year)s年") % {"year": year_of(period)}
-    month = month_of(period)
-    if data_set is not None and data_set.january_exempt and month == 2:
-        return _("%(year)s年1—2月") % {"year": year_of(period)}
-    return _("%(year)s年%(month)s月") % {"year": year_of(period), "month": month}
+    if data_set is not None and data_set.january_exempt and month_of(period) == 2:
+        return cumulative_title(period)
+    return month_title(period)
 
 
 def latest_due_period(data_set, today=None):

@@ -1,6 +1,7 @@
 from django import template
 
-from kaifaqu.core.money import format_wan
+from kaifaqu.core.money import format_figure, format_wan, money_in, unit_in_brackets, unit_name
+from kaifaqu.core.periods import cumulative_title
 
 register = template.Library()
 
@@ -16,4 +17,36 @@ def query_replace(context, **changes):
 
 @register.filter
 def wan(value):
+    """The headline format of an amount in 万元: "86.49亿元" / "86.49 (RMB 100 million)" (kaifaqu.core.money)."""
     return format_wan(value)
+
+
+@register.filter(name="money_in")
+def money_in_filter(value, unit="万元"):
+    """A table cell: the amount in the column's unit, number only (`{{ v|money_in:"亿元" }}`)."""
+    return money_in(value, unit)
+
+
+@register.simple_tag
+def money_unit(unit, brackets=False):
+    """A column header's unit in the user's language: "亿元" / "RMB 100 million"; with brackets "（亿元）" /
+    " (RMB 100 million)"."""
+    return unit_in_brackets(unit) if brackets else unit_name(unit)
+
+
+@register.filter
+def figure(value, unit=""):
+    """A statistic in its unit: integers for counts (人/个/家/项), two decimals otherwise, thousands separated."""
+    return format_figure(value, unit)
+
+
+@register.filter
+def exact_figure(value, unit=""):
+    """A statistic as reported (up to 4 decimals, no trailing zeros; integers for counts), thousands separated."""
+    return format_figure(value, unit, places=None)
+
+
+@register.filter
+def period_title(period):
+    """202510 → "2025年1—10月" / "Jan–Oct 2025"."""
+    return cumulative_title(period)

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from kaifaqu.core.tests.html_tables import assert_one_unit_per_money_column, money_columns, tables
 from kaifaqu.projects import aggregates, services
 from kaifaqu.projects.models import AnnualPlan, ProgressReport, Project, StageDefinition
 
@@ -245,6 +246,23 @@ def test_key_projects_page_and_export(key, personas, client_for, world):
     assert rows[0][4] == "1—2月完成投资(万元)"
     assert rows[-1][:5] == ["合计", 3, 78000, 21000, 4600]
     assert rows[-1][5] == Decimal("21.90") or rows[-1][5] == 21.9
+
+
+@pytest.mark.parametrize(
+    ("language", "unit", "title"), [("zh-hans", "亿元", "2025年1—2月"), ("en", "RMB 100 million", "Jan–Feb 2025")]
+)
+def test_key_projects_tables_state_one_unit_per_money_column(key, personas, client_for, language, unit, title):
+    client = client_for(personas["leader_a"])
+    client.cookies["django_language"] = language
+    page = client.get(reverse("projects:key_projects"), {"period": "2025-02"}).content.decode()
+    assert f'<span id="period-title">{title}</span>' in page
+    found = tables(page)
+    key_tables = [found["key-by-level"], found["key-by-kind"]]
+    for table in key_tables:
+        assert_one_unit_per_money_column(table, unit)
+        assert len(money_columns(table)) == 3  # 总投资, 年度计划投资, 1—N月完成投资
+    total = next(row for row in key_tables[0]["rows"] if row[0] in ("合计", "Total"))
+    assert total[2:5] == ["7.80", "2.10", "0.46"]  # 78,000 / 21,000 / 4,600万
 
 
 def test_bulletin_page_and_export(key, personas, client_for):

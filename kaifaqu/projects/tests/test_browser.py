@@ -135,7 +135,8 @@ def test_record_an_out_of_order_start_report_progress_and_see_the_overdue_proble
     expect(page).to_have_url(project_page)
     expect(page.get_by_text(f"{period} 的进度已填报。")).to_be_visible()
     progress = page.locator("#progress-table")
-    expect(progress).to_contain_text("1,200.00万元")
+    expect(progress).to_contain_text("1,200.00")  # the table's 万元 column: the unit is in the header
+    expect(progress.locator("thead")).to_contain_text("当期完成（万元）")
     expect(progress).to_contain_text("主体厂房基础施工")
     report = tpu.progress.get()
     assert (report.amount, report.since_start, report.reported_by) == (

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.accounts.models import AuditEvent
+from kaifaqu.core.tests.html_tables import assert_one_unit_per_money_column, money_columns, tables
 from kaifaqu.projects import campaigns, services
 from kaifaqu.projects.choices import BATCH_MILESTONES
 from kaifaqu.projects.models import Campaign, CampaignOverride, Project, ProjectStage, StageDefinition
@@ -336,6 +337,19 @@ def test_campaign_page_shows_the_three_batches(campaign, projects, personas, cli
     )
     assert [b.totals.count for b in filtered.context["batches"]] == [1, 1, 1]
     assert projects["last_day"].name not in filtered.content.decode()
+
+
+@pytest.mark.parametrize(("language", "unit"), [("zh-hans", "亿元"), ("en", "RMB 100 million")])
+def test_campaign_page_money_columns_have_one_unit_each(campaign, projects, personas, client_for, language, unit):
+    """亿元 in every money column of the summary and of each batch, 万元-sized projects included."""
+    client = client_for(personas["leader_a"])
+    client.cookies["django_language"] = language
+    found = tables(client.get(reverse("projects:campaign", args=[campaign.pk])).content.decode())
+    batch_tables = [t for name, t in found.items() if name.startswith("batch-table-")]
+    assert len(batch_tables) == 3
+    for table in [found["batch-summary"], *batch_tables]:
+        assert_one_unit_per_money_column(table, unit)
+    assert len(money_columns(found["batch-summary"])) == 3  # 总投资, 预计年产值, 已实现产值
 
 
 @pytest.mark.parametrize("n", [2, 20])

@@ -9,11 +9,13 @@ from decimal import Decimal
 import openpyxl
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 
 from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.accounts.context_processors import is_active, nav_items_for
 from kaifaqu.accounts.models import AuditEvent
+from kaifaqu.core.tests.html_tables import assert_one_unit_per_money_column, money_columns, tables
 from kaifaqu.projects import services
 from kaifaqu.projects.choices import ApprovalStatusChoices, LineStatusChoices, ProblemStatusChoices
 from kaifaqu.projects.models import (
@@ -278,6 +280,23 @@ def test_list_scope(catalogue, personas, client_for, persona, expected):
     assert listed(client_for(personas[persona]))[0] == {catalogue[k].pk for k in expected}
 
 
+@pytest.mark.parametrize(("language", "unit"), [("zh-hans", "亿元"), ("en", "RMB 100 million")])
+def test_list_money_columns_have_one_unit_each(catalogue, personas, client_for, language, unit):
+    """总投资, the year's plan and completion: 亿元 for every row, stated once in the header, whatever the size."""
+    w, user = catalogue, personas["projects_staff_a"]
+    AnnualPlan.objects.create(project=w["p1"], year=2025, planned_investment=Decimal("8000"))
+    report(w["p1"], user, 202505, "1000", "2000", "11000")
+    client = client_for(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    table = tables(client.get(reverse("projects:project_list")).content.decode())["project-table"]
+    assert_one_unit_per_money_column(table, unit)
+    assert len(money_columns(table)) == 3
+    cells = {row[0].split(" ")[0]: row for row in table["rows"]}
+    total = list(money_columns(table))[0]
+    assert cells["TPU薄膜项目"][total] == "2.20"  # 22,000万
+    assert cells["园区道路工程"][total] == "0.50"  # 5,000万: the same unit as the 亿元 projects
+
+
 def test_list_shows_year_figures_and_marks(catalogue, personas, client_for):
     w, user = catalogue, personas["projects_staff_a"]
     AnnualPlan.objects.create(project=w["p1"], year=2025, planned_investment=Decimal("8000"))
@@ -291,7 +310,7 @@ def test_list_shows_year_figures_and_marks(catalogue, personas, client_for):
     assert (p1.annual_plan, p1.completed_this_year) == (Decimal("8000"), Decimal("2000"))
     assert rows[w["p2"].pk].record.completed_this_year is None
     html = response.content.decode()
-    assert "8,000.00万元" in html and "25.00%" in html  # 2000 ÷ 8000
+    assert "0.80" in html and "25.00%" in html  # 8000万 = 0.80亿; 2000 ÷ 8000
     assert "节点滞后" in html and "审批超时" in html and "问题逾期" in html
     assert "未登记" in html  # p2's investor
     assert "张副区长" in html

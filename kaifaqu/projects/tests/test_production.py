@@ -115,7 +115,7 @@ def test_before_production_shows_designed_figures_and_the_planned_date(project, 
     assert summary["planned_on"] == datetime.date(2025, 6, 30)
     assert summary["designed"]["output_value"] == Decimal("100000")
     html = render_to_string("projects/includes/production.html", {"production": summary})
-    assert "尚未投产" in html and "2025-06-30" in html and "10.00亿元" in html
+    assert "尚未投产" in html and "2025-06-30" in html and "100,000.00" in html and "工业总产值（万元）" in html
 
 
 def test_nothing_to_show_without_design_or_plan(world, personas):

@@ -17,6 +17,7 @@ from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.exports import add_table_sheet, workbook_response, write_only_workbook
 from kaifaqu.core.history import history_entries
+from kaifaqu.core.periods import cumulative_title
 from kaifaqu.core.views import ScopedDetailView, ScopedEditView, ScopedObjectMixin
 
 from .. import campaigns as service
@@ -144,8 +145,11 @@ def batch_sheet_rows(batch):
     ]
     if batch.output is not None:
         output = batch.output
-        label = _("已实现产值（%(year)s年1—%(month)s月，万元）") % {"year": output.year, "month": output.month}
-        yield [label if output.period else _("已实现产值（暂无统计数据）"), "", "", output.total, "", "", ""]
+        if output.period:
+            label = _("已实现产值（%(period)s，万元）") % {"period": cumulative_title(output.period)}
+        else:
+            label = _("已实现产值（暂无统计数据）")
+        yield [label, "", "", output.total, "", "", ""]
 
 
 def campaign_workbook(campaign, batches):

@@ -15,7 +15,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from kaifaqu.accounts.exports import export_list
-from kaifaqu.core.periods import cumulative_label, format_period, month_of, year_of
+from kaifaqu.core.periods import cumulative_label, cumulative_title, format_period, month_of, year_of
 from kaifaqu.zones.models import Zone
 
 from .. import aggregates
@@ -78,6 +78,7 @@ class PeriodMixin(ZonePageMixin):
             "period_text": format_period(period),
             "year": year_of(period),
             "cumulative": cumulative_label(period),
+            "period_title": cumulative_title(period),
             "schedule_pct": schedule_pct(month_of(period)),
             "earlier_year": self.earlier_plan_year(year_of(period)),
         }

@@ -21,7 +21,8 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from kaifaqu.core.history import history_entries
-from kaifaqu.core.periods import format_period, month_of, year_of
+from kaifaqu.core.money import unit_name
+from kaifaqu.core.periods import format_period, month_names, month_of, year_of
 from kaifaqu.core.views import ScopedDetailView, ScopedObjectMixin
 from kaifaqu.zones.filtersets import shows_one_zone
 from kaifaqu.zones.models import Park, Zone
@@ -304,7 +305,7 @@ def progress_chart(reports, plan, year):
         ytd[index] = max(ytd[index] or Decimal(0), report.year_to_date)
     return {
         "year": year,
-        "months": [_("%(month)d月") % {"month": m} for m in range(1, 13)],
+        "months": month_names(),
         "monthly": [amount if seen[i] else None for i, amount in enumerate(monthly)],
         "year_to_date": ytd,
         "plan": [plan.planned_investment if plan else None] * 12,
@@ -312,7 +313,7 @@ def progress_chart(reports, plan, year):
             "monthly": _("当期完成"),
             "year_to_date": _("年初至报告期累计"),
             "plan": _("年度计划投资"),
-            "unit": _("万元"),
+            "unit": unit_name("万元"),
         },
     }
 

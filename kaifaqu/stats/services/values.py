@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaifaqu.core.periods import cumulative_label, format_period, month_of, previous_month, year_of
+from kaifaqu.core.money import format_amounts
+from kaifaqu.core.periods import cumulative_label, cumulative_title, format_period, month_of, previous_month
 from kaifaqu.core.reporting_window import reopen
 
 from ..calendar import is_due_period
@@ -160,17 +161,15 @@ def later_breaches(sub, rules, stored_here, series, indicators):
         if breach is None:
             continue
         indicator = indicators.get(code)
+        value, later_shown = format_amounts(new, later_value, unit=indicator.unit if indicator else "")
         message = _(
-            "%(name)s：%(year)s年%(period)s累计 %(value)s 高于%(later)s累计 %(later_value)s（%(unit)s），"
-            "后面月份的累计数不能低于前面月份"
+            "%(name)s：%(period)s累计 %(value)s 高于%(later)s累计 %(later_value)s，后面月份的累计数不能低于前面月份"
         ) % {
             "name": indicator.label if indicator else code,
-            "year": year_of(sub.period),
-            "period": cumulative_label(sub.period),
-            "value": new,
+            "period": cumulative_title(sub.period),
+            "value": value,
             "later": cumulative_label(later),
-            "later_value": later_value,
-            "unit": indicator.unit_label if indicator else "",
+            "later_value": later_shown,
         }
         breaches.append(replace(breach, message=message))
     return breaches
@@ -352,16 +351,15 @@ def prior_differences(submissions):
 
 
 def prior_difference_message(indicator, period, reported, stored):
+    reported_shown, stored_shown = format_amounts(reported, stored, unit=indicator.unit)
     return _(
-        "%(name)s：本期表中上年同期（%(label)s）填报 %(reported)s，"
-        "与系统中%(year)s年同期数 %(stored)s 不一致（%(unit)s）；同口径增速按填报数计算"
+        "%(name)s：本期表中上年同期（%(label)s）填报 %(reported)s，与系统中的数 %(stored)s 不一致；"
+        "同口径增速按填报数计算"
     ) % {
         "name": indicator.label,
-        "label": cumulative_label(period),
-        "reported": reported,
-        "year": year_of(period) - 1,
-        "stored": stored,
-        "unit": indicator.unit_label,
+        "label": cumulative_title(period - 100),
+        "reported": reported_shown,
+        "stored": stored_shown,
     }
 
 

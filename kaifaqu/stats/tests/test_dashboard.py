@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from stdnum.cn import uscc
 
+from kaifaqu.core.tests.html_tables import assert_one_unit_per_money_column, tables
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.stats.models import EnterpriseYearStatus, Indicator, Target, Value
 from kaifaqu.stats.thresholds import check_status, threshold_for
@@ -92,6 +93,60 @@ def test_dashboard_shows_figures_and_chart_data(world, personas, client_for, fig
     assert world["firm_1"].name in page  # top contributors
     assert world["firm_b"].name not in page  # other zone
     assert reverse("stats:dashboard_rows", args=[world["zone_a"].pk]) in page
+
+
+@pytest.mark.parametrize(
+    ("language", "unit", "title", "axis", "headline"),
+    [
+        ("zh-hans", "万元", "2025年1—3月", ["1月", "2月", "3月"], "12.00亿元"),
+        ("en", "RMB 10,000", "Jan–Mar 2025", ["Jan", "Feb", "Mar"], "12.00 (RMB 100 million)"),
+    ],
+)
+def test_dashboard_money_period_and_axis_in_the_users_language(
+    world, personas, client_for, language, unit, title, axis, headline
+):
+    put(world["firm_1"], P, 100000)
+    put(world["firm_1"], PREV, 90000)
+    put(world["firm_2"], P, 20000)
+    put(world["firm_2"], PREV, 18000)
+    client = client_for(personas["staff_a"])
+    client.cookies["django_language"] = language
+    page = client.get(dashboard_url(world, period="2025-03", indicator="main_revenue")).content.decode()
+    assert f'<small class="text-muted" id="period-title">{title}</small>' in page
+    chart = json.loads(page.split('id="stats-dashboard-data" type="application/json">')[1].split("</script>")[0])
+    assert chart["months"][:3] == axis and len(chart["months"]) == 12
+    assert chart["unit"] == unit
+    assert headline in page  # the 主营业务收入 card: 120,000万 in 亿元
+    found = tables(page)
+    for table_id in ("table-parks", "table-industries", "top-contributors"):
+        assert_one_unit_per_money_column(found[table_id], unit)
+    assert found["top-contributors"]["rows"][0][1] == "100,000.00"
+    rows = client.get(reverse("stats:dashboard_rows", args=[world["zone_a"].pk]) + "?period=2025-03").content.decode()
+    assert_one_unit_per_money_column(tables(rows)["firm-rows"], unit)
+
+
+@pytest.mark.parametrize(
+    ("language", "unit", "title"), [("zh-hans", "亿元", "2025年1—3月"), ("en", "RMB 100 million", "Jan–Mar 2025")]
+)
+def test_ranking_states_one_unit_and_a_readable_period(world, personas, client_for, language, unit, title):
+    put(world["firm_1"], P, 100000)
+    put(world["firm_1"], PREV, 90000)
+    client = client_for(personas["system_admin"])
+    client.cookies["django_language"] = language
+    page = client.get(reverse("stats:ranking") + "?period=2025-03&indicator=main_revenue").content.decode()
+    assert f"· {title}</small>" in page and "202503" not in page.split("</h1>")[0]
+    table = tables(page)["ranking-table"]
+    assert_one_unit_per_money_column(table, unit)
+    assert table["rows"][0][2] == "10.00"  # 100,000万 = 10.00亿
+
+
+def test_counts_show_as_integers(world, personas, client_for):
+    put(world["firm_1"], P, "3077.0000", code="employees")
+    put(world["firm_2"], P, "1200.0000", code="employees")
+    page = client_for(personas["staff_a"]).get(dashboard_url(world, period="2025-03", indicator="employees"))
+    found = tables(page.content.decode())
+    assert found["top-contributors"]["rows"][0][1] in ("3,077", "1,200")
+    assert "3077.00" not in page.content.decode() and "4,277" in page.content.decode()
 
 
 def test_dashboard_defaults_to_the_latest_period(world, personas, client_for, figures):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from stdnum.cn import uscc
 
 from kaifaqu.accounts.models import AuditEvent
+from kaifaqu.core.tests.html_tables import tables
 from kaifaqu.enterprises.models import Enterprise, Tag
 from kaifaqu.stats.models import DataSet, DataSetAssignment, PeriodReopening, ValidationFlag, Value
 from kaifaqu.stats.services import Submission, record_values
@@ -117,6 +118,35 @@ def test_round_trip_with_correction_reason_and_history(personas, world, monthly,
         (1, None, Decimal(100), "", personas["staff_a"]),
     ]
     assert "财务报表更正" in history.content.decode()
+
+
+@pytest.mark.parametrize(("language", "title"), [("zh-hans", "2025年3月"), ("en", "Mar 2025")])
+def test_inputs_show_figures_without_trailing_zeros_and_counts_as_integers(
+    personas, world, monthly, client_for, at, language, title
+):
+    staff, firm = personas["staff_a"], world["firm_1"]
+    seed(staff, monthly, firm, 202502, timezone.make_aware(datetime.datetime(2025, 3, 5)), employees="3077.6")
+    seed(staff, monthly, firm, 202503, OPEN, revenue="169773.8832", employees=3077, value_added="12.5")
+    client = client_for(staff)
+    client.cookies["django_language"] = language
+    page = client.get(entry_url(firm))
+    html = page.content.decode()
+    assert f"· {title}</h1>" in html
+    form = page.context["form"]
+    assert 'value="169773.8832"' in str(form["v_revenue"])
+    assert 'value="3077"' in str(form["v_employees"]) and "3077.0000" not in html
+    assert 'value="12.5"' in str(form["v_value_added"])
+    # 从业人员 (人): the previous period's 3077.6 reads as an integer, with thousands separated
+    employees = tables(html)["entry-table"]["rows"][
+        [r["indicator"].code for r in page.context["rows"]].index("employees")
+    ]
+    assert "3,078" in employees and "3077.6" not in " ".join(employees)
+    # Posting back what the inputs show corrects nothing: 3077 and 12.5 clean to the stored figures.
+    shown = {f"v_{code}": form[f"v_{code}"].value() or "" for code in FULL}
+    assert client.post(entry_url(firm), {**shown, **{k: v for k, v in payload().items() if not shown.get(k)}})
+    assert [v.revision for v in Value.objects.filter(enterprise=firm, period=202503, is_current=True)] == [1] * len(
+        FULL
+    )
 
 
 def test_stored_figure_cannot_be_emptied(personas, world, monthly, client_for, at):

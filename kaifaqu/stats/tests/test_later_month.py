@@ -31,8 +31,9 @@ from kaifaqu.stats.tests.test_entry_views import FULL  # every field of 规上�
 D = Decimal
 # 2025-05 is due 2025-06-10, 2025-06 on 07-10, 2025-07 on 08-10: all three are open on 2025-06-05.
 NOW = timezone.make_aware(datetime.datetime(2025, 6, 5, 12))
-# The message for 营业收入 1—5月 above 1—6月 (values in 万元, as stored).
-ABOVE_JUNE = "营业收入：2025年1—5月累计 {new} 高于1—6月累计 {later}（万元），后面月份的累计数不能低于前面月份"
+# The message for 营业收入 1—5月 above 1—6月: the headline format (format_wan), exact to 4 decimals in 万元 when
+# two figures would otherwise read the same.
+ABOVE_JUNE = "营业收入：2025年1—5月累计 {new} 高于1—6月累计 {later}，后面月份的累计数不能低于前面月份"
 
 
 @pytest.fixture
@@ -135,7 +136,7 @@ def test_a_correction_up_to_the_later_month_passes_and_one_unit_above_is_refused
     submit(staff, monthly, firm, 202505, revenue=100)
     submit(staff, monthly, firm, 202506, revenue=200)
     assert refusal(staff, monthly, firm, 202505, revenue="200.0001") == [
-        (202505, "revenue", ABOVE_JUNE.format(new="200.0001", later="200.0000"))
+        (202505, "revenue", ABOVE_JUNE.format(new="200.0001万元", later="200万元"))
     ]
     assert current(firm, 202505) == D(100)
     submit(staff, monthly, firm, 202505, revenue=200)  # equal is fine
@@ -156,7 +157,7 @@ def test_the_nearest_later_month_with_a_figure_bounds_across_a_gap(staff, world,
     submit(staff, monthly, firm, 202505, revenue=100)
     submit(staff, monthly, firm, 202507, revenue=300)  # no June figure
     [(_period, _code, message)] = refusal(staff, monthly, firm, 202505, revenue="300.0001")
-    assert "1—7月累计 300.0000" in message and "2025年1—5月累计 300.0001" in message
+    assert "1—7月累计 300万元" in message and "2025年1—5月累计 300.0001万元" in message
     submit(staff, monthly, firm, 202505, revenue=300)
     assert current(firm, 202505) == D(300)
 
@@ -197,7 +198,7 @@ def test_a_soft_cumulative_rule_saves_and_flags_naming_both_periods(staff, world
     submit(staff, monthly, firm, 202506, revenue=200)
     result = submit(staff, monthly, firm, 202505, revenue=250)
     assert current(firm, 202505) == D(250)
-    assert [flag.message for flag in result.flags] == [ABOVE_JUNE.format(new="250", later="200.0000")]
+    assert [flag.message for flag in result.flags] == [ABOVE_JUNE.format(new="250.00万元", later="200.00万元")]
     assert ValidationFlag.objects.get(period=202505).indicator.code == "revenue"
 
 
@@ -327,7 +328,7 @@ def test_the_form_refuses_a_correction_above_the_later_month(staff, world, month
         data = {**{f"v_{code}": value for code, value in FULL.items()}, "reason": ""}
         response = client.post(url, {**data, "v_revenue": "200.0001"})
         assert response.status_code == 200
-        assert response.context["form"].errors["v_revenue"] == [ABOVE_JUNE.format(new="200.0001", later="200.0000")]
+        assert response.context["form"].errors["v_revenue"] == [ABOVE_JUNE.format(new="200.0001万元", later="200万元")]
         assert not Value.objects.filter(period=202505).exists()
         assert client.post(url, {**data, "v_revenue": "200"}).status_code == 302
     assert current(firm, 202505) == D(200)
@@ -362,7 +363,7 @@ def test_the_import_refuses_a_correction_above_the_later_month(staff, world, mon
 
         refused = run("2000.001")  # 千元 → 200.0001 万元
         assert [(e["row"], e["column"], e["message"]) for e in refused.errors] == [
-            (2, "数值", ABOVE_JUNE.format(new="200.0001", later="200.0000"))
+            (2, "数值", ABOVE_JUNE.format(new="200.0001万元", later="200万元"))
         ]
         assert not request_commit(refused)
         accepted = run(2000)
@@ -387,7 +388,7 @@ def test_the_api_refuses_a_correction_above_the_later_month(personas, world, mon
                     "enterprise": firm.pk,
                     "period": "2025-05",
                     "indicator": "revenue",
-                    "message": ABOVE_JUNE.format(new="200.0001", later="200.0000"),
+                    "message": ABOVE_JUNE.format(new="200.0001万元", later="200万元"),
                 }
             ]
         }

@@ -20,8 +20,10 @@ from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.core.periods import (
     cumulative_label,
+    cumulative_title,
     format_period,
     make_period,
+    month_name,
     parse_period,
     previous_month,
     year_of,
@@ -213,9 +215,9 @@ class DashboardView(ZoneStatsMixin, TemplateView):
         data = dashboard_data(self.viewer, self.zone, self.period, self.indicator, self.narrowing)
         rows_url = reverse("stats:dashboard_rows", args=[self.zone.pk]) if data["entitled"] else ""
         chart = {
-            "indicator": self.indicator.name,
-            "unit": self.indicator.unit,
-            "months": [_("%(month)s月") % {"month": m} for m in data["trend"]["months"]],
+            "indicator": self.indicator.label,
+            "unit": str(self.indicator.unit_label),  # the axis name, in the user's language
+            "months": [month_name(m) for m in data["trend"]["months"]],
             "this_year": data["trend"]["this"],
             "last_year": data["trend"]["last"],
             "this_label": _("%(year)s年") % {"year": year_of(self.period)},
@@ -241,6 +243,7 @@ class DashboardView(ZoneStatsMixin, TemplateView):
             indicator=self.indicator,
             period=self.period,
             period_label=cumulative_label(self.period),
+            period_title=cumulative_title(self.period),
             year=year_of(self.period),
             form=DashboardFilterForm(
                 self.request.GET or None, zone=self.zone, entitled=data["entitled"], initial=self.initial()
@@ -293,6 +296,7 @@ class DashboardRowsView(ZoneStatsMixin, TemplateView):
             indicator=self.indicator,
             period=self.period,
             period_label=cumulative_label(self.period),
+            period_title=cumulative_title(self.period),
             summary=summary,
             page=page,
             row_count=len(rows),
@@ -379,6 +383,9 @@ class RankingView(RankingMixin, TemplateView):
             indicator=self.indicator,
             period=self.period,
             period_label=cumulative_label(self.period),
+            period_title=cumulative_title(self.period),
+            # Zone totals are large: money in 亿元, one unit for the column (its header says which).
+            table_unit="亿元" if self.indicator.unit == "万元" else self.indicator.unit,
             order=self.order,
             form=RankingFilterForm(
                 self.request.GET or None,
@@ -468,6 +475,7 @@ class TargetListView(ZoneStatsMixin, ZoneWriteMixin, TemplateView):
             year=year,
             period=period,
             period_label=cumulative_label(period),
+            period_title=cumulative_title(period),
             schedule=schedule_pct(period),
             headline=headline_table(self.viewer, zone_id=self.zone.pk, period=period, codes=CARD_INDICATORS),
             targets=targets.select_related("indicator").order_by("indicator__sort_order"),

@@ -14,6 +14,7 @@ from django.views.generic import FormView, TemplateView
 
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.exports import export_list
+from kaifaqu.core.money import unit_name
 from kaifaqu.core.periods import format_period, month_of, monthly_from_cumulative, parse_period
 from kaifaqu.core.views import ReopenView as CoreReopenView
 from kaifaqu.enterprises.models import Enterprise
@@ -250,7 +251,7 @@ class EntryView(LoginRequiredMixin, FormView):
             rows.append(
                 {
                     "indicator": indicator,
-                    "unit": "万元" if indicator.is_money else indicator.unit,
+                    "unit": unit_name("万元") if indicator.is_money else indicator.unit_label,
                     "field": form.indicator_field(indicator.code),
                     "current": current,
                     "monthly": monthly,
