@@ -22,7 +22,15 @@ from django.utils.translation import gettext as _
 
 from kaifaqu.accounts.choices import DomainChoices, RoleChoices
 from kaifaqu.core.models import ImportJob, ImportStatusChoices
-from kaifaqu.core.periods import cumulative_label, format_period, growth_pct, make_period, previous_month, year_of
+from kaifaqu.core.periods import (
+    cumulative_label,
+    format_period,
+    growth_pct,
+    make_period,
+    month_title,
+    previous_month,
+    year_of,
+)
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.projects import aggregates
 from kaifaqu.projects.choices import ProblemStatusChoices, ProjectStatusChoices
@@ -33,11 +41,15 @@ from kaifaqu.stats.aggregation import (
     StatsViewer,
     headline_table,
     latest_period,
+    make_cell,
     monthly_trend,
+    price_index_for,
     schedule_pct,
     scope_of,
+    totals,
     zone_headlines,
 )
+from kaifaqu.stats.aggregation_math import competition_ranks
 from kaifaqu.stats.choices import FlagStatusChoices
 from kaifaqu.stats.models import DataSet, DataSetAssignment, Indicator, ValidationFlag, Value
 from kaifaqu.stats.periods import due_date, due_periods, latest_due_period, open_periods, period_label
@@ -163,19 +175,20 @@ def zone_home(user, params, today):
         "zone": zone,
         "zones": zones,
         "ranking": ranking,
-        "figures": zone_figures(user, zone, ranking),
+        "figures": zone_figures(user, zone, today),
         "pipeline": pipeline(user, zone, today),
         "overdue": overdue(user, zone, today),
         "week": this_week(user, zone, today),
     }
 
 
-def zone_figures(user, zone, ranking=None):
-    """The headline figures of the zone's latest period: 1—N月, comparable growth, target completion against 时序进度,
-    this year's and last year's months for a sparkline, and the zone's rank on the ranking's indicator (if given)."""
+def zone_figures(user, zone, today):
+    """The headline figures of the zone's last closed period (the latest whose deadline has passed, so every firm's
+    report is in): 1—N月, comparable growth, target completion against 时序进度, this year's and last year's months
+    for a sparkline, and the zone's rank among the zones of its province."""
     viewer = StatsViewer(user)
     zone_ids = [zone.pk]
-    period = latest_period(viewer, zone_ids) if viewer.entitled(zone_ids) else None
+    period = headline_period(viewer, zone_ids, today) if viewer.entitled(zone_ids) else None
     if period is None:
         return None
     rows = headline_table(viewer, zone_id=zone.pk, period=period, codes=HEADLINE_CODES)
@@ -183,22 +196,70 @@ def zone_figures(user, zone, ranking=None):
         (r for r in rows if r.indicator.code in HEADLINE_CODES), key=lambda r: HEADLINE_CODES.index(r.indicator.code)
     )
     scope = scope_of(zone_ids, period, rows[0].indicator) if rows else None
-    ranks = {}
-    if ranking and ranking["period"] == period:
-        ranks = {(ranking["indicator"].pk, r.zone.pk): r.rank_value for r in ranking["rows"]}
+    peers = peer_zone_ids(zone)
+    ranks = peer_ranks(zone, peers, period, [row.indicator for row in rows])
     for row in rows:
         decorate_headline(viewer, zone, row, period, scope)
-        row.rank = ranks.get((row.indicator.pk, zone.pk))
+        row.rank, row.rank_growth = ranks.get(row.indicator.pk, (None, None))
     return {
         "period": period,
         "year": year_of(period),
         "label": cumulative_label(period),
         "schedule_pct": schedule_pct(period),
         "rows": rows,
-        "peer_count": len(ranking["rows"]) if ranking else 0,
+        "peer_count": len(peers),
         "targets_url": url("stats:target_list", zone.pk, query={"year": period // 100}),
         "sparks": [row.spark for row in rows],
     }
+
+
+def headline_period(viewer, zone_ids, today):
+    """The latest period with figures, but never one still being reported: a half-reported month would read as a
+    fall. The monthly form of the headline indicator says which periods are closed."""
+    latest = latest_period(viewer, zone_ids)
+    data_set = DataSet.objects.filter(period_type="monthly", indicators__code=HEADLINE_CODES[0]).order_by("pk").first()
+    if latest is None or data_set is None:
+        return latest
+    return min(latest, closed_due_period(data_set, today))
+
+
+class PeerFigures:
+    """The figures of the peer zones, for a rank only. The province's 通报 ranks every zone and sends the order to
+    each of them; a zone's leader sees where the zone stands (第 N / M 名), never another zone's figure."""
+
+    def values(self, zone_ids):
+        return Value.objects.filter(zone_id__in=zone_ids, is_current=True)
+
+
+def peer_zone_ids(zone):
+    """Zones of the same province (the first two digits of GB/T 2260), demo zones with demo zones."""
+    province = zone.region_id[:2]
+    peers = Zone.objects.filter(region__code__startswith=province, is_demo=zone.is_demo)
+    return list(peers.order_by("pk").values_list("pk", flat=True))
+
+
+def peer_ranks(zone, peer_ids, period, indicators):
+    """{indicator id: (rank by 1—N月 value, rank by comparable growth)} of the zone among its peers, ranked as the
+    ranking page ranks (kaifaqu.stats.aggregation.rank_zones), all indicators in one GROUP BY; empty when alone."""
+    if len(peer_ids) < 2 or not indicators:
+        return {}
+    grouped = totals(
+        PeerFigures().values(peer_ids),
+        period=period,
+        indicator_ids=[i.pk for i in indicators],
+        group="zone",
+        across_zones=True,
+        scope=scope_of(peer_ids, period, indicators[0]),
+    )
+    at = peer_ids.index(zone.pk)
+    ranks = {}
+    for indicator in indicators:
+        index = price_index_for(indicator, period)
+        cells = [make_cell(pk, "", grouped.get((indicator.pk, pk)), price_index=index) for pk in peer_ids]
+        by_value = competition_ranks([cell.current for cell in cells])
+        by_growth = competition_ranks([cell.growth_pct for cell in cells])
+        ranks[indicator.pk] = (by_value[at], by_growth[at])
+    return ranks
 
 
 def decorate_headline(viewer, zone, row, period, scope):
@@ -253,7 +314,7 @@ def overdue(user, zone, today):
     progress = Project.objects.restrict(user, "view").filter(zone=zone).progress_missing(period)
     items.append(
         {
-            "label": _("项目进度未报（%(period)s）") % {"period": format_period(period)},
+            "label": _("项目进度未报（%(period)s）") % {"period": month_title(period)},
             "count": progress.count(),
             "url": url("projects:project_list", query={"zone": zone.pk, "progress_missing": format_period(period)}),
             "id": "overdue-progress",

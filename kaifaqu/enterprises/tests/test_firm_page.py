@@ -159,7 +159,8 @@ def test_a_project_the_firm_invests_in_shows_with_its_stage(story, personas, cli
     projects = html[html.index('id="firm-projects"') :]
     assert story["project"].get_absolute_url() in projects and "甲材料扩产项目" in projects
     assert story["stage"].name in row_of(projects, story["project"].get_absolute_url())
-    assert "8,500.00万元" in projects
+    assert "总投资（亿元）" in projects  # one unit per column, stated in the header
+    assert ">0.85<" in row_of(projects, story["project"].get_absolute_url())  # 8,500万元
 
 
 # ---------------------------------------------------------------------------------------------- who sees what
