@@ -13,6 +13,7 @@ Every builder runs a fixed number of queries, whatever the number of firms, proj
 """
 
 import datetime
+from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.http import Http404
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from kaifaqu.accounts.choices import DomainChoices, RoleChoices
 from kaifaqu.core.models import ImportJob, ImportStatusChoices
+from kaifaqu.core.money import YI, unit_name
 from kaifaqu.core.periods import (
     cumulative_label,
     format_period,
@@ -39,6 +41,7 @@ from kaifaqu.projects.querysets import PENDING_APPROVALS
 from kaifaqu.projects.rules import progress_deadline
 from kaifaqu.stats.aggregation import (
     StatsViewer,
+    headline_indicator,
     headline_table,
     latest_period,
     make_cell,
@@ -52,7 +55,14 @@ from kaifaqu.stats.aggregation import (
 from kaifaqu.stats.aggregation_math import competition_ranks
 from kaifaqu.stats.choices import FlagStatusChoices
 from kaifaqu.stats.models import DataSet, DataSetAssignment, Indicator, ValidationFlag, Value
-from kaifaqu.stats.periods import due_date, due_periods, latest_due_period, open_periods, period_label
+from kaifaqu.stats.periods import (
+    closed_period_of,
+    due_date,
+    last_closed_period,
+    latest_due_period,
+    open_periods,
+    period_label,
+)
 from kaifaqu.stats.quality import missing_count
 from kaifaqu.stats.read import firm_figures
 from kaifaqu.zones.models import Zone
@@ -141,11 +151,6 @@ def chosen_zone(user, params):
 # -- periods --------------------------------------------------------------------------------------------------------
 
 
-def closed_due_period(data_set, today):
-    """The latest due period of a data set whose deadline has passed: the reports that are now late."""
-    return next(p for p in due_periods(data_set, today, count=3) if due_date(data_set, p) < today)
-
-
 def progress_period(today):
     """The month whose project progress is being reported now (last month)."""
     return previous_month(make_period(today.year, today.month))
@@ -170,7 +175,7 @@ def zone_home(user, params, today):
         return {}
     # The system admin sees every zone: the ranking is his way to the others, and gives his zone's rank. A zone's
     # own leader gets no rank: it needs the other zones' figures, which are not his to read.
-    ranking = zone_ranking(user) if user.is_system_admin else None
+    ranking = zone_ranking(user, today) if user.is_system_admin else None
     return {
         "zone": zone,
         "zones": zones,
@@ -217,10 +222,9 @@ def headline_period(viewer, zone_ids, today):
     """The latest period with figures, but never one still being reported: a half-reported month would read as a
     fall. The monthly form of the headline indicator says which periods are closed."""
     latest = latest_period(viewer, zone_ids)
-    data_set = DataSet.objects.filter(period_type="monthly", indicators__code=HEADLINE_CODES[0]).order_by("pk").first()
-    if latest is None or data_set is None:
-        return latest
-    return min(latest, closed_due_period(data_set, today))
+    indicator = Indicator.objects.filter(code=HEADLINE_CODES[0]).first()
+    until = closed_period_of(indicator, today) if indicator else None
+    return min(latest, until) if latest is not None and until is not None else latest
 
 
 class PeerFigures:
@@ -349,7 +353,7 @@ def overdue(user, zone, today):
 
 def late_reports(user, zone, data_set, today):
     """Firms of the zone assigned to a monthly form that have not reported the last period whose deadline passed."""
-    period = closed_due_period(data_set, today)
+    period = last_closed_period(data_set, today)
     assignments = DataSetAssignment.objects.restrict(user, "view").filter(enterprise__zone=zone)
     query = {"zone": zone.pk, "data_set": data_set.code, "period": format_period(period), "status": "missing"}
     return {
@@ -557,14 +561,22 @@ def my_figures(user, firm):
 
 
 def region_home(user, params, today):
-    ranking = zone_ranking(user)
+    ranking = zone_ranking(user, today)
     zones = [] if ranking else list(Zone.objects.restrict(user, "view").order_by("name", "pk"))
     return {"ranking": ranking, "zones": zones}
 
 
-def zone_ranking(user):
-    """The zones the user reads, ranked on the headline indicator, with the chart's data."""
-    indicator, period, rows = zone_headlines(StatsViewer(user))
+def in_yi(value):
+    """万元 → 亿元 for a chart's axis (two decimals, as the table beside it)."""
+    return None if value is None else (value / YI).quantize(Decimal("0.01"))
+
+
+def zone_ranking(user, today):
+    """The zones the user reads, ranked on the headline indicator at the last closed period, with the chart's data
+    (money in 亿元, as the table beside it)."""
+    indicator = headline_indicator()
+    until = closed_period_of(indicator, today) if indicator else None
+    indicator, period, rows = zone_headlines(StatsViewer(user), indicator, until=until)
     if period is None:
         return None
     query = urlencode({"indicator": indicator.code, "period": format_period(period)})
@@ -572,9 +584,9 @@ def zone_ranking(user):
         row.url = f"{reverse('stats:dashboard', args=[row.zone.pk])}?{query}"
     chart = {
         "id": "chart-ranking",
-        "unit": indicator.unit_label,
+        "unit": unit_name("亿元") if indicator.unit == "万元" else indicator.unit_label,
         "names": [str(row.zone) for row in rows],
-        "values": [row.cell.current for row in rows],
+        "values": [in_yi(row.cell.current) if indicator.unit == "万元" else row.cell.current for row in rows],
         "growth": [row.cell.growth_pct for row in rows],
         "urls": [row.url for row in rows],
     }

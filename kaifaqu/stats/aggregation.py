@@ -937,12 +937,15 @@ def rank_zones(viewer, *, zone_ids, period, indicator, order="value", narrowing=
     return rows
 
 
-def zone_headlines(viewer, indicator=None):
+def zone_headlines(viewer, indicator=None, until=None):
     """(indicator, period, [RankRow]): the zones whose figures the viewer reads in full, ranked on the headline
-    indicator at the latest period any of them has — the region viewer's overview (a bounded number of queries)."""
+    indicator at the latest period any of them has, not after `until` (the last closed period) — the region
+    viewer's overview (a bounded number of queries)."""
     zone_ids = sorted(viewer.entitled_zone_ids)
     indicator = indicator or headline_indicator()
     period = latest_period(viewer, zone_ids, indicator) if zone_ids and indicator else None
+    if period is not None and until is not None:
+        period = min(period, until)
     if period is None:
         return indicator, None, []
     return indicator, period, rank_zones(viewer, zone_ids=zone_ids, period=period, indicator=indicator)

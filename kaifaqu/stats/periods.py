@@ -20,7 +20,7 @@ from kaifaqu.core.periods import (
 )
 
 from .calendar import deadline, is_due_period
-from .models import PeriodReopening
+from .models import DataSet, PeriodReopening
 
 
 def period_label(period, data_set=None):
@@ -112,3 +112,16 @@ def open_periods(data_set, zone_id, periods, now=None):
         .values_list("period", flat=True)
     )
     return [p for p in periods if p in reopened or now.date() <= due_date(data_set, p)]
+
+
+def last_closed_period(data_set, today=None):
+    """The latest due period of a data set whose deadline has passed: every firm's report is in or late."""
+    today = today or timezone.localdate()
+    return next(p for p in due_periods(data_set, today, count=3) if due_date(data_set, p) < today)
+
+
+def closed_period_of(indicator, today=None):
+    """The last closed period of the monthly form an indicator is reported on (None if no monthly form has it).
+    Headlines read it rather than the month being reported now, which would read as a fall."""
+    data_set = DataSet.objects.filter(period_type="monthly", indicators=indicator).order_by("pk").first()
+    return last_closed_period(data_set, today) if data_set else None

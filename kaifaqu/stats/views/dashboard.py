@@ -52,6 +52,7 @@ from ..aggregation import (
 )
 from ..forms import DashboardFilterForm, RankingFilterForm, TargetForm
 from ..models import Indicator, Target
+from ..periods import closed_period_of
 from ..reconciliation import explain, firm_figures, reconcile
 from ..services import set_target
 
@@ -188,7 +189,9 @@ class DashboardHomeView(LoginRequiredMixin, TemplateView):
         zones = list(viewer.zones())
         if len(zones) == 1 and not viewer.is_region_viewer:
             return redirect("stats:dashboard", zone_pk=zones[0].pk)
-        indicator, period, ranked = zone_headlines(viewer)
+        indicator = headline_indicator()
+        until = closed_period_of(indicator) if indicator else None
+        indicator, period, ranked = zone_headlines(viewer, indicator, until=until)
         query = urlencode({"indicator": indicator.code, "period": format_period(period)}) if period else ""
         for row in ranked:
             row.url = f"{reverse('stats:dashboard', args=[row.zone.pk])}?{query}"
