@@ -424,7 +424,7 @@ class DataSetForm(VersionedFormMixin, BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = DataSet
-        fields = ["name", "january_exempt", "deadline_day", "lock_after_deadline", "scope_categories"]
+        fields = ["name", "name_en", "january_exempt", "deadline_day", "lock_after_deadline", "scope_categories"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

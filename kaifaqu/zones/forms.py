@@ -67,10 +67,10 @@ class DepartmentForm(VersionedFormMixin, ZoneUniqueNameMixin, BootstrapFormMixin
 
     class Meta:
         model = Department
-        fields = ["name", "domains", "phone"]
+        fields = ["name", "name_en", "domains", "phone"]
 
 
 class IndustryChainForm(VersionedFormMixin, ZoneUniqueNameMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = IndustryChain
-        fields = ["name", "industry_codes", "description"]
+        fields = ["name", "name_en", "industry_codes", "description"]
