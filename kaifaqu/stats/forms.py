@@ -99,7 +99,7 @@ class EntryForm(BootstrapFormMixin, forms.Form):
         for item in items:
             indicator = item.indicator
             field = forms.DecimalField(
-                label=indicator.name,
+                label=indicator.label,
                 required=item.is_required and not read_only,
                 initial=stored.get(indicator.code),
                 disabled=read_only,
@@ -118,7 +118,7 @@ class EntryForm(BootstrapFormMixin, forms.Form):
     @staticmethod
     def prior_field(indicator, stored_priors, read_only):
         field = forms.DecimalField(
-            label=_("%(name)s 上年同期") % {"name": indicator.name},
+            label=_("%(name)s 上年同期") % {"name": indicator.label},
             required=False,
             initial=(stored_priors or {}).get(indicator.code),
             disabled=read_only,
@@ -163,7 +163,7 @@ class EntryForm(BootstrapFormMixin, forms.Form):
         if changed and not (cleaned.get("reason") or "").strip():
             self.add_error(
                 "reason",
-                _("更正已报数值须填写修改原因：%(names)s") % {"names": "、".join(i.name for i in changed)},
+                _("更正已报数值须填写修改原因：%(names)s") % {"names": "、".join(i.label for i in changed)},
             )
         return cleaned
 
@@ -270,7 +270,7 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, zone, entitled=True, **kwargs):
         super().__init__(*args, **kwargs)
         everything = [("", gettext("全部"))]
-        self.fields["indicator"].choices = [(i.code, i.name) for i in Indicator.objects.filter(is_active=True)]
+        self.fields["indicator"].choices = [(i.code, i.label) for i in Indicator.objects.filter(is_active=True)]
         if not entitled:  # published tables only: period and indicator
             for name in self.NARROWING_FIELDS:
                 del self.fields[name]
@@ -297,7 +297,7 @@ class RankingFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].choices = [(i.code, i.name) for i in Indicator.objects.filter(is_active=True)]
+        self.fields["indicator"].choices = [(i.code, i.label) for i in Indicator.objects.filter(is_active=True)]
 
 
 class TargetForm(BootstrapFormMixin, forms.ModelForm):

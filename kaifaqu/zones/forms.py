@@ -19,7 +19,7 @@ class DepartmentLabelMixin:
         super().__init__(*args, **kwargs)
 
     def label_from_instance(self, obj):
-        return f"{obj.zone} · {obj.name}" if self.show_zone else obj.name
+        return f"{obj.zone} · {obj}" if self.show_zone else str(obj)
 
 
 class DepartmentChoiceField(DepartmentLabelMixin, forms.ModelChoiceField):

@@ -200,7 +200,7 @@ class DashboardView(ZoneStatsMixin, TemplateView):
         data = dashboard_data(self.viewer, self.zone, self.period, self.indicator, self.narrowing)
         rows_url = reverse("stats:dashboard_rows", args=[self.zone.pk]) if data["entitled"] else ""
         chart = {
-            "indicator": self.indicator.name,
+            "indicator": self.indicator.label,
             "unit": self.indicator.unit,
             "months": [_("%(month)s月") % {"month": m} for m in data["trend"]["months"]],
             "this_year": data["trend"]["this"],
