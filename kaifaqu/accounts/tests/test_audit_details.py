@@ -25,7 +25,7 @@ def test_a_role_grant_reads_as_labelled_lines_in_both_languages(personas, world,
     assert "授予的角色：领导" in chinese and "范围：" in chinese
     assert "granted" not in chinese and "leader" not in chinese
     english = audit_page(client_for, personas, "en")
-    assert "Role granted：Leader" in english
+    assert "Role granted: Leader" in english
     assert verify_chain() is None  # only the display is translated
 
 
