@@ -186,6 +186,7 @@ class RuleForm(VersionedFormMixin, BootstrapFormMixin, forms.ModelForm):
         model = ValidationRule
         fields = [
             "name",
+            "name_en",
             "data_set",
             "kind",
             "left",

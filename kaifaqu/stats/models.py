@@ -323,6 +323,7 @@ class ValidationRule(Versioned, TimestampedModel):
     """左边 运算符 右边 over a firm's figures of one period, e.g. 工业增加值 ≤ 工业总产值 (DHIS2's validation rule)."""
 
     name = models.CharField(_("名称"), max_length=100)
+    name_en = english_name_field(100)
     data_set = models.ForeignKey(
         DataSet, on_delete=models.CASCADE, null=True, blank=True, related_name="rules", verbose_name=_("报表")
     )
@@ -354,7 +355,11 @@ class ValidationRule(Versioned, TimestampedModel):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        return localized_name(self.name, self.name_en)
 
     def clean(self):
         """A rule must be evaluable. A comparison needs a right indicator or a constant (a blank constant is 0 when

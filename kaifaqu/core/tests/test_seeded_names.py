@@ -14,7 +14,7 @@ from kaifaqu.enterprises.demo import parameters
 from kaifaqu.projects.choices import DEFAULT_APPROVAL_KINDS, DEFAULT_STAGES
 from kaifaqu.projects.models import ApprovalKind, StageDefinition
 from kaifaqu.projects.services import ensure_zone_defaults
-from kaifaqu.stats.models import DataSet, Indicator
+from kaifaqu.stats.models import DataSet, Indicator, ValidationRule
 from kaifaqu.zones.demo import department_names_en, zone_records
 
 # The China Statistical Yearbook's English terms (National Bureau of Statistics) for the catalogue's indicators.
@@ -42,10 +42,11 @@ def english(text):
 # -- every seeded row has an English name ----------------------------------------------------------------------------
 
 
-def test_the_catalogue_migration_gives_every_indicator_and_form_an_english_name(db):
-    assert Indicator.objects.exists() and DataSet.objects.exists()
+def test_the_catalogue_migration_gives_every_indicator_form_and_rule_an_english_name(db):
+    assert Indicator.objects.exists() and DataSet.objects.exists() and ValidationRule.objects.exists()
     assert all(english(i.name_en) for i in Indicator.objects.all())
     assert all(english(d.name_en) for d in DataSet.objects.all())
+    assert all(english(r.name_en) for r in ValidationRule.objects.all())
     terms = dict(Indicator.objects.filter(code__in=NBS_TERMS).values_list("code", "name_en"))
     assert terms == NBS_TERMS
 
