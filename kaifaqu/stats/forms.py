@@ -277,14 +277,14 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
                 del self.fields[name]
             return
         self.fields["park"].choices = everything + [(p.pk, p.name) for p in zone.parks.all()]
-        self.fields["chain"].choices = everything + [(c.pk, c.name) for c in zone.chains.all()]
+        self.fields["chain"].choices = everything + [(c.pk, c.label) for c in zone.chains.all()]
         levels = IndustryClass.objects.filter(level__in=[IndustryLevelChoices.SECTION, IndustryLevelChoices.DIVISION])
         sections, divisions = [], []
         for code, name, level in levels.values_list("code", "name", "level").order_by("code"):
             (sections if level == IndustryLevelChoices.SECTION else divisions).append((code, f"{code} {name}"))
         self.fields["section"].choices = everything + sections
         self.fields["division"].choices = everything + divisions
-        self.fields["tag"].choices = everything + [(t, t) for t in Tag.objects.values_list("name", flat=True)]
+        self.fields["tag"].choices = everything + [(t.name, t.label) for t in Tag.objects.all()]
 
 
 class RankingFilterForm(BootstrapFormMixin, forms.Form):
