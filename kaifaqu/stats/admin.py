@@ -25,7 +25,7 @@ class DataSetAdmin(SystemAdminModelAdmin):
 
 @admin.register(ValidationRule)
 class ValidationRuleAdmin(SystemAdminModelAdmin):
-    list_display = ["name", "kind", "left", "operator", "right", "severity", "is_active"]
+    list_display = ["name", "name_en", "kind", "left", "operator", "right", "severity", "is_active"]
     list_filter = ["kind", "severity", "is_active"]
 
 
