@@ -19,6 +19,7 @@ from kaifaqu.core.exports import workbook_response
 
 from . import services
 from .audit import record_event, verify_chain, write_checkpoint
+from .audit_details import detail_lines
 from .choices import AuditEventChoices, CheckpointReasonChoices, RoleChoices
 from .exports import export_audit_events, export_checkpoints, export_list
 from .forms import ApiTokenForm, MembershipForm, PasswordResetForm, UserCreateForm, UserForm
@@ -385,10 +386,13 @@ class AuditListView(LoginRequiredMixin, TemplateView):
         params = self.request.GET
         events = self.filtered_events()
         verified = params.get("verify") == "1"
+        page = Paginator(events, 100).get_page(params.get("page"))
+        for event in page:
+            event.detail_lines = detail_lines(event.detail)
         context.update(
             broken=self.verify() if verified else None,
             verified=verified,
-            page=Paginator(events, 100).get_page(params.get("page")),
+            page=page,
             events=AuditEventChoices.choices,
             params=params,
             checkpoints=AuditCheckpoint.objects.order_by("-pk")[:10],

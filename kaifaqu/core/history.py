@@ -25,9 +25,11 @@ def attributed(obj, actor, reason=""):
 
 
 def display_value(field, value, names=None):
-    """`names` maps (related model, pk) to the object's text for relations."""
-    if value in (None, ""):
+    """`names` maps (related model, pk) to the object's text for relations; yes/no for booleans, not True/False."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
     if getattr(field, "choices", None):
         return dict(field.flatchoices).get(value, value)
     if field.is_relation and names is not None:

@@ -6,11 +6,13 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .versioning import Versioned
 
-__all__ = ["TimestampedModel", "Versioned"]  # Versioned lives with its conflict handling in core.versioning
+# Versioned lives with its conflict handling in core.versioning
+__all__ = ["TimestampedModel", "Versioned", "english_name_field", "localized_name"]
 
 
 class TimestampedModel(models.Model):
@@ -19,6 +21,19 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def english_name_field(max_length):
+    """`name_en` of a row whose name is a label (a stage, an indicator …): the demo and default rows carry one, rows
+    users add may leave it blank."""
+    return models.CharField(
+        _("英文名称"), max_length=max_length, blank=True, help_text=_("英文界面显示此名称；留空则显示中文名称")
+    )
+
+
+def localized_name(name, name_en):
+    """The name in the user's language: the English name when English is active and one is recorded."""
+    return name_en if name_en and (get_language() or "").startswith("en") else name
 
 
 class ImportModeChoices(models.TextChoices):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kaifaqu.core.models import TimestampedModel, Versioned
+from kaifaqu.core.models import TimestampedModel, Versioned, english_name_field, localized_name
 from kaifaqu.core.money import MoneyField
 from kaifaqu.core.scoping import Scope, ScopedManager
 
@@ -21,7 +21,9 @@ class IndustryClass(models.Model):
     code = models.CharField(_("行业代码"), max_length=5, primary_key=True)
     name = models.CharField(_("名称"), max_length=200)
     level = models.CharField(_("层级"), max_length=10, choices=IndustryLevelChoices.choices)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级行业")
+    )
     section = models.CharField(_("门类"), max_length=1, db_index=True)
     division = models.CharField(_("大类"), max_length=2, blank=True, db_index=True)
 
@@ -36,6 +38,7 @@ class IndustryClass(models.Model):
 
 class Tag(models.Model):
     name = models.CharField(_("名称"), max_length=50, unique=True)
+    name_en = english_name_field(50)
 
     class Meta:
         verbose_name = _("标签")
@@ -43,7 +46,11 @@ class Tag(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        return localized_name(self.name, self.name_en)
 
 
 class Enterprise(Versioned, TimestampedModel):

@@ -120,6 +120,9 @@ class ProjectSerializer(ServiceSerializer):
     current_stage_name = serializers.CharField(
         source="current_stage.name", read_only=True, allow_null=True, label=_("当前阶段名称")
     )
+    current_stage_name_en = serializers.CharField(
+        source="current_stage.name_en", read_only=True, allow_null=True, label=_("当前阶段英文名称")
+    )
 
     class Meta:
         model = Project
@@ -157,6 +160,7 @@ class ProjectSerializer(ServiceSerializer):
             "image_progress",
             "current_stage",
             "current_stage_name",
+            "current_stage_name_en",
             "is_demo",
             "created_at",
             "updated_at",
@@ -211,6 +215,7 @@ class ProjectStageFilterSet(django_filters.FilterSet):
 
 class ProjectStageSerializer(serializers.ModelSerializer):
     stage_name = serializers.CharField(source="stage.name", read_only=True, label=_("阶段名称"))
+    stage_name_en = serializers.CharField(source="stage.name_en", read_only=True, label=_("阶段英文名称"))
     milestone = serializers.CharField(source="stage.milestone", read_only=True, label=_("节点含义"))
     recorded_by = serializers.StringRelatedField(read_only=True, allow_null=True, label=_("记录人"))
 
@@ -221,6 +226,7 @@ class ProjectStageSerializer(serializers.ModelSerializer):
             "project",
             "stage",
             "stage_name",
+            "stage_name_en",
             "milestone",
             "planned_on",
             "actual_on",
@@ -313,6 +319,7 @@ class ApprovalFilterSet(django_filters.FilterSet):
 class ApprovalSerializer(ServiceSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True, label=_("项目名称"))
     kind_name = serializers.CharField(source="kind.name", read_only=True, label=_("事项名称"))
+    kind_name_en = serializers.CharField(source="kind.name_en", read_only=True, label=_("事项英文名称"))
     due_on = serializers.DateField(read_only=True, allow_null=True, label=_("应办结日期"))
     is_overdue = serializers.BooleanField(read_only=True, label=_("逾期"))
 
@@ -324,6 +331,7 @@ class ApprovalSerializer(ServiceSerializer):
             "project_name",
             "kind",
             "kind_name",
+            "kind_name_en",
             "department",
             "status",
             "document_number",

@@ -104,33 +104,34 @@ BATCH_MILESTONES = {
     CampaignBatchChoices.PRODUCTION: MilestoneChoices.PRODUCTION,
 }
 
-# The default stages of a zone, in order: (code, name, phase, milestone).
+# The default stages of a zone, in order: (code, name, English name, phase, milestone). The English names of the
+# milestones are those of MilestoneChoices.
 DEFAULT_STAGES = [
-    ("tracking", "跟踪洽谈", StagePhaseChoices.TALKS, ""),
-    ("visit", "来访考察", StagePhaseChoices.TALKS, ""),
-    ("intent", "投资意向", StagePhaseChoices.TALKS, ""),
-    ("agreement", "协议", StagePhaseChoices.TALKS, ""),
-    ("talks", "洽谈", StagePhaseChoices.PIPELINE, ""),
-    ("signed", "签约", StagePhaseChoices.PIPELINE, MilestoneChoices.SIGNED),
-    ("filed", "立项/备案", StagePhaseChoices.PIPELINE, MilestoneChoices.FILED),
-    ("land", "供地", StagePhaseChoices.PIPELINE, MilestoneChoices.LAND),
-    ("started", "开工", StagePhaseChoices.PIPELINE, MilestoneChoices.STARTED),
-    ("topped_out", "主体封顶", StagePhaseChoices.PIPELINE, MilestoneChoices.TOPPED_OUT),
-    ("completed", "竣工", StagePhaseChoices.PIPELINE, MilestoneChoices.COMPLETED),
-    ("trial", "试生产", StagePhaseChoices.PIPELINE, MilestoneChoices.TRIAL),
-    ("production", "投产", StagePhaseChoices.PIPELINE, MilestoneChoices.PRODUCTION),
-    ("full_capacity", "达产", StagePhaseChoices.PIPELINE, MilestoneChoices.FULL_CAPACITY),
+    ("tracking", "跟踪洽谈", "Follow-up contact", StagePhaseChoices.TALKS, ""),
+    ("visit", "来访考察", "Site visit", StagePhaseChoices.TALKS, ""),
+    ("intent", "投资意向", "Investment intention", StagePhaseChoices.TALKS, ""),
+    ("agreement", "协议", "Agreement", StagePhaseChoices.TALKS, ""),
+    ("talks", "洽谈", "Negotiation", StagePhaseChoices.PIPELINE, ""),
+    ("signed", "签约", "Signed", StagePhaseChoices.PIPELINE, MilestoneChoices.SIGNED),
+    ("filed", "立项/备案", "Approved/filed", StagePhaseChoices.PIPELINE, MilestoneChoices.FILED),
+    ("land", "供地", "Land supplied", StagePhaseChoices.PIPELINE, MilestoneChoices.LAND),
+    ("started", "开工", "Construction started", StagePhaseChoices.PIPELINE, MilestoneChoices.STARTED),
+    ("topped_out", "主体封顶", "Topped out", StagePhaseChoices.PIPELINE, MilestoneChoices.TOPPED_OUT),
+    ("completed", "竣工", "Completed", StagePhaseChoices.PIPELINE, MilestoneChoices.COMPLETED),
+    ("trial", "试生产", "Trial production", StagePhaseChoices.PIPELINE, MilestoneChoices.TRIAL),
+    ("production", "投产", "In production", StagePhaseChoices.PIPELINE, MilestoneChoices.PRODUCTION),
+    ("full_capacity", "达产", "At full capacity", StagePhaseChoices.PIPELINE, MilestoneChoices.FULL_CAPACITY),
 ]
 
-# The default approval matters (editable per zone): (name, statutory time limit in days).
+# The default approval matters (editable per zone): (name, English name, statutory time limit in days).
 DEFAULT_APPROVAL_KINDS = [
-    ("立项/备案", 5),
-    ("用地预审", 20),
-    ("规划许可", 20),
-    ("环评", 30),
-    ("安评", 30),
-    ("能评", 30),
-    ("施工许可", 7),
-    ("消防", 15),
-    ("竣工验收", 15),
+    ("立项/备案", "Project approval/filing", 5),
+    ("用地预审", "Land use pre-examination", 20),
+    ("规划许可", "Planning permit", 20),
+    ("环评", "Environmental impact assessment", 30),
+    ("安评", "Safety assessment", 30),
+    ("能评", "Energy conservation review", 30),
+    ("施工许可", "Construction permit", 7),
+    ("消防", "Fire safety review", 15),
+    ("竣工验收", "Completion acceptance", 15),
 ]

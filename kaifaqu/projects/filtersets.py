@@ -10,6 +10,7 @@ from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 
 from kaifaqu.core.filtersets import StyledFilterSet
 from kaifaqu.core.forms import FilterForm
+from kaifaqu.core.models import localized_name
 from kaifaqu.core.periods import parse_period
 from kaifaqu.enterprises.choices import IndustryLevelChoices
 from kaifaqu.enterprises.models import IndustryClass
@@ -53,10 +54,10 @@ def stage_choices(user):
     Stages are configured per zone, so the filter works on the stage code: 签约 means 签约 in every zone.
     """
     zones = Q(zone__in=Zone.objects.restrict(user, "view")) | Q(zone__in=Project.objects.restrict(user).values("zone"))
-    rows = StageDefinition.objects.filter(zones).order_by("order", "zone").values_list("code", "name")
+    rows = StageDefinition.objects.filter(zones).order_by("order", "zone").values_list("code", "name", "name_en")
     choices = {}
-    for code, name in rows:
-        choices.setdefault(code, name)
+    for code, name, name_en in rows:
+        choices.setdefault(code, localized_name(name, name_en))
     return [*choices.items(), (NO_STAGE, _("未记录阶段"))]
 
 
@@ -244,8 +245,11 @@ def approval_kind_names(request):
     """The matters of the zones in view by name (every zone has its own 环评), for the 事项 filter."""
     if request is None:
         return []
-    names = ApprovalKind.objects.restrict(request.user, "view").order_by("order", "name").values_list("name", flat=True)
-    return [(name, name) for name in dict.fromkeys(names)]
+    rows = ApprovalKind.objects.restrict(request.user, "view").order_by("order", "name").values_list("name", "name_en")
+    labels = {}
+    for name, name_en in rows:
+        labels.setdefault(name, localized_name(name, name_en))
+    return list(labels.items())
 
 
 class ApprovalFilterSet(QueueFilterSet):

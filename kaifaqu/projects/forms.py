@@ -508,7 +508,7 @@ class StageDefinitionForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMix
 
     class Meta:
         model = StageDefinition
-        fields = ["zone", "code", "name", "phase", "milestone", "is_active"]
+        fields = ["zone", "code", "name", "name_en", "phase", "milestone", "is_active"]
         help_texts = {
             "code": _("英文字母、数字、下划线或连字符，本开发区内唯一，创建后不能修改"),
             "milestone": _("三个一批、开工率等统计按节点含义识别阶段；每个节点含义在一个开发区只能用一次"),
@@ -524,7 +524,7 @@ class StageDefinitionForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMix
         else:
             self.fields["zone"].queryset = zones.order_by("name")
             self.fields["zone"].empty_label = None
-        self.order_fields(["zone", "code", "name", "phase", "milestone", "position", "is_active"])
+        self.order_fields(["zone", "code", "name", "name_en", "phase", "milestone", "position", "is_active"])
 
     def validate_unique(self):
         """Uniqueness (code, order, milestone) is checked by StageDefinition.clean with named messages, and by
@@ -536,7 +536,7 @@ class ApprovalKindForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin,
 
     class Meta:
         model = ApprovalKind
-        fields = ["zone", "name", "time_limit_days", "default_department", "order"]
+        fields = ["zone", "name", "name_en", "time_limit_days", "default_department", "order"]
         help_texts = {
             "time_limit_days": _("自受理之日起的法定办理时限；超过即标为逾期。不填为无法定时限"),
             "default_department": _("新增该事项时默认的办理部门"),
@@ -552,7 +552,7 @@ class ApprovalKindForm(VersionedFormMixin, ModelErrorsMixin, BootstrapFormMixin,
             self.fields["zone"].queryset = zones.order_by("name")
             self.fields["zone"].empty_label = None
             departments = Department.objects.filter(zone__in=zones).select_related("zone")
-            self.fields["default_department"].label_from_instance = lambda d: f"{d.zone} · {d.name}"
+            self.fields["default_department"].label_from_instance = lambda d: f"{d.zone} · {d.label}"
         self.fields["default_department"].queryset = departments.order_by("zone__name", "name")
 
     def validate_unique(self):

@@ -288,7 +288,7 @@ def ladder_of(definitions):
 
 DEFAULT_LADDER = [
     StageInfo(None, code, name, phase, index + 1)
-    for index, (code, name, phase, _milestone) in enumerate(DEFAULT_STAGES)
+    for index, (code, name, _name_en, phase, _milestone) in enumerate(DEFAULT_STAGES)
 ]
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kaifaqu.core.models import TimestampedModel, Versioned
+from kaifaqu.core.models import TimestampedModel, Versioned, english_name_field, localized_name
 from kaifaqu.core.money import MoneyField, format_wan
 from kaifaqu.core.periods import format_period
 from kaifaqu.core.reporting_window import ReportingWindow
@@ -68,9 +68,12 @@ def unique_name_in_project(errors, obj):
 class StageDefinition(Versioned, TimestampedModel):
     """A stage of a zone's ladder (configurable); `milestone` says what campaigns and rates count it as."""
 
-    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="project_stages")
+    zone = models.ForeignKey(
+        "zones.Zone", on_delete=models.CASCADE, related_name="project_stages", verbose_name=_("开发区")
+    )
     code = models.SlugField(_("代码"), max_length=30)
     name = models.CharField(_("名称"), max_length=50)
+    name_en = english_name_field(50)
     phase = models.CharField(_("阶段"), max_length=10, choices=StagePhaseChoices.choices)
     milestone = models.CharField(_("节点含义"), max_length=20, choices=MilestoneChoices.choices, blank=True)
     order = models.PositiveSmallIntegerField(_("顺序"))
@@ -93,7 +96,11 @@ class StageDefinition(Versioned, TimestampedModel):
         ]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        return localized_name(self.name, self.name_en)
 
     def clean(self):
         errors = {}
@@ -116,8 +123,11 @@ class StageDefinition(Versioned, TimestampedModel):
 class ApprovalKind(Versioned, TimestampedModel):
     """An approval matter a project may need (立项/备案, 环评 …), editable per zone, with its statutory time limit."""
 
-    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="approval_kinds")
+    zone = models.ForeignKey(
+        "zones.Zone", on_delete=models.CASCADE, related_name="approval_kinds", verbose_name=_("开发区")
+    )
     name = models.CharField(_("事项名称"), max_length=50)
+    name_en = english_name_field(50)
     time_limit_days = models.PositiveSmallIntegerField(_("法定时限（天）"), null=True, blank=True)
     default_department = models.ForeignKey(
         "zones.Department",
@@ -140,7 +150,11 @@ class ApprovalKind(Versioned, TimestampedModel):
         constraints = [models.UniqueConstraint(fields=["zone", "name"], name="%(app_label)s_%(class)s_unique_name")]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        return localized_name(self.name, self.name_en)
 
     def clean(self):
         errors = {}

@@ -37,13 +37,15 @@ def ensure_zone_defaults(zone):
     """A zone's stage ladder and approval matters, created from the defaults the first time they are needed."""
     if not StageDefinition.objects.filter(zone=zone).exists():
         StageDefinition.objects.bulk_create(
-            StageDefinition(zone=zone, code=code, name=name, phase=phase, milestone=milestone, order=index + 1)
-            for index, (code, name, phase, milestone) in enumerate(DEFAULT_STAGES)
+            StageDefinition(
+                zone=zone, code=code, name=name, name_en=name_en, phase=phase, milestone=milestone, order=index + 1
+            )
+            for index, (code, name, name_en, phase, milestone) in enumerate(DEFAULT_STAGES)
         )
     if not ApprovalKind.objects.filter(zone=zone).exists():
         ApprovalKind.objects.bulk_create(
-            ApprovalKind(zone=zone, name=name, time_limit_days=days, order=index + 1)
-            for index, (name, days) in enumerate(DEFAULT_APPROVAL_KINDS)
+            ApprovalKind(zone=zone, name=name, name_en=name_en, time_limit_days=days, order=index + 1)
+            for index, (name, name_en, days) in enumerate(DEFAULT_APPROVAL_KINDS)
         )
 
 
@@ -230,11 +232,11 @@ def stage_order_errors(project, stage, actual_on):
     if actual_on is None:
         return []
     dates = [
-        StageDate(s.stage.order, s.stage.name, s.actual_on)
+        StageDate(s.stage.order, s.stage.label, s.actual_on)
         for s in project.stages.select_related("stage").exclude(stage=stage)
         if s.stage.phase == stage.phase
     ]
-    dates.append(StageDate(stage.order, stage.name, actual_on))
+    dates.append(StageDate(stage.order, stage.label, actual_on))
     return [
         _("%(later)s的实际日期早于%(earlier)s的实际日期") % {"later": later, "earlier": earlier}
         for later, earlier in out_of_order(dates)

@@ -12,20 +12,20 @@ class DataSetIndicatorInline(admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(SystemAdminModelAdmin):
-    list_display = ["code", "name", "unit", "kind", "is_money", "is_active", "sort_order"]
+    list_display = ["code", "name", "name_en", "unit", "kind", "is_money", "is_active", "sort_order"]
     list_filter = ["kind", "is_active"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(DataSet)
 class DataSetAdmin(SystemAdminModelAdmin):
-    list_display = ["code", "name", "period_type", "january_exempt", "deadline_day", "lock_after_deadline"]
+    list_display = ["code", "name", "name_en", "period_type", "january_exempt", "deadline_day", "lock_after_deadline"]
     inlines = [DataSetIndicatorInline]
 
 
 @admin.register(ValidationRule)
 class ValidationRuleAdmin(SystemAdminModelAdmin):
-    list_display = ["name", "kind", "left", "operator", "right", "severity", "is_active"]
+    list_display = ["name", "name_en", "kind", "left", "operator", "right", "severity", "is_active"]
     list_filter = ["kind", "severity", "is_active"]
 
 

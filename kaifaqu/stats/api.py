@@ -59,6 +59,7 @@ class ValueSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, label=_("企业名称"))
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True, label=_("指标代码"))
     indicator_name = serializers.CharField(source="indicator.name", read_only=True, label=_("指标名称"))
+    indicator_name_en = serializers.CharField(source="indicator.name_en", read_only=True, label=_("指标英文名称"))
     unit = serializers.CharField(source="indicator.unit", read_only=True, label=_("单位"))
     period = serializers.SerializerMethodField(label=_("报告期"))
     data_set = serializers.SlugRelatedField(slug_field="code", read_only=True, label=_("报表代码"))
@@ -73,6 +74,7 @@ class ValueSerializer(serializers.ModelSerializer):
             "zone",
             "indicator",
             "indicator_name",
+            "indicator_name_en",
             "unit",
             "period",
             "value",

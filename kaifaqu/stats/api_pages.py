@@ -49,6 +49,7 @@ class RankingSerializer(serializers.Serializer):
     period_label = serializers.CharField()
     indicator = serializers.CharField()
     indicator_name = serializers.CharField()
+    indicator_name_en = serializers.CharField(allow_blank=True)
     unit = serializers.CharField()
     order = serializers.ChoiceField(choices=["value", "growth"])
     rows = RankRowSerializer(many=True)
@@ -84,6 +85,7 @@ class RankingView(APIView):
             "period_label": cumulative_label(period),
             "indicator": indicator.code,
             "indicator_name": indicator.name,
+            "indicator_name_en": indicator.name_en,
             "unit": indicator.unit,
             "order": order,
             "rows": [

@@ -89,6 +89,7 @@ class SummarySerializer(CompletenessFields):
     period_label = serializers.CharField()
     indicator = serializers.CharField()
     indicator_name = serializers.CharField()
+    indicator_name_en = serializers.CharField(allow_blank=True)
     unit = serializers.CharField()
     data_set = serializers.CharField(allow_null=True, help_text=_("口径所依据的报表代码"))
     scope_note = serializers.CharField(help_text=_("统计口径说明"))
@@ -155,6 +156,7 @@ class SummaryView(APIView):
             "period_label": cumulative_label(summary.period),
             "indicator": summary.indicator.code,
             "indicator_name": summary.indicator.name,
+            "indicator_name_en": summary.indicator.name_en,
             "unit": summary.indicator.unit,
             "data_set": summary.scope.data_set.code if summary.scope.data_set else None,
             "scope_note": str(summary.scope_note),

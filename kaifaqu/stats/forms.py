@@ -99,7 +99,7 @@ class EntryForm(BootstrapFormMixin, forms.Form):
         for item in items:
             indicator = item.indicator
             field = forms.DecimalField(
-                label=indicator.name,
+                label=indicator.label,
                 required=item.is_required and not read_only,
                 initial=stored.get(indicator.code),
                 disabled=read_only,
@@ -118,7 +118,7 @@ class EntryForm(BootstrapFormMixin, forms.Form):
     @staticmethod
     def prior_field(indicator, stored_priors, read_only):
         field = forms.DecimalField(
-            label=_("%(name)s 上年同期") % {"name": indicator.name},
+            label=_("%(name)s 上年同期") % {"name": indicator.label},
             required=False,
             initial=(stored_priors or {}).get(indicator.code),
             disabled=read_only,
@@ -163,7 +163,7 @@ class EntryForm(BootstrapFormMixin, forms.Form):
         if changed and not (cleaned.get("reason") or "").strip():
             self.add_error(
                 "reason",
-                _("更正已报数值须填写修改原因：%(names)s") % {"names": "、".join(i.name for i in changed)},
+                _("更正已报数值须填写修改原因：%(names)s") % {"names": "、".join(i.label for i in changed)},
             )
         return cleaned
 
@@ -186,6 +186,7 @@ class RuleForm(VersionedFormMixin, BootstrapFormMixin, forms.ModelForm):
         model = ValidationRule
         fields = [
             "name",
+            "name_en",
             "data_set",
             "kind",
             "left",
@@ -270,20 +271,20 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, zone, entitled=True, **kwargs):
         super().__init__(*args, **kwargs)
         everything = [("", gettext("全部"))]
-        self.fields["indicator"].choices = [(i.code, i.name) for i in Indicator.objects.filter(is_active=True)]
+        self.fields["indicator"].choices = [(i.code, i.label) for i in Indicator.objects.filter(is_active=True)]
         if not entitled:  # published tables only: period and indicator
             for name in self.NARROWING_FIELDS:
                 del self.fields[name]
             return
         self.fields["park"].choices = everything + [(p.pk, p.name) for p in zone.parks.all()]
-        self.fields["chain"].choices = everything + [(c.pk, c.name) for c in zone.chains.all()]
+        self.fields["chain"].choices = everything + [(c.pk, c.label) for c in zone.chains.all()]
         levels = IndustryClass.objects.filter(level__in=[IndustryLevelChoices.SECTION, IndustryLevelChoices.DIVISION])
         sections, divisions = [], []
         for code, name, level in levels.values_list("code", "name", "level").order_by("code"):
             (sections if level == IndustryLevelChoices.SECTION else divisions).append((code, f"{code} {name}"))
         self.fields["section"].choices = everything + sections
         self.fields["division"].choices = everything + divisions
-        self.fields["tag"].choices = everything + [(t, t) for t in Tag.objects.values_list("name", flat=True)]
+        self.fields["tag"].choices = everything + [(t.name, t.label) for t in Tag.objects.all()]
 
 
 class RankingFilterForm(BootstrapFormMixin, forms.Form):
@@ -297,7 +298,7 @@ class RankingFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].choices = [(i.code, i.name) for i in Indicator.objects.filter(is_active=True)]
+        self.fields["indicator"].choices = [(i.code, i.label) for i in Indicator.objects.filter(is_active=True)]
 
 
 class TargetForm(BootstrapFormMixin, forms.ModelForm):
@@ -424,7 +425,7 @@ class DataSetForm(VersionedFormMixin, BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = DataSet
-        fields = ["name", "january_exempt", "deadline_day", "lock_after_deadline", "scope_categories"]
+        fields = ["name", "name_en", "january_exempt", "deadline_day", "lock_after_deadline", "scope_categories"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

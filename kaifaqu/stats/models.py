@@ -11,11 +11,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kaifaqu.core.models import TimestampedModel, Versioned
+from kaifaqu.core.models import TimestampedModel, Versioned, english_name_field, localized_name
 from kaifaqu.core.reporting_window import ReportingWindow
 from kaifaqu.core.scoping import Scope, ScopedManager
 
@@ -50,7 +49,7 @@ class Indicator(Versioned, TimestampedModel):
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=100, unique=True)
-    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    name_en = english_name_field(100)
     unit = models.CharField(_("单位"), max_length=20)
     kind = models.CharField(_("类型"), max_length=10, choices=IndicatorKindChoices.choices)
     is_money = models.BooleanField(_("金额指标"), default=False, help_text=_("导入时可声明元/千元/万元/亿元"))
@@ -70,8 +69,7 @@ class Indicator(Versioned, TimestampedModel):
 
     @property
     def label(self):
-        """The name in the user's language: the English name when English is active and one is recorded."""
-        return self.name_en if self.name_en and get_language() == "en" else self.name
+        return localized_name(self.name, self.name_en)
 
     @property
     def unit_label(self):
@@ -83,6 +81,7 @@ class DataSet(Versioned, TimestampedModel):
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=100, unique=True)
+    name_en = english_name_field(100)
     period_type = models.CharField(_("报告期类型"), max_length=10, choices=PeriodTypeChoices.choices)
     indicators = models.ManyToManyField(Indicator, through="DataSetIndicator", verbose_name=_("指标"))
     january_exempt = models.BooleanField(_("1月免报（1—2月合并）"), default=True)
@@ -114,7 +113,11 @@ class DataSet(Versioned, TimestampedModel):
         ]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        return localized_name(self.name, self.name_en)
 
     def clean(self):
         known = set(StatsCategoryChoices.values)
@@ -127,8 +130,10 @@ class DataSet(Versioned, TimestampedModel):
 
 
 class DataSetIndicator(models.Model):
-    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="items")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="data_set_items")
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="items", verbose_name=_("报表"))
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="data_set_items", verbose_name=_("指标")
+    )
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
     is_required = models.BooleanField(_("必填"), default=True)
 
@@ -145,13 +150,15 @@ class DataSetIndicator(models.Model):
 class DataSetAssignment(Versioned, models.Model):
     """Which firm reports which data set, from one period (yyyymm) until another (inclusive, open if empty)."""
 
-    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="assignments")
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("报表"))
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="data_set_assignments"
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="data_set_assignments", verbose_name=_("企业")
     )
     from_period = models.PositiveIntegerField(_("起始报告期"))
     to_period = models.PositiveIntegerField(_("截止报告期"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, verbose_name=_("创建人")
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     from_directory = models.BooleanField(_("由名录生成"), default=False)
     history = HistoricalRecords()
@@ -179,9 +186,11 @@ class DataSetAssignment(Versioned, models.Model):
 class PeriodReopening(ReportingWindow):
     """A locked period of a data set opened again by a zone admin, with the written reason; closes at `closes_at`."""
 
-    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="reopenings")
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="reopenings", verbose_name=_("报表"))
     reason = models.TextField(_("原因"))
-    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
+    )
     reopened_at = models.DateTimeField(_("重新开放时间"), auto_now_add=True)
 
     scope = Scope(zone="zone", domain="statistics")
@@ -223,10 +232,16 @@ class Value(models.Model):
     # and an indicator or a data set picks a twelfth of the table (the partial indexes below serve the queries).
     # Each index costs every import's INSERT: three fewer made a 50,000-row commit about a third faster.
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="stat_values", db_index=False
+        "enterprises.Enterprise",
+        on_delete=models.PROTECT,
+        related_name="stat_values",
+        db_index=False,
+        verbose_name=_("企业"),
     )
-    zone = models.ForeignKey("zones.Zone", on_delete=models.PROTECT, related_name="+")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values", db_index=False)
+    zone = models.ForeignKey("zones.Zone", on_delete=models.PROTECT, related_name="+", verbose_name=_("开发区"))
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="values", db_index=False, verbose_name=_("指标")
+    )
     period = models.PositiveIntegerField(_("报告期"))
     value = models.DecimalField(_("数值"), **AMOUNT)
     # 上年同期 as the firm reported it on this period's form (the bureau's forms carry it; a firm new to the directory
@@ -235,12 +250,23 @@ class Value(models.Model):
     revision = models.PositiveSmallIntegerField(_("版本"), default=1)
     is_current = models.BooleanField(_("当前值"), default=True)
     data_set = models.ForeignKey(
-        DataSet, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+        DataSet,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("报表"),
     )
     source = models.CharField(_("来源"), max_length=10, choices=ValueSourceChoices.choices)
     reason = models.CharField(_("修改原因"), max_length=300, blank=True)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("录入人"),
     )
     entered_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
     # The comparable figure a year before is the same firm's value of the same indicator: joined directly, not
@@ -297,6 +323,7 @@ class ValidationRule(Versioned, TimestampedModel):
     """左边 运算符 右边 over a firm's figures of one period, e.g. 工业增加值 ≤ 工业总产值 (DHIS2's validation rule)."""
 
     name = models.CharField(_("名称"), max_length=100)
+    name_en = english_name_field(100)
     data_set = models.ForeignKey(
         DataSet, on_delete=models.CASCADE, null=True, blank=True, related_name="rules", verbose_name=_("报表")
     )
@@ -328,7 +355,11 @@ class ValidationRule(Versioned, TimestampedModel):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        return localized_name(self.name, self.name_en)
 
     def clean(self):
         """A rule must be evaluable. A comparison needs a right indicator or a constant (a blank constant is 0 when
@@ -366,18 +397,34 @@ class ValidationRule(Versioned, TimestampedModel):
 class ValidationFlag(Versioned, models.Model):
     """A soft-rule breach or an outlier, kept for follow-up until explained or resolved."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="stat_flags")
-    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="stat_flags", verbose_name=_("企业")
+    )
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="+", verbose_name=_("开发区"))
     period = models.PositiveIntegerField(_("报告期"))
     kind = models.CharField(_("类型"), max_length=10, choices=FlagKindChoices.choices)
-    rule = models.ForeignKey(ValidationRule, on_delete=models.CASCADE, null=True, blank=True, related_name="flags")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    rule = models.ForeignKey(
+        ValidationRule,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="flags",
+        verbose_name=_("校验规则"),
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("指标")
+    )
     message = models.CharField(_("问题"), max_length=300)
     status = models.CharField(_("状态"), max_length=10, choices=FlagStatusChoices.choices, default="open")
     explanation = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("处理人"),
     )
     resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     history = HistoricalRecords()
@@ -398,7 +445,9 @@ class ValidationFlag(Versioned, models.Model):
 class EnterpriseYearStatus(Versioned, models.Model):
     """规上/四上 status of a firm in a year, as in the statistics bureau's directory (entered or imported)."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="year_statuses")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="year_statuses", verbose_name=_("企业")
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     category = models.CharField(_("四上类别"), max_length=15, choices=StatsCategoryChoices.choices)
     entered_on = models.DateField(_("入库日期"), null=True, blank=True)
@@ -424,9 +473,11 @@ class EnterpriseYearStatus(Versioned, models.Model):
 class Target(Versioned, TimestampedModel):
     """全年目标 of a zone for an indicator, set by the zone or handed down by the region."""
 
-    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="stat_targets")
+    zone = models.ForeignKey(
+        "zones.Zone", on_delete=models.CASCADE, related_name="stat_targets", verbose_name=_("开发区")
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="targets")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="targets", verbose_name=_("指标"))
     value = models.DecimalField(_("目标值"), **AMOUNT)
     growth_target_pct = models.DecimalField(_("目标增速（%）"), max_digits=8, decimal_places=2, null=True, blank=True)
     source = models.CharField(_("来源"), max_length=10, choices=TargetSourceChoices.choices, default="zone")

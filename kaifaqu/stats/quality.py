@@ -160,7 +160,7 @@ def department_label(reports):
         department = firm.service_department
         if department is None:
             return _("未指定部门")
-        return f"{firm.zone} · {department.name}" if several else department.name
+        return f"{firm.zone} · {department.label}" if several else department.label
 
     return label
 

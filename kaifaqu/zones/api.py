@@ -139,8 +139,8 @@ class DepartmentSerializer(ZonePartSerializer):
 
     class Meta:
         model = Department
-        fields = ["id", "zone", "zone_name", "name", "domains", "phone", "created_at", "updated_at"]
-        read_only_fields = ["created_at", "updated_at"]
+        fields = ["id", "zone", "zone_name", "name", "name_en", "domains", "phone", "created_at", "updated_at"]
+        read_only_fields = ["name_en", "created_at", "updated_at"]
         create_only_fields = ["zone"]
 
     def validate_domains(self, value):
@@ -150,8 +150,18 @@ class DepartmentSerializer(ZonePartSerializer):
 class IndustryChainSerializer(ZonePartSerializer):
     class Meta:
         model = IndustryChain
-        fields = ["id", "zone", "zone_name", "name", "description", "industry_codes", "created_at", "updated_at"]
-        read_only_fields = ["created_at", "updated_at"]
+        fields = [
+            "id",
+            "zone",
+            "zone_name",
+            "name",
+            "name_en",
+            "description",
+            "industry_codes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["name_en", "created_at", "updated_at"]
         create_only_fields = ["zone"]
 
 

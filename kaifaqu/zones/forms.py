@@ -19,7 +19,7 @@ class DepartmentLabelMixin:
         super().__init__(*args, **kwargs)
 
     def label_from_instance(self, obj):
-        return f"{obj.zone} · {obj.name}" if self.show_zone else obj.name
+        return f"{obj.zone} · {obj}" if self.show_zone else str(obj)
 
 
 class DepartmentChoiceField(DepartmentLabelMixin, forms.ModelChoiceField):
@@ -67,10 +67,10 @@ class DepartmentForm(VersionedFormMixin, ZoneUniqueNameMixin, BootstrapFormMixin
 
     class Meta:
         model = Department
-        fields = ["name", "domains", "phone"]
+        fields = ["name", "name_en", "domains", "phone"]
 
 
 class IndustryChainForm(VersionedFormMixin, ZoneUniqueNameMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = IndustryChain
-        fields = ["name", "industry_codes", "description"]
+        fields = ["name", "name_en", "industry_codes", "description"]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kaifaqu.accounts.choices import DomainChoices
-from kaifaqu.core.models import TimestampedModel, Versioned
+from kaifaqu.core.models import TimestampedModel, Versioned, english_name_field, localized_name
 from kaifaqu.core.scoping import Scope, ScopedManager
 
 from .choices import RegionLevelChoices, ZoneKindChoices, ZoneLevelChoices
@@ -21,7 +21,9 @@ class Region(models.Model):
     code = models.CharField(_("区划代码"), max_length=6, primary_key=True)
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("级别"), max_length=10, choices=RegionLevelChoices.choices)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级区划")
+    )
 
     class Meta:
         verbose_name = _("行政区划")
@@ -104,6 +106,7 @@ class Park(ZonePartMixin):
 class Department(ZonePartMixin):
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="departments", verbose_name=_("开发区"))
     name = models.CharField(_("名称"), max_length=100)
+    name_en = english_name_field(100)
     domains = models.JSONField(_("业务范围"), default=list, blank=True, help_text=_("本部门人员可以修改的业务数据"))
     phone = models.CharField(_("电话"), max_length=30, blank=True)
     history = HistoricalRecords()
@@ -117,7 +120,11 @@ class Department(ZonePartMixin):
         constraints = [models.UniqueConstraint(fields=["zone", "name"], name="%(app_label)s_%(class)s_unique_name")]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        return localized_name(self.name, self.name_en)
 
     def clean(self):
         unknown = set(self.domains or []) - set(DomainChoices.values)
@@ -134,6 +141,7 @@ class IndustryChain(ZonePartMixin):
 
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="chains", verbose_name=_("开发区"))
     name = models.CharField(_("名称"), max_length=100)
+    name_en = english_name_field(100)
     description = models.TextField(_("说明"), blank=True)
     industry_codes = models.CharField(
         _("相关行业代码"), max_length=500, blank=True, help_text=_("GB/T 4754 门类或大类代码，以逗号分隔，如 C26,C29")
@@ -147,4 +155,8 @@ class IndustryChain(ZonePartMixin):
         constraints = [models.UniqueConstraint(fields=["zone", "name"], name="%(app_label)s_%(class)s_unique_name")]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        return localized_name(self.name, self.name_en)

@@ -106,7 +106,7 @@ class Parameters:
     seed: str
     themes: dict  # theme -> (Industry, ...)
     tech_themes: frozenset
-    tags: tuple
+    tags: dict  # name -> English name
     liaison_weights: dict  # department name -> weight
     scales: tuple  # (scale, weight), ...
     capital: dict  # scale -> (low, high, step) in 万元
@@ -134,7 +134,7 @@ def parameters():
         seed=firms["seed"],
         themes=themes,
         tech_themes=frozenset(firms["tech_themes"]),
-        tags=tuple(firms["tags"]),
+        tags={str(name): str(name_en) for name, name_en in firms["tags"].items()},
         liaison_weights=dict(firms["liaison_weights"]),
         scales=tuple(scales.items()),
         capital={scale: tuple(bounds) for scale, bounds in firms["capital"].items()},
@@ -504,8 +504,8 @@ def _seed_enterprises(zones, parks, departments, chains, plans, created, actor):
     _backfill_liaison(departments, plans, existing, created, actor)
 
     tags = {}
-    for name in parameters().tags:
-        tags[name], made = Tag.objects.get_or_create(name=name)
+    for name, name_en in parameters().tags.items():
+        tags[name], made = Tag.objects.get_or_create(name=name, defaults={"name_en": name_en})
         created["tag"] += made
 
     todo, firms = [], []

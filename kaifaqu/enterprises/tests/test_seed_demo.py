@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.db import transaction
@@ -191,6 +192,17 @@ def test_firms_seeded_before_liaison_departments_get_theirs_once(demo):
     before = row_counts()
     call_command("seed_demo", stdout=StringIO())
     assert row_counts() == before
+
+
+def test_demo_departments_chains_and_tags_have_english_names(demo, client):
+    """Shown as labels, they read in English on English pages (kaifaqu/core/tests/test_seeded_names.py)."""
+    for model in (Department, IndustryChain, Tag):
+        assert model.objects.exists() and not model.objects.filter(name_en="").exists(), model.__name__
+    zone = Zone.objects.get(short_name="高平经开区")
+    client.force_login(User.objects.get(username="gaoping_admin"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(zone.get_absolute_url()).content.decode()
+    assert "Investment Promotion Center" in page and "Equipment manufacturing industry chain" in page
 
 
 def test_contacts_are_synthetic(demo):

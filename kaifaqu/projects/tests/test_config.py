@@ -53,7 +53,7 @@ def edit_payload(obj, **changes):
     return data
 
 
-DEFAULT_CODES = [code for code, _name, _phase, _milestone in DEFAULT_STAGES]
+DEFAULT_CODES = [code for code, *_rest in DEFAULT_STAGES]
 
 
 # -- stage ladder ----------------------------------------------------------------------------------------------------

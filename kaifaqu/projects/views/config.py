@@ -134,7 +134,7 @@ class StageConfigEditView(ConfigAccessMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("阶段“%(name)s”已保存。") % {"name": stage.name})
+        messages.success(self.request, _("阶段“%(name)s”已保存。") % {"name": stage.label})
         return redirect(config_url("projects:stage_config", stage.zone_id))
 
     def get_context_data(self, **kwargs):
@@ -201,7 +201,7 @@ class ApprovalKindEditView(ConfigAccessMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("审批事项“%(name)s”已保存。") % {"name": kind.name})
+        messages.success(self.request, _("审批事项“%(name)s”已保存。") % {"name": kind.label})
         return redirect(config_url("projects:approval_kind_config", kind.zone_id))
 
     def get_context_data(self, **kwargs):

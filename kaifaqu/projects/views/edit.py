@@ -264,7 +264,7 @@ class StageEditView(ProjectMixin, FormView):
                 if not data["out_of_order_reason"].strip():
                     form.add_error("out_of_order_reason", _("请填写日期顺序例外说明"))
             return self.form_invalid(form)
-        messages.success(self.request, _("%(stage)s的日期已保存。") % {"stage": self.stage.name})
+        messages.success(self.request, _("%(stage)s的日期已保存。") % {"stage": self.stage.label})
         return redirect(project_url(self.project, "stages"))
 
 

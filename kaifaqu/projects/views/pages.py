@@ -218,7 +218,7 @@ class BoardView(LoginRequiredMixin, TemplateView):
         if None in totals:
             rows[StagePhaseChoices.TALKS].append(column(None, _("未记录阶段"), NO_STAGE))
         for stage in stages.order_by("order"):
-            rows[stage.phase].append(column(stage.pk, stage.name, stage.code, stage))
+            rows[stage.phase].append(column(stage.pk, stage.label, stage.code, stage))
         count = sum(c for c, _i in totals.values())
         investment = sum((i for _c, i in totals.values() if i is not None), Decimal(0))
         return {

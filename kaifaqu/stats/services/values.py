@@ -182,11 +182,11 @@ def basic_problems(data_set, sub, indicators, assigned_ids, is_open):
     if not is_open:
         return [(sub, None, _("%(period)s 已过截止日期并锁定，需管委会管理员重新开放") % {"period": label})]
     if sub.firm_id not in assigned_ids:
-        return [(sub, None, _("该企业未被指定报送“%(form)s”") % {"form": data_set.name})]
+        return [(sub, None, _("该企业未被指定报送“%(form)s”") % {"form": data_set.label})]
     problems = []
     for code, value in sub.figures.items():
         if code not in indicators:
-            problems.append((sub, code, _("“%(form)s”不含指标 %(code)s") % {"form": data_set.name, "code": code}))
+            problems.append((sub, code, _("“%(form)s”不含指标 %(code)s") % {"form": data_set.label, "code": code}))
         elif value is not None and value < 0 and not indicators[code].allow_negative:
             problems.append((sub, code, _("%(name)s 不能为负数") % {"name": indicators[code].name}))
     return problems

@@ -93,5 +93,5 @@ class DataSetEditView(SystemAdminMixin, TemplateView):
         except StaleEdit as stale:  # changed since the page was loaded: the form shows how, with the input kept
             form.add_error(None, stale)
             return self.render_to_response(self.get_context_data(forms=(form, items)))
-        messages.success(request, _("报表“%(name)s”已保存。") % {"name": self.data_set.name})
+        messages.success(request, _("报表“%(name)s”已保存。") % {"name": self.data_set.label})
         return redirect("stats:data_set_edit", pk=self.data_set.pk)

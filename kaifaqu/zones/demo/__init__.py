@@ -33,6 +33,11 @@ def department_domains(file=None):
     return domains
 
 
+def department_names_en(file=None):
+    """Department name -> its English name."""
+    return {r["name"]: r.get("name_en", "") for r in (file or zones_file()).records("departments")}
+
+
 def zone_records(file=None):
     """The zone records, checked: choices known, departments from the file's list, names unique."""
     file = file or zones_file()
@@ -62,6 +67,7 @@ def seed_zones(*, actor, created=None, lead_firm=None, file=None):
     file = file or zones_file()
     records = zone_records(file)
     domains = department_domains(file)
+    names_en = department_names_en(file)
     refs = Refs()
     existing = {z.name: z for z in Zone.objects.filter(name__in=[r["name"] for r in records])}
     zones = {}
@@ -106,13 +112,14 @@ def seed_zones(*, actor, created=None, lead_firm=None, file=None):
             )
     for record in records:
         for name in record["departments"]:
-            part(Department, zones[record["short_name"]], name, domains=list(domains[name]))
+            part(Department, zones[record["short_name"]], name, name_en=names_en[name], domains=list(domains[name]))
     for record in records:
         for chain in record.children("chains"):
             part(
                 IndustryChain,
                 zones[record["short_name"]],
                 chain["name"],
+                name_en=chain.get("name_en", ""),
                 industry_codes=chain["industry_codes"],
                 description=f"{chain.get('description', '')}{CHAIN_MARK}",
             )
