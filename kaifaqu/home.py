@@ -292,7 +292,7 @@ def pipeline(user, zone, today):
         query = [("zone", zone.pk), ("stage", stage.code), *statuses]
         stages.append(
             {
-                "name": stage.name,
+                "name": stage.label,
                 "count": count,
                 "investment": investment,
                 "url": url("projects:project_list", query=query),
@@ -358,7 +358,7 @@ def late_reports(user, zone, data_set, today):
     query = {"zone": zone.pk, "data_set": data_set.code, "period": format_period(period), "status": "missing"}
     return {
         "label": _("%(form)s逾期未报（%(period)s）")
-        % {"form": data_set.name, "period": period_label(period, data_set)},
+        % {"form": data_set.label, "period": period_label(period, data_set)},
         "count": missing_count(assignments=assignments, data_set=data_set, period=period),
         "url": url("stats:completeness", query=query),
         "id": f"overdue-reports-{data_set.code}",
@@ -417,7 +417,7 @@ def reports_to_chase(user, zone, data_set, today):
     assignments = DataSetAssignment.objects.restrict(user, "view").filter(enterprise__zone=zone)
     query = {"zone": zone.pk, "data_set": data_set.code, "period": format_period(period), "status": "missing"}
     return {
-        "label": _("%(form)s未报（%(period)s）") % {"form": data_set.name, "period": period_label(period, data_set)},
+        "label": _("%(form)s未报（%(period)s）") % {"form": data_set.label, "period": period_label(period, data_set)},
         "deadline": due_date(data_set, period),
         "count": missing_count(assignments=assignments, data_set=data_set, period=period),
         "url": url("stats:completeness", query=query),
