@@ -3,14 +3,9 @@ and 数据质量. Each tab shows for the users its page lets in."""
 
 from django.utils.translation import gettext_lazy as _
 
-from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.navigation import Tab, register
 
-from .permissions import is_business_user, may_import_directory, may_import_stats
-
-
-def may_reopen(user):
-    return user.is_system_admin or user.has_role(RoleChoices.ZONE_ADMIN)
+from .permissions import is_business_user, may_import_directory, may_import_stats, may_reopen_periods
 
 
 def is_system_admin(user):
@@ -24,7 +19,7 @@ register(
         Tab("stats:assignment_list", _("报送任务"), is_business_user, claims=("stats:assignment_",)),
         Tab("stats:value_import", _("导入统计数据"), may_import_stats, claims=("stats:import_",)),
         Tab("stats:directory_import", _("导入四上企业名录"), may_import_directory, claims=("stats:directory_import",)),
-        Tab("stats:reopen_list", _("重新开放报告期"), may_reopen),
+        Tab("stats:reopen_list", _("重新开放报告期"), may_reopen_periods),
         Tab("stats:data_set_list", _("报表设置"), is_system_admin, claims=("stats:data_set_",)),
     ],
 )

@@ -103,3 +103,11 @@ def open_periods(data_set, zone_id, periods, now=None):
         .values_list("period", flat=True)
     )
     return [p for p in periods if p in reopened or now.date() <= due_date(data_set, p)]
+
+
+def locked_reason(data_set, period):
+    """Why a locked period's form is read-only, as the form says it: the period, its deadline and who can reopen it."""
+    return _("%(period)s已截止并锁定（截止日 %(deadline)s），如需修改请联系管委会重新开放。") % {
+        "period": period_label(period, data_set),
+        "deadline": due_date(data_set, period).isoformat(),
+    }
