@@ -3,6 +3,7 @@ and 数据质量. Each tab shows for the users its page lets in."""
 
 from django.utils.translation import gettext_lazy as _
 
+from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.navigation import Tab, register
 
 from .permissions import is_business_user, may_import_directory, may_import_stats, may_reopen_periods
@@ -12,10 +13,15 @@ def is_system_admin(user):
     return user.is_system_admin
 
 
+def reports_or_follows_reporting(user):
+    """The reporting page: staff and leaders follow who reported; a firm's users are taken to their own form."""
+    return is_business_user(user) or user.has_role(RoleChoices.ENTERPRISE_USER)
+
+
 register(
     "stats:report",
     [
-        Tab("stats:report", _("统计报送"), claims=("stats:entry",)),
+        Tab("stats:report", _("统计报送"), reports_or_follows_reporting, claims=("stats:entry",)),
         Tab("stats:assignment_list", _("报送任务"), is_business_user, claims=("stats:assignment_",)),
         Tab("stats:value_import", _("导入统计数据"), may_import_stats, claims=("stats:import_",)),
         Tab("stats:directory_import", _("导入四上企业名录"), may_import_directory, claims=("stats:directory_import",)),
