@@ -1352,7 +1352,9 @@ def test_matrix_probes_objects_in_both_zones():
     assert all(found == {"A", "B"} for found in labels.values()), labels
 
 
-EDIT_PROBES = [probe for probe in MATRIX if probe.kwargs and probe.view.endswith("_edit")]
+# Edit pages some persona opens: zone B's project pages open for nobody here (its one project writer was the system
+# administrator, who writes no projects: 三员分立); the zone A probes of the same views check their forms.
+EDIT_PROBES = [probe for probe in MATRIX if probe.kwargs and probe.view.endswith("_edit") and 200 in probe.get.values()]
 
 
 @pytest.mark.parametrize("probe", EDIT_PROBES, ids=probe_id)

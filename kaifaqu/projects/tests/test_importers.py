@@ -593,7 +593,7 @@ def test_closed_periods_negative_amounts_duplicates_and_unknown_projects(project
 
 
 def test_projects_by_number_and_ambiguous_names(projects, personas, world):
-    admin = personas["system_admin"]
+    admin = admin_of_both_zones(world)
     services.save_project(actor=admin, project=Project(zone=world["zone_b"], name="TPU薄膜项目", investor_name="某"))
     headers = ["项目编号", "项目名称", "所属开发区", "报告期", "当期完成投资（万元）"]
     rows = [

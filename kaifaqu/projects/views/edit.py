@@ -595,7 +595,7 @@ class ProgressAddView(ProjectMixin, FormView):
             reopen_url=reverse("projects:progress_reopen") if closed and may_reopen_progress(self.request.user) else "",
         )
         previous = self.project.progress.select_related("reported_by").first()
-        period = default_progress_period(self.project)
+        period = self.asked_period()
         year = year_of(period)
         plan = AnnualPlan.objects.filter(project=self.project, year=year).first()
         year_report = self.project.progress.filter(period__gte=year * 100, period__lte=year * 100 + 12).first()
