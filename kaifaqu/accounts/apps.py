@@ -15,6 +15,8 @@ class AccountsConfig(AppConfig):
         from . import signals  # noqa: F401  (audit of authentication events)
         from .admin import audit_every_admin
         from .audit import record_event
+        from .navigation import discover
 
         install_audit_writer(record_event)  # the core's mechanisms (imports) write their events through it
         audit_every_admin(admin.site)  # every change in the Django admin is audited
+        discover()  # each app's navigation.py registers the tabs of its areas

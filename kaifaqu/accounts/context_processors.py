@@ -5,12 +5,20 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .choices import RoleChoices
+from .navigation import subnav_for
 
 BUSINESS_ROLES = {
     RoleChoices.SYSTEM_ADMIN,
     RoleChoices.ZONE_ADMIN,
     RoleChoices.DEPARTMENT_STAFF,
     RoleChoices.LEADER,
+    RoleChoices.REGION_VIEWER,
+}
+
+API_ROLES = {
+    RoleChoices.SYSTEM_ADMIN,
+    RoleChoices.ZONE_ADMIN,
+    RoleChoices.DEPARTMENT_STAFF,
     RoleChoices.REGION_VIEWER,
 }
 
@@ -38,7 +46,9 @@ def nav_items_for(user):
         items.append(("accounts:user_list", _("用户管理")))
     if roles & {RoleChoices.AUDIT_ADMIN}:
         items.append(("accounts:audit_list", _("审计日志")))
-    if roles - {RoleChoices.SECURITY_ADMIN, RoleChoices.AUDIT_ADMIN}:
+    # The API is for the people who connect systems to it: administrators and the zones' and regions' staff. Leaders
+    # and firms do not program against it (their profile page still has the token and a link to the documentation).
+    if roles & API_ROLES:
         items.append(("api-docs", _("接口文档")))
     return items
 
@@ -77,8 +87,4 @@ def navigation(request):
     for name, label in nav_items_for(user):
         url = reverse(name)
         items.append({"url": url, "label": label, "active": is_active(name, current)})
-    # An enterprise user with no business role: project tabs hide the pages such users may not open (the board).
-    enterprise_only = RoleChoices.ENTERPRISE_USER in user.roles and not (
-        user.roles & BUSINESS_ROLES or user.is_superuser
-    )
-    return {"nav_items": items, "user_is_enterprise": enterprise_only}
+    return {"nav_items": items, "subnav": subnav_for(user, current)}

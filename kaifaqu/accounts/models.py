@@ -18,6 +18,11 @@ from .choices import THREE_ADMIN_ROLES, AuditEventChoices, CheckpointReasonChoic
 
 NOTHING = Q(pk__in=[])
 WRITE_ACTIONS = {"add", "change", "delete"}
+# 三员分立 (docs/security.md, AC-2): the system administrator keeps accounts and configuration, not the zones' business
+# records. He sees statistics and projects everywhere but writes none of their records (figures, assignments, targets,
+# flags, the 四上 directory; projects and everything about them); their configuration rows stay his
+# (Scope.configuration: approval kinds, reporting windows). docs/users/roles.md says the same.
+READ_ONLY_DOMAINS_FOR_SYSTEM_ADMIN = {"statistics", "projects"}
 SEPARATION_MESSAGE = _("三员分立：一个账户不能同时担任系统管理员、安全管理员、审计管理员中的两个")
 
 
@@ -66,10 +71,16 @@ class User(AbstractUser):
         """Zones where the user holds one of `roles` (any zone role when none given)."""
         return {m.zone_id for m in self.active_memberships if m.zone_id and (not roles or m.role in roles)}
 
+    def system_admin_reads_only(self, scope, action):
+        """A write the system administrator may not make: a business record of a domain he only reads."""
+        return (
+            action in WRITE_ACTIONS and scope.domain in READ_ONLY_DOMAINS_FOR_SYSTEM_ADMIN and not scope.configuration
+        )
+
     def scope_q(self, scope, action):
         """The rows of a model (described by `scope`) this user may act on: a Q, or None for no restriction."""
         if self.is_system_admin:
-            return None
+            return NOTHING if self.system_admin_reads_only(scope, action) else None
         condition = NOTHING
         for membership in self.active_memberships:
             condition |= membership.scope_q(scope, action)
@@ -78,7 +89,7 @@ class User(AbstractUser):
     def can_add_in_zone(self, scope, zone_id):
         """Whether the user may create a row of a model described by `scope` in zone `zone_id`."""
         if self.is_system_admin:
-            return True
+            return not self.system_admin_reads_only(scope, "add")
         return any(m.may_write(scope) and m.zone_id == zone_id for m in self.active_memberships)
 
     def writable_zone_ids(self, scope):
@@ -96,7 +107,7 @@ class User(AbstractUser):
         if isinstance(target, type):
             return self.may_in_model(action, target, zone)
         if self.is_system_admin:
-            return True
+            return not self.system_admin_reads_only(type(target).scope, action)
         return type(target).objects.restrict(self, action).filter(pk=target.pk).exists()
 
     def may_in_model(self, action, model, zone):
@@ -104,7 +115,7 @@ class User(AbstractUser):
         if action not in WRITE_ACTIONS:
             raise ValueError(f"may({action!r}, a model): ask restrict() which rows may be seen")
         if self.is_system_admin:
-            return True
+            return not self.system_admin_reads_only(model.scope, action)
         zone_id = getattr(zone, "pk", zone)
         if zone_id is None:
             return bool(self.writable_zone_ids(model.scope))

@@ -1,16 +1,15 @@
-from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
 
 
 class DefaultLanguageMiddleware(LocaleMiddleware):
-    """Chinese unless the user chose otherwise: the language switch (cookie) decides, not the browser's header."""
+    """The user's choice first (the language switch sets a cookie), then the browser's Accept-Language, then Chinese
+    (LANGUAGE_CODE): Django's own order. A browser asking for zh-CN, zh-TW or nothing gets 简体中文; one asking for
+    en-US gets English until its user presses 简体中文. An unknown cookie is ignored, as an unknown header is."""
 
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        supported = {code for code, _name in settings.LANGUAGES}
-        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        language = translation.get_language_from_request(request)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
 

@@ -28,12 +28,15 @@ class Scope:
     enterprise: lookup path to the enterprise's primary key, or None when enterprise users never see the rows.
     department: lookup path to the department a row is assigned to (an approval matter, a problem): staff of that
         department may change the row even when the model's domain is not theirs.
+    configuration: rows that set up how a domain works (approval kinds, reporting windows) rather than record the
+        zones' business; the system administrator writes these even in a domain whose records he only reads.
     """
 
     zone: str
     enterprise: str | None = None
     domain: str = "registry"
     department: str | None = None
+    configuration: bool = False
 
     def zone_lookup(self, suffix=""):
         """The ORM lookup from a row to its zone's field `suffix` (e.g. "region__code__startswith")."""

@@ -140,7 +140,7 @@ class ApprovalKind(Versioned, TimestampedModel):
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
     history = HistoricalRecords()
 
-    scope = Scope(zone="zone", domain=PROJECTS)
+    scope = Scope(zone="zone", domain=PROJECTS, configuration=True)  # the kinds of matters, not a matter
     objects = ScopedManager()
 
     class Meta:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from kaifaqu.core.periods import month_of, year_of
 
@@ -99,3 +100,12 @@ def progress_deadline(period):
     year, month = year_of(period), month_of(period)
     day = settings.PROJECT_PROGRESS_DEADLINE_DAY
     return datetime.date(year + 1, 1, day) if month == 12 else datetime.date(year, month + 1, day)
+
+
+def progress_closed_reason(period):
+    """Why a closed month's progress form is read-only, as the form says it (the month, its deadline, whom to ask)."""
+    return _("%(year)s年%(month)s月已截止（截止日 %(deadline)s），如需修改请联系管委会重新开放") % {
+        "year": year_of(period),
+        "month": month_of(period),
+        "deadline": progress_deadline(period).isoformat(),
+    }

@@ -193,7 +193,7 @@ class PeriodReopening(ReportingWindow):
     )
     reopened_at = models.DateTimeField(_("重新开放时间"), auto_now_add=True)
 
-    scope = Scope(zone="zone", domain="statistics")
+    scope = Scope(zone="zone", domain="statistics", configuration=True)  # a reporting window, not a record
     opened_by_field, opened_at_field = "reopened_by", "reopened_at"
     closes_in_past = _("再次锁定时间须晚于现在")
 

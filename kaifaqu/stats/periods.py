@@ -125,3 +125,11 @@ def closed_period_of(indicator, today=None):
     Headlines read it rather than the month being reported now, which would read as a fall."""
     data_set = DataSet.objects.filter(period_type="monthly", indicators=indicator).order_by("pk").first()
     return last_closed_period(data_set, today) if data_set else None
+
+
+def locked_reason(data_set, period):
+    """Why a locked period's form is read-only, as the form says it: the period, its deadline and who can reopen it."""
+    return _("%(period)s已截止并锁定（截止日 %(deadline)s），如需修改请联系管委会重新开放。") % {
+        "period": period_label(period, data_set),
+        "deadline": due_date(data_set, period).isoformat(),
+    }

@@ -55,3 +55,8 @@ def may_import_stats(user):
 def may_import_directory(user):
     """Import the 四上 directory: staff who write it in some zone (and the system admin)."""
     return user.may("add", EnterpriseYearStatus)
+
+
+def may_reopen_periods(user):
+    """Reopen a locked period: zone administrators (for their zones) and the system administrator."""
+    return user.is_system_admin or user.has_role(RoleChoices.ZONE_ADMIN)

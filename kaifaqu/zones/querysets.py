@@ -19,5 +19,5 @@ def count_related(relation, **filters):
 def writable_zones(user, model):
     """Zones where the user may write `model` (every zone for the system administrator), for a form's zone field."""
     if user.is_system_admin:
-        return Zone.objects.all()
+        return Zone.objects.none() if user.system_admin_reads_only(model.scope, "add") else Zone.objects.all()
     return Zone.objects.filter(pk__in=user.writable_zone_ids(model.scope))

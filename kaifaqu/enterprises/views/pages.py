@@ -36,7 +36,7 @@ class EnterpriseListView(ScopedObjectMixin, SingleTableMixin, FilterView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         writable = user.may("add", Enterprise)
-        context.update(may_add=writable, may_import=writable, query=self.request.GET.urlencode())
+        context.update(may_add=writable, query=self.request.GET.urlencode())
         return context
 
 

@@ -19,7 +19,9 @@ PROJECT_PROBES = PAGE_PROBES + EDIT_PROBES + IO_PROBES + CAMPAIGN_PROBES
 
 # Who reads projects of zone A and writes them (the projects department of zone A is 项目服务中心).
 PROJECT_READ_A = ("system_admin", "zone_admin_a", "staff_a", "projects_staff_a", "leader_a", "region_viewer")
-PROJECT_WRITE_A = ("system_admin", "zone_admin_a", "projects_staff_a")
+# 三员分立: the system administrator reads projects but writes none of them (docs/users/roles.md); he keeps their
+# configuration (stages, approval kinds, reopening a progress month).
+PROJECT_WRITE_A = ("zone_admin_a", "projects_staff_a")
 
 
 def base_objects(w, personas):

@@ -20,8 +20,10 @@ from kaifaqu.projects.models import AnnualPlan, Campaign, CampaignOverride, Insp
 LOGGED_IN = tuple(p for p in PERSONAS if p != "anonymous")
 READ_A = ("system_admin", "zone_admin_a", "staff_a", "projects_staff_a", "leader_a", "region_viewer")
 READ_B = ("system_admin", "staff_b")
-WRITE_A = ("system_admin", "zone_admin_a", "projects_staff_a")
-WRITE_B = ("system_admin",)
+# 三员分立: the system administrator reads projects but writes none of them (docs/users/roles.md); he keeps their
+# configuration (stages, approval kinds, reopening a progress month).
+WRITE_A = ("zone_admin_a", "projects_staff_a")
+WRITE_B = ()
 ZONE_READERS = (*READ_A, "staff_b")
 
 SIDES = (("A", "a", READ_A, WRITE_A), ("B", "b", READ_B, WRITE_B))

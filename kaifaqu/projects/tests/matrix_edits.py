@@ -35,8 +35,10 @@ LOGGED_IN = tuple(p for p in PERSONAS if p != "anonymous")
 # Who reads and who writes the projects of each zone (the projects department of zone A is 项目服务中心).
 READ_A = ("system_admin", "zone_admin_a", "staff_a", "projects_staff_a", "leader_a", "region_viewer")
 READ_B = ("system_admin", "staff_b")
-WRITE_A = ("system_admin", "zone_admin_a", "projects_staff_a")
-WRITE_B = ("system_admin",)
+# 三员分立: the system administrator reads projects but writes none of them (docs/users/roles.md); he keeps their
+# configuration (stages, approval kinds, reopening a progress month).
+WRITE_A = ("zone_admin_a", "projects_staff_a")
+WRITE_B = ()
 # 经济运行部 of each zone is the department the base approval and problem are assigned to.
 ASSIGNED_A = (*WRITE_A, "staff_a")
 ASSIGNED_B = (*WRITE_B, "staff_b")

@@ -435,6 +435,25 @@ def progress(client, project, **data):
 
 
 @time_machine.travel(APRIL_5)
+def test_a_closed_month_renders_read_only_with_the_reason(project_a, personas, as_user):
+    url = reverse("projects:progress_add", args=[project_a.pk])
+    firm = as_user("firm_1_user")
+    closed = firm.get(url, {"period": "2025-02"})  # February's deadline was 2025-03-10
+    page = closed.content.decode()
+    assert "2025年2月已截止（截止日 2025-03-10），如需修改请联系管委会重新开放" in page
+    assert 'type="submit"' not in page.split('id="progress-form"', 1)[1].split("</form>", 1)[0]
+    assert all(field.field.disabled for field in closed.context["form"])
+    assert 'id="reopen-link"' not in page  # the firm asks the committee
+    admin = as_user("zone_admin_a").get(url, {"period": "2025-02"}).content.decode()
+    assert 'id="reopen-link"' in admin
+    future = firm.get(url, {"period": "2025-05"}).content.decode()
+    assert "2025-05 尚未到来，不能填报" in future
+    open_month = firm.get(url, {"period": "2025-03"})
+    assert not open_month.context["read_only"] and open_month.context["form"].initial["period"] == "2025-03"
+    assert 'id="period-locked"' not in firm.get(url).content.decode()  # no month asked: the likely open one
+
+
+@time_machine.travel(APRIL_5)
 def test_investor_reports_progress_for_its_project_only(project_a, project_b, world, personas, as_user):
     firm = as_user("firm_1_user")
     page = firm.get(reverse("projects:progress_add", args=[project_a.pk]))

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from conftest import CODE_FIRM_1, CODE_FIRM_B
-from kaifaqu.accounts.choices import AuditEventChoices
-from kaifaqu.accounts.models import AuditEvent
+from conftest import CODE_FIRM_1, CODE_FIRM_B, make_user
+from kaifaqu.accounts.choices import AuditEventChoices, RoleChoices
+from kaifaqu.accounts.models import AuditEvent, Membership, User
 from kaifaqu.core.imports import request_commit, start_import
 from kaifaqu.core.models import ImportJob, ImportModeChoices, ImportStatusChoices
 from kaifaqu.projects import services
@@ -345,8 +345,10 @@ def test_zone_column_and_scope(personas, world, chain_a):
         (3, "所属开发区", f"未找到开发区“{ZONE_B}”，或您无权在该开发区登记项目"),
         (4, "所属开发区", "未找到开发区“火星开发区”，或您无权在该开发区登记项目"),
     }
-    # The system administrator writes everywhere; without a zone column nor a zone chosen, rows name none.
-    admin = personas["system_admin"]
+    # A writer of both zones (the zone admin of each; the system administrator writes no projects, 三员分立); without
+    # a zone column nor a zone chosen, rows name none.
+    admin = admin_of_both_zones(world)
+    assert errors(import_projects(personas["system_admin"], rows[:1], headers=headers))  # his rows are refused
     job = import_projects(admin, rows[:2], headers=headers)
     assert errors(job) == set()
     job = import_projects(admin, [{"项目名称": "丁项目", "投资方": "某公司"}], headers=["项目名称", "投资方"])
@@ -359,13 +361,19 @@ def test_zone_column_and_scope(personas, world, chain_a):
     assert set(Project.objects.filter(name="甲项目").values_list("zone__name", flat=True)) == {ZONE_A, ZONE_B}
 
 
+def admin_of_both_zones(world):
+    user = make_user("admin_ab", RoleChoices.ZONE_ADMIN, zone=world["zone_a"])
+    Membership.objects.create(user=user, role=RoleChoices.ZONE_ADMIN, zone=world["zone_b"])
+    return User.objects.get(pk=user.pk)  # memberships read afresh
+
+
 def test_who_may_update_a_registered_project(personas, world, chain_a):
     services.save_project(
         actor=personas["system_admin"],
         project=Project(zone=world["zone_b"], name="灵石项目", investor_name="某公司"),
     )
     job = import_projects(
-        personas["system_admin"],
+        admin_of_both_zones(world),
         [{"所属开发区": ZONE_B, "项目名称": "灵石项目", "投资方": "另一公司"}],
         headers=["所属开发区", "项目名称", "投资方"],
         mode=ImportModeChoices.UPSERT,
@@ -585,7 +593,7 @@ def test_closed_periods_negative_amounts_duplicates_and_unknown_projects(project
 
 
 def test_projects_by_number_and_ambiguous_names(projects, personas, world):
-    admin = personas["system_admin"]
+    admin = admin_of_both_zones(world)
     services.save_project(actor=admin, project=Project(zone=world["zone_b"], name="TPU薄膜项目", investor_name="某"))
     headers = ["项目编号", "项目名称", "所属开发区", "报告期", "当期完成投资（万元）"]
     rows = [

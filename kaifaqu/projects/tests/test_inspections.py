@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kaifaqu.accounts.choices import AuditEventChoices
-from kaifaqu.accounts.models import AuditEvent
+from conftest import make_user
+from kaifaqu.accounts.choices import AuditEventChoices, RoleChoices
+from kaifaqu.accounts.models import AuditEvent, Membership
 from kaifaqu.projects import services
 from kaifaqu.projects.models import Inspection, Problem, Project
 
@@ -114,7 +115,9 @@ def test_inspection_form_names_the_bad_field(world, personas, client_for, yongji
 
 def test_projects_and_issues_must_belong_to_the_zone(world, personas, client_for, yongji):
     projects, other = yongji
-    client = client_for(personas["system_admin"])  # offered both zones' projects and departments
+    both = make_user("admin_ab", RoleChoices.ZONE_ADMIN, zone=world["zone_a"])
+    Membership.objects.create(user=both, role=RoleChoices.ZONE_ADMIN, zone=world["zone_b"])
+    client = client_for(both)  # offered both zones' projects and departments
     response = client.post(reverse("projects:inspection_add"), payload(world, [projects[0], other]))
     assert "projects" in response.context["form"].errors
     bad_issues = [

@@ -344,7 +344,7 @@ def list_population(world, personas, n):
         )
 
 
-LIST_QUERIES = 19
+LIST_QUERIES = 18  # one fewer since the list stopped asking whether to link the board (the sub-navigation knows)
 BOARD_QUERIES = 12
 PROJECT_PAGE_QUERIES = 22
 

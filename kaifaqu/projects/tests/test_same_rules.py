@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2025, 3, 5, 10, 0, tzinfo=datetime.UTC)
 TOMORROW = "2025-03-06"
 # Zone A: who writes its projects, and who handles the approval and the problem assigned to 经济运行部 (staff_a).
-WRITERS = frozenset({"system_admin", "zone_admin_a", "projects_staff_a"})
+# The system administrator reads them but writes none (三员分立, docs/users/roles.md).
+WRITERS = frozenset({"zone_admin_a", "projects_staff_a"})
 ASSIGNED = WRITERS | {"staff_a"}
 VIEW_A = frozenset({"system_admin", "zone_admin_a", "staff_a", "projects_staff_a", "leader_a", "region_viewer"})
 VIEW_A_ROWS = VIEW_A | {"firm_1_user"}  # the investor's user sees its project's approvals and problems

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView
@@ -22,7 +23,7 @@ from django.views.generic.base import ContextMixin, TemplateResponseMixin
 from django_filters.views import FilterView
 
 from kaifaqu.accounts.exports import export_list
-from kaifaqu.core.periods import format_period, month_of, previous_month, year_of
+from kaifaqu.core.periods import format_period, month_of, parse_period, previous_month, year_of
 from kaifaqu.core.views import ScopedDeleteView, ScopedEditView
 
 from .. import services
@@ -51,8 +52,15 @@ from ..models import (
     StageDefinition,
     StageEvidence,
 )
-from ..permissions import may_add_file, may_add_project, may_add_row, may_plan, may_report_progress
-from ..rules import pct, schedule_pct
+from ..permissions import (
+    may_add_file,
+    may_add_project,
+    may_add_row,
+    may_plan,
+    may_reopen_progress,
+    may_report_progress,
+)
+from ..rules import pct, progress_closed_reason, schedule_pct
 
 PER_PAGE = 50
 FIRST_PLAN_YEAR, LAST_PLAN_YEAR = 2000, 2100
@@ -548,13 +556,46 @@ class ProgressAddView(ProjectMixin, FormView):
             raise Http404
         return project
 
+    def asked_period(self):
+        """The month the page was opened for (?period=2025-10, as a reminder links it), else the likely one."""
+        try:
+            return parse_period(self.request.GET.get("period", ""))
+        except ValueError:
+            return default_progress_period(self.project)
+
     def get_initial(self):
-        return {"period": format_period(default_progress_period(self.project)), "decade": 0}
+        return {"period": format_period(self.asked_period()), "decade": 0}
+
+    @cached_property
+    def closed_reason(self):
+        """On GET, why the asked month can no longer be reported ("" while it is open); a form sent after the
+        deadline is refused by services.record_progress with the period's error."""
+        if self.request.method != "GET":
+            return ""
+        period = self.asked_period()
+        if services.progress_period_open(self.project.zone_id, period):
+            return ""
+        if period > int(timezone.localdate().strftime("%Y%m")):
+            return _("%(period)s 尚未到来，不能填报") % {"period": format_period(period)}
+        return progress_closed_reason(period)
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if self.closed_reason:
+            for field in form.fields.values():
+                field.disabled = True
+        return form
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        closed = self.closed_reason
+        context.update(
+            read_only=bool(closed),
+            closed_reason=closed,
+            reopen_url=reverse("projects:progress_reopen") if closed and may_reopen_progress(self.request.user) else "",
+        )
         previous = self.project.progress.select_related("reported_by").first()
-        period = default_progress_period(self.project)
+        period = self.asked_period()
         year = year_of(period)
         plan = AnnualPlan.objects.filter(project=self.project, year=year).first()
         year_report = self.project.progress.filter(period__gte=year * 100, period__lte=year * 100 + 12).first()

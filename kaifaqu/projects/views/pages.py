@@ -81,7 +81,6 @@ class ProjectListView(ScopedObjectMixin, SingleTableMixin, FilterView):
         user = self.request.user
         context.update(
             may_add=may_add_project(user),
-            may_see_board=board_zones(user).exists(),
             query=self.request.GET.urlencode(),
         )
         return context

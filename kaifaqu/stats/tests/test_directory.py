@@ -313,7 +313,7 @@ def test_filters_export_and_removal(world, personas, admin, client_for, monthly)
 
 API = "/api/stats/directory/"
 FIRM_ZONE = {"firm_1": "a", "firm_2": "a", "firm_b": "b"}
-WRITE = {"system_admin": {"a", "b"}, "zone_admin_a": {"a"}, "staff_a": {"a"}, "staff_b": {"b"}}
+WRITE = {"zone_admin_a": {"a"}, "staff_a": {"a"}, "staff_b": {"b"}}  # not the system administrator (三员分立)
 
 
 def call(client, method, url, data=None):

@@ -243,6 +243,23 @@ def test_locked_period_blocks_the_form_until_reopened(personas, world, monthly, 
     assert current(firm, "revenue").entered_by == personas["firm_1_user"]
 
 
+def test_a_locked_period_renders_read_only_with_the_reason(personas, world, monthly, client_for, at):
+    at(LATE)
+    reason = "2025年3月已截止并锁定（截止日 2025-04-10），如需修改请联系管委会重新开放。"
+    staff = client_for(personas["staff_a"]).get(entry_url(world["firm_1"]))
+    page = staff.content.decode()
+    assert staff.context["may_write"] and not staff.context["is_open"]
+    assert reason in page
+    assert 'id="entry-save"' not in page and 'name="reason"' not in page
+    assert all(field.field.disabled for field in staff.context["form"])
+    assert 'id="reopen-link"' not in page  # staff cannot reopen: the reason says whom to ask
+    admin = client_for(personas["zone_admin_a"]).get(entry_url(world["firm_1"])).content.decode()
+    assert reason in admin and 'id="reopen-link"' in admin and 'id="entry-save"' not in admin
+    at(OPEN)
+    page = client_for(personas["staff_a"]).get(entry_url(world["firm_1"])).content.decode()
+    assert 'id="entry-save"' in page and 'id="period-locked"' not in page
+
+
 def test_reopening_needs_a_reason_and_a_zone_the_admin_holds(personas, world, monthly, client_for, at):
     admin = client_for(personas["zone_admin_a"])
     data = {"zone": world["zone_b"].pk, "data_set": monthly.pk, "period": "2025-03", "closes_at": "2025-04-25T18:00"}

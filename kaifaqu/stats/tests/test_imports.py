@@ -429,7 +429,7 @@ def test_layout_detection_and_period_cells():
 @pytest.mark.parametrize(
     ("persona", "status"),
     [
-        ("system_admin", 200),
+        ("system_admin", 404),  # 三员分立: he reads the figures but imports none
         ("zone_admin_a", 200),
         ("staff_a", 200),
         ("staff_b", 200),
@@ -497,10 +497,10 @@ def test_the_form_template_writes_names_like_formulas_as_text(personas, monthly,
 
 
 def test_who_may_import_figures_and_the_directory(personas):
-    """stats.permissions: writers of statistics (or of the directory) in some zone, and the system admin."""
+    """stats.permissions: writers of statistics (or of the directory) in some zone; not the system admin (三员分立)."""
     from kaifaqu.stats.permissions import may_import_directory, may_import_stats
 
-    for name in ("system_admin", "zone_admin_a"):
+    for name in ("zone_admin_a", "staff_a"):
         assert may_import_stats(personas[name]) and may_import_directory(personas[name]), name
-    for name in ("firm_1_user", "leader_a", "region_viewer", "audit_admin"):
+    for name in ("system_admin", "firm_1_user", "leader_a", "region_viewer", "audit_admin"):
         assert not may_import_stats(personas[name]) and not may_import_directory(personas[name]), name

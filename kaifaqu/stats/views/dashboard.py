@@ -53,6 +53,7 @@ from ..aggregation import (
 from ..forms import DashboardFilterForm, RankingFilterForm, TargetForm
 from ..models import Indicator, Target
 from ..periods import closed_period_of
+from ..permissions import may_import_stats
 from ..reconciliation import explain, firm_figures, reconcile
 from ..services import set_target
 
@@ -258,6 +259,8 @@ class DashboardView(ZoneStatsMixin, TemplateView):
             targets_url=reverse("stats:target_list", args=[self.zone.pk]) if data["entitled"] else "",
             status_url=reverse("stats:status_list", args=[self.zone.pk]) if data["entitled"] else "",
             may_rank=self.viewer.is_region_viewer,
+            # staff who keep the figures go from the dashboard to the import of the month's workbook
+            import_url=reverse("stats:value_import") if may_import_stats(self.request.user) else "",
             narrowed=bool(self.narrowing),
         )
         return context

@@ -27,13 +27,20 @@ from ..periods import (
     comparison_periods,
     due_periods,
     latest_due_period,
+    locked_reason,
     open_periods,
     parse_due_period,
     period_choices,
     period_is_open,
     period_label,
 )
-from ..permissions import is_business_user, is_enterprise_user_of, may_enter_figures, writable_stats_zones
+from ..permissions import (
+    is_business_user,
+    is_enterprise_user_of,
+    may_enter_figures,
+    may_reopen_periods,
+    writable_stats_zones,
+)
 from ..reporting import assigned_enterprises, figures_by_period, reported_priors, revisions_by_indicator, with_reported
 from ..services import (
     Submission,
@@ -135,7 +142,7 @@ class ReportView(LoginRequiredMixin, TemplateView):
             total=counts["total"],
             reported=counts["reported"],
             missing=counts["total"] - counts["reported"],
-            may_reopen=user.is_system_admin or user.has_role(RoleChoices.ZONE_ADMIN),
+            may_reopen=may_reopen_periods(user),
             may_assign=bool(writable),
         )
         return context
@@ -170,6 +177,8 @@ class EntryView(LoginRequiredMixin, FormView):
         if not is_staff_writer and is_enterprise_user_of(user, self.enterprise) and not self.is_open:
             raise Http404  # an enterprise sees its form only while the period is open
         self.may_write = may_enter_figures(user, self.enterprise)
+        # A writer of a locked period sees the form read-only with the reason, not inputs refused after 保存.
+        self.locked_reason = "" if self.is_open else locked_reason(self.data_set, self.period)
         self.items = list(
             DataSetIndicator.objects.filter(data_set=self.data_set, indicator__is_active=True)
             .select_related("indicator")
@@ -195,10 +204,17 @@ class EntryView(LoginRequiredMixin, FormView):
             **super().get_form_kwargs(),
             "items": self.items,
             "stored": self.stored,
-            "read_only": not self.may_write,
+            "read_only": not self.may_write or not self.is_open,
             "ask_prior": self.ask_prior,
             "stored_priors": self.stored_priors,
         }
+
+    def post(self, request, *args, **kwargs):
+        if not self.is_open:  # a form opened before the deadline and sent after it: nothing is written
+            form = self.get_form()
+            form.add_error(None, self.locked_reason)
+            return self.form_invalid(form)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         submission = Submission(self.enterprise, self.period, form.figures(), priors=form.priors())
@@ -304,6 +320,9 @@ class EntryView(LoginRequiredMixin, FormView):
             has_history=any(row["history"] for row in rows),
             may_write=self.may_write,
             is_open=self.is_open,
+            locked_reason=self.locked_reason,
+            period_text=format_period(self.period),
+            may_reopen=may_reopen_periods(self.request.user),
             is_assigned=is_assigned,
             is_monthly=self.data_set.period_type == "monthly",
             flags=ValidationFlag.objects.filter(enterprise=self.enterprise, period=self.period, status="open")

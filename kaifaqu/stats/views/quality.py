@@ -30,7 +30,7 @@ from ..filtersets import FlagFilterSet
 from ..forms import CompletenessForm, ExplainForm, OutlierScanForm, RuleForm
 from ..models import ValidationFlag, ValidationRule
 from ..periods import period_label
-from ..permissions import may_explain_flag, may_resolve_flag, may_scan_zone
+from ..permissions import may_explain_flag, may_import_stats, may_resolve_flag, may_scan_zone
 from ..quality import (
     REMINDER_HEADERS,
     REMINDER_STATUSES,
@@ -97,7 +97,9 @@ class CompletenessView(QualityAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         form, result = completeness_for(self.request, self.zones)
-        context.update(form=form, result=result, query=self.request.GET.urlencode())
+        # Figures that are missing can come in by import as well as by entry: the page links there for importers.
+        import_url = reverse("stats:value_import") if may_import_stats(user) else ""
+        context.update(form=form, result=result, query=self.request.GET.urlencode(), import_url=import_url)
         if result is None:
             return context
         data = form.cleaned_data
