@@ -63,6 +63,7 @@ from kaifaqu.stats.periods import (
     open_periods,
     period_label,
 )
+from kaifaqu.stats.permissions import may_import_stats
 from kaifaqu.stats.quality import missing_count
 from kaifaqu.stats.read import firm_figures
 from kaifaqu.zones.models import Zone
@@ -112,6 +113,8 @@ def home_context(user, params, today):
     context = {"role": role}
     if role:
         context.update(builders[role](user, params, today))
+    if role in ("zone", "staff") and may_import_stats(user):
+        context["stats_import_url"] = reverse("stats:value_import")  # figures come in by file as often as by form
     context["charts"] = chart_data(context)
     return context
 

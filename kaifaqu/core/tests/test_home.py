@@ -371,3 +371,9 @@ def test_home_queries_do_not_grow_with_data(
     client.get(reverse("home"))  # the session and the language are read once
     with django_assert_max_num_queries(HOME_QUERIES[persona]):
         assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.parametrize(("persona", "linked"), [("zone_admin_a", True), ("staff_a", True), ("leader_a", False)])
+def test_the_statistics_import_is_linked_for_those_who_import(world, personas, client_for, data, persona, linked):
+    page = home(client_for, personas[persona]).content.decode()
+    assert (f'href="{reverse("stats:value_import")}"' in page) is linked
