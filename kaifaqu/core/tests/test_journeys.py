@@ -95,7 +95,7 @@ def statistics_staff_chases_the_missing_reports(page, base, shoot):
     assert count > 0  # the demo leaves firms that have not reported the month being reported
     with page.expect_navigation():
         chase.click()
-    expect(page.locator("main table tbody tr")).to_have_count(count)
+    expect(page.locator("#firm-table tbody tr")).to_have_count(count)  # the firms the count promised
     shoot("staff-missing-reports")
 
 
