@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo lint format messages bench fuzz clean
+.PHONY: run test install migrate demo lint format messages bench fuzz screenshots clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11 ($(PYTHON))"; exit 1; }
@@ -43,6 +43,13 @@ test: install
 fuzz: install
 	KAIFAQU_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} KAIFAQU_FUZZ_SEED=$${FUZZ_SEED:-20261206} KAIFAQU_FUZZ_STATEFUL=1 KAIFAQU_FUZZ_NEGATIVE=1 \
 		$(BIN)/python -m pytest -n 0 -p no:randomly kaifaqu/core/tests/test_api_fuzz.py $(PYTEST_ARGS)
+
+# Each persona's first page on the demo data, from the browser journeys (docs/users/home.md).
+screenshots: install
+	$(BIN)/python -m pytest -m browser kaifaqu/core/tests/test_journeys.py $(PYTEST_ARGS)
+	mkdir -p docs/screenshots
+	for f in test-artifacts/test_first_hour_of_each_persona*-*.png; do \
+		cp "$$f" "docs/screenshots/$${f##*\]-}"; done
 
 lint: install
 	$(BIN)/ruff check .

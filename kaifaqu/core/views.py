@@ -7,6 +7,8 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DeleteView, DetailView, FormView, UpdateView
 
@@ -133,3 +135,9 @@ class ReopenView(LoginRequiredMixin, FormView):
         )
         context["reopenings"] = [self.describe(window) for window in windows]
         return context
+
+
+def url_with_query(name, *args, query=None):
+    """A URL with an optional query (a dict or a list of pairs, for repeated parameters)."""
+    path = reverse(name, args=args)
+    return f"{path}?{urlencode(query, doseq=True)}" if query else path

@@ -16,7 +16,7 @@ from kaifaqu.zones.models import IndustryChain, Park
 LIST_PAGE_QUERIES = 15
 ENTERPRISE_PAGE_QUERIES = 24  # the history names a changed department: one query per related model, not per row;
 # the panels of a firm without figures add 6 (may it read figures, twice; figures, assignments, flags, projects)
-HOME_PAGE_QUERIES = 26  # the system administrator's home (kaifaqu/core/tests/test_home.py bounds every role's)
+HOME_PAGE_QUERIES = 27  # the system administrator's home (kaifaqu/core/tests/test_home.py bounds every role's)
 
 
 def credit_code(prefix17):
