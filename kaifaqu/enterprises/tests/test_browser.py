@@ -190,6 +190,9 @@ def test_enterprise_user_sees_only_their_own_firm(
 ):
     login_page(personas["firm_1_user"])
     own = world["firm_1"]
+    expect(page).to_have_url(f"{live_server.url}/")  # the firm's own home page (its tasks), which links the firm
+    with page.expect_navigation():
+        page.click("#home-firm")
     expect(page).to_have_url(f"{live_server.url}{own.get_absolute_url()}")
     expect(page.locator("h1")).to_contain_text(own.name)
     expect(page.locator("#nav-main")).to_contain_text("本企业")
