@@ -123,6 +123,16 @@ def make_personas(world):
     }
 
 
+def make_admin_of_both_zones(world):
+    """A 管委会管理员 of zone A and zone B: the writer of both zones' records (the system administrator reads them
+    but writes none, 三员分立)."""
+    user = User.objects.filter(username="admin_ab").first()
+    if user is None:
+        user = make_user("admin_ab", RoleChoices.ZONE_ADMIN, zone=world["zone_a"])
+        Membership.objects.create(user=user, role=RoleChoices.ZONE_ADMIN, zone=world["zone_b"])
+    return User.objects.get(pk=user.pk)  # memberships read afresh
+
+
 @pytest.fixture
 def client_for(client):
     """client_for(user) logs the test client in as that user (None stays anonymous)."""

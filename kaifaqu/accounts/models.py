@@ -19,10 +19,12 @@ from .choices import THREE_ADMIN_ROLES, AuditEventChoices, CheckpointReasonChoic
 NOTHING = Q(pk__in=[])
 WRITE_ACTIONS = {"add", "change", "delete"}
 # 三员分立 (docs/security.md, AC-2): the system administrator keeps accounts and configuration, not the zones' business
-# records. He sees statistics and projects everywhere but writes none of their records (figures, assignments, targets,
-# flags, the 四上 directory; projects and everything about them); their configuration rows stay his
-# (Scope.configuration: approval kinds, reporting windows). docs/users/roles.md says the same.
-READ_ONLY_DOMAINS_FOR_SYSTEM_ADMIN = {"statistics", "projects"}
+# records. He sees the registry, statistics and projects everywhere but writes none of their records (enterprises,
+# their contacts and relocations, parks, industry chains; figures, assignments, targets, flags, the 四上 directory;
+# projects and everything about them); their configuration rows stay his (Scope.configuration: approval kinds,
+# reporting windows). The zones themselves and their departments are the "administration" domain: he creates zones.
+# docs/users/roles.md says the same.
+READ_ONLY_DOMAINS_FOR_SYSTEM_ADMIN = {"registry", "statistics", "projects"}
 SEPARATION_MESSAGE = _("三员分立：一个账户不能同时担任系统管理员、安全管理员、审计管理员中的两个")
 
 

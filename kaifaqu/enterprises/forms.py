@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from kaifaqu.core.forms import BootstrapFormMixin, VersionedFormMixin
 from kaifaqu.zones.forms import DepartmentChoiceField
 from kaifaqu.zones.models import Department, IndustryChain, Park, Region, Zone
+from kaifaqu.zones.querysets import writable_zones
 
 from .choices import IndustryLevelChoices
 from .models import Contact, Enterprise, IndustryClass, Tag
@@ -80,11 +81,8 @@ class EnterpriseForm(VersionedFormMixin, BootstrapFormMixin, forms.ModelForm):
         if self.instance.pk:
             zones, several = Zone.objects.filter(pk=self.instance.zone_id), False
             self.fields["zone"].disabled = True
-        elif user.is_system_admin:
-            zones, several = Zone.objects.all(), True
         else:
-            zone_ids = user.writable_zone_ids(Enterprise.scope)
-            zones, several = Zone.objects.filter(pk__in=zone_ids), len(zone_ids) > 1
+            zones, several = writable_zones(user, Enterprise), len(user.writable_zone_ids(Enterprise.scope)) > 1
         self.fields["zone"].queryset = zones
         self.fields["park"].queryset = Park.objects.filter(zone__in=zones).select_related("zone")
         self.fields["service_department"].queryset = Department.objects.filter(zone__in=zones).select_related("zone")

@@ -69,9 +69,9 @@ def test_a_job_of_another_user_is_404_and_cannot_be_committed(personas, client_f
 
 @pytest.mark.parametrize("pages", ["projects", "stats", "directory"])
 def test_a_job_of_another_kind_is_404_through_another_apps_pages(personas, client_for, pages):
-    """The system administrator may open every import page and sees every job: an enterprise job is still only on
+    """The zone administrator may open every import page of his zone: an enterprise job he started is still only on
     the enterprise pages."""
-    admin = personas["system_admin"]
+    admin = personas["zone_admin_a"]
     job = job_with_errors(admin)
     client = client_for(admin)
     page, errors = JOB_PAGES[pages]

@@ -56,7 +56,9 @@ VIEW = {
 }
 WRITE = {
     **dict.fromkeys(VIEW, NONE),
-    "system_admin": ALL,
+    # 三员分立: the system administrator keeps the zones and their departments, and reads the registry without
+    # writing it (docs/users/roles.md).
+    "system_admin": {**ALL, **{model: set() for model in REGISTRY}},
     "zone_admin_a": ZONE_A,
     "staff_a": only(ZONE_A, REGISTRY),  # registry + statistics: not the zone itself, not its departments
     "staff_b": only(ZONE_B, REGISTRY),
@@ -113,6 +115,9 @@ def test_write_scope_is_within_view_scope(objects, personas, persona):
     ("persona", "zone_key", "model", "may"),
     [
         ("system_admin", "zone_b", Zone, True),
+        ("system_admin", "zone_b", Department, True),
+        ("system_admin", "zone_b", Park, False),  # 三员分立: he reads the registry, writes none of it
+        ("system_admin", "zone_b", Enterprise, False),
         ("zone_admin_a", "zone_a", Department, True),
         ("zone_admin_a", "zone_b", Park, False),
         ("staff_a", "zone_a", Park, True),
@@ -197,7 +202,10 @@ def test_superuser_bootstrap_sees_everything(objects):
 
     root = User.objects.create_superuser("root", password="Kfq-root-2026!")
     for model in MODELS:
-        assert model.objects.restrict(root, "delete").count() == model.objects.count()
+        assert model.objects.restrict(root, "view").count() == model.objects.count()
+        # A superuser counts as a system administrator (三员分立): the registry is read, not written.
+        writable = 0 if model in REGISTRY else model.objects.count()
+        assert model.objects.restrict(root, "delete").count() == writable
 
 
 def test_inactive_and_anonymous_users_see_nothing(objects, personas):

@@ -165,7 +165,7 @@ def test_a_stale_save_writes_nothing_of_many_to_many_either(world, personas):
 def test_park_form_refuses_a_stale_save(world, personas):
     park = world["park_a"]
     url = reverse("zones:park_edit", args=[park.pk])
-    alice, bob = logged_in(personas["zone_admin_a"]), logged_in(personas["system_admin"])
+    alice, bob = logged_in(personas["zone_admin_a"]), logged_in(personas["staff_a"])
     a_data, b_data = form_data(alice.get(url)), form_data(bob.get(url))
     assert alice.post(url, dict(a_data, name="甲改的园区")).status_code == 302
     response = bob.post(url, dict(b_data, name="乙改的园区"))

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from conftest import CODE_FIRM_1, CODE_FIRM_2
+from conftest import CODE_FIRM_1, CODE_FIRM_2, make_admin_of_both_zones
 from kaifaqu.accounts.choices import AuditEventChoices
 from kaifaqu.accounts.models import AuditEvent
 from kaifaqu.core.imports import request_commit, start_import
@@ -172,14 +172,24 @@ def test_staff_of_zone_b_cannot_update_a_firm_of_zone_a(personas):
     assert "无权修改" in job.errors[0]["message"]
 
 
+def test_the_system_administrator_neither_adds_nor_updates_firms_by_import(personas):
+    """三员分立: he reads the registry but writes none of it (docs/users/roles.md), an import included."""
+    changed = firm(0, 统一社会信用代码=CODE_FIRM_1, 企业名称="改名", 所属开发区=ZONE_A)
+    job = run_import(personas["system_admin"], [firm(1), changed], mode=ImportModeChoices.UPSERT)
+    assert error_cells(job) == {(2, "所属开发区"), (3, "统一社会信用代码")}
+    assert not request_commit(job)
+    assert not Enterprise.objects.filter(credit_code=make_code(1)).exists()
+    assert Enterprise.objects.get(credit_code=CODE_FIRM_1).name != "改名"
+
+
 def test_ambiguous_short_name_and_short_name_lookup(personas, world):
     world["zone_b"].short_name = "高平经开区"  # now two zones answer to the same short name
     world["zone_b"].save()
-    job = run_import(personas["system_admin"], [firm(1, 所属开发区="高平经开区")])
+    job = run_import(make_admin_of_both_zones(world), [firm(1, 所属开发区="高平经开区")])
     assert "对应多个开发区" in job.errors[0]["message"]
     world["zone_b"].short_name = "灵石经开区"
     world["zone_b"].save()
-    job = run_import(personas["system_admin"], [firm(1, 所属开发区="灵石经开区")])
+    job = run_import(make_admin_of_both_zones(world), [firm(1, 所属开发区="灵石经开区")])
     assert job.error_count == 0
     assert commit(job).status == ImportStatusChoices.COMMITTED
     assert Enterprise.objects.get(credit_code=make_code(1)).zone == world["zone_b"]
@@ -366,7 +376,7 @@ def test_liaison_department_by_name_within_the_zone(personas, world):
         firm(2, 包联部门="经济运行部", 所属开发区=ZONE_B, 统一社会信用代码=make_code(2, "140729")),
         firm(3),
     ]
-    job = commit(run_import(personas["system_admin"], rows))
+    job = commit(run_import(make_admin_of_both_zones(world), rows))
     assert job.status == ImportStatusChoices.COMMITTED, job.errors
     got = dict(Enterprise.objects.filter(name__startswith="测试").values_list("name", "service_department"))
     assert got == {"测试1号有限公司": dept_a.pk, "测试2号有限公司": dept_b.pk, "测试3号有限公司": None}
@@ -374,7 +384,7 @@ def test_liaison_department_by_name_within_the_zone(personas, world):
 
 def test_liaison_department_of_another_zone_is_an_error_naming_row_and_column(personas, world):
     Department.objects.create(zone=world["zone_b"], name="灵石招商局")
-    job = run_import(personas["system_admin"], [firm(1), firm(2, 包联部门="灵石招商局")])
+    job = run_import(make_admin_of_both_zones(world), [firm(1), firm(2, 包联部门="灵石招商局")])
     assert job.errors == [
         {
             "row": 3,
@@ -410,7 +420,7 @@ def test_update_mode_refuses_to_move_a_firm_between_zones_or_parks(personas, wor
     moved_zone = firm(0, 统一社会信用代码=CODE_FIRM_1, 企业名称="x", 所属开发区=ZONE_B)
     moved_park = firm(0, 统一社会信用代码=CODE_FIRM_1, 企业名称="x", 所在园区=None)
     for row, column in ((moved_zone, "所属开发区"), (moved_park, "所在园区")):
-        job = run_import(personas["system_admin"], [row], mode=ImportModeChoices.UPSERT)
+        job = run_import(make_admin_of_both_zones(world), [row], mode=ImportModeChoices.UPSERT)
         assert error_cells(job) == {(2, column)}
         assert "迁移" in job.errors[0]["message"]
 
@@ -529,7 +539,8 @@ IMPORT_PAGES = ["enterprises:enterprise_import", "enterprises:import_template"]
 
 @pytest.mark.parametrize(
     "persona",
-    ["leader_a", "region_viewer", "firm_1_user", "projects_staff_a", "security_admin", "audit_admin"],
+    # 三员分立: the system administrator reads the registry but imports no enterprises (docs/users/roles.md).
+    ["leader_a", "region_viewer", "firm_1_user", "projects_staff_a", "system_admin", "security_admin", "audit_admin"],
 )
 def test_import_pages_are_404_for_users_without_registry_write(personas, client_for, persona):
     client = client_for(personas[persona])
@@ -540,7 +551,7 @@ def test_import_pages_are_404_for_users_without_registry_write(personas, client_
     assert not ImportJob.objects.exists()
 
 
-@pytest.mark.parametrize("persona", ["staff_a", "zone_admin_a", "staff_b", "system_admin"])
+@pytest.mark.parametrize("persona", ["staff_a", "zone_admin_a", "staff_b"])
 def test_import_pages_open_for_registry_writers(personas, client_for, persona):
     client = client_for(personas[persona])
     for name in IMPORT_PAGES:
@@ -555,7 +566,8 @@ def test_anonymous_is_sent_to_login(db, client):
 
 def test_a_user_sees_only_their_own_jobs(personas, client_for):
     job = run_import(personas["staff_a"], [firm(1), firm(2, 企业名称=None)])
-    for persona, status in [("staff_a", 200), ("system_admin", 200), ("zone_admin_a", 404), ("staff_b", 404)]:
+    # The system administrator, who imports no enterprises, does not open the import pages (三员分立).
+    for persona, status in [("staff_a", 200), ("system_admin", 404), ("zone_admin_a", 404), ("staff_b", 404)]:
         client = client_for(personas[persona])
         assert client.get(reverse("enterprises:import_job", args=[job.pk])).status_code == status
         assert client.get(reverse("enterprises:import_errors", args=[job.pk])).status_code == status

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from conftest import CODE_FIRM_1
+from conftest import CODE_FIRM_1, make_admin_of_both_zones
 from kaifaqu.enterprises.models import Contact, Enterprise, IndustryClass, Relocation, Tag
 from kaifaqu.zones.models import IndustryChain, Park
 
@@ -137,7 +137,7 @@ def test_create_errors_are_shown_per_field_in_chinese(world, personas, client_fo
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     special = {"future": tomorrow, "park_b": world["park_b"].pk, "dept_b": world["dept_b"].pk}
     changes = {key: special.get(value, value) for key, value in changes.items()}
-    client = client_for(personas["system_admin"])  # sees every zone's parks, so the model rules are reached
+    client = client_for(make_admin_of_both_zones(world))  # sees both zones' parks, so the model rules are reached
     before = Enterprise.objects.count()
     response = client.post(reverse("enterprises:enterprise_add"), new_firm(world, **changes))
     assert response.status_code == 200
@@ -185,8 +185,8 @@ def test_liaison_department_choices_are_the_zones_and_show_on_the_page(world, pe
     assert ("包联部门", "—", "项目服务中心") in changes
 
 
-def test_system_admin_adding_a_firm_sees_whose_department_it_is(world, personas, client_for):
-    form = client_for(personas["system_admin"]).get(reverse("enterprises:enterprise_add")).context["form"]
+def test_an_admin_of_two_zones_adding_a_firm_sees_whose_department_it_is(world, client_for):
+    form = client_for(make_admin_of_both_zones(world)).get(reverse("enterprises:enterprise_add")).context["form"]
     labels = set(dict(form.fields["service_department"].choices).values()) - {"---------"}
     assert labels == {"高平经开区 · 经济运行部", "高平经开区 · 项目服务中心", "灵石经开区 · 经济运行部"}
 
@@ -316,7 +316,7 @@ def test_relocation_to_another_zone_drops_chains_and_liaison_and_moves_scope(wor
     firm.chains.add(IndustryChain.objects.create(zone=world["zone_a"], name="新材料产业链"))
     Enterprise.objects.filter(pk=firm.pk).update(service_department=world["dept_a"])
     response = relocate(
-        client_for(personas["system_admin"]),
+        client_for(make_admin_of_both_zones(world)),
         firm,
         to_zone=world["zone_b"].pk,
         to_park=world["park_b"].pk,
@@ -331,6 +331,40 @@ def test_relocation_to_another_zone_drops_chains_and_liaison_and_moves_scope(wor
 
 
 # ----------------------------------------------------------------------------------------------------- contacts
+def test_system_admin_reads_the_registry_and_writes_none_of_it(world, personas, client_for):
+    """三员分立 (docs/users/roles.md): he sees every firm, its contacts and relocations, with no button to add, edit,
+    relocate or import; the write pages answer 404 and a hand-made request changes nothing."""
+    client, firm = client_for(personas["system_admin"]), world["firm_1"]
+    contact = Contact.objects.create(enterprise=firm, name="王经理", phone="13912345678")
+    listing = client.get(reverse("enterprises:enterprise_list"))
+    assert not listing.context["may_add"]
+    assert reverse("enterprises:enterprise_add") not in listing.content.decode()
+    assert reverse("enterprises:enterprise_import") not in listing.content.decode()  # nor its sub-navigation tab
+    page = client.get(firm.get_absolute_url())
+    html = page.content.decode()
+    assert not page.context["may_change"] and "王经理" in html and "13912345678" in html
+    for name, args in (
+        ("enterprise_edit", [firm.pk]),
+        ("enterprise_relocate", [firm.pk]),
+        ("contact_add", [firm.pk]),
+        ("contact_edit", [contact.pk]),
+        ("contact_delete", [contact.pk]),
+    ):
+        assert reverse(f"enterprises:{name}", args=args) not in html, name
+    before = (list(Enterprise.objects.values()), list(Contact.objects.values()), Relocation.objects.count())
+    for url, data in (
+        (reverse("enterprises:enterprise_add"), new_firm(world)),
+        (reverse("enterprises:enterprise_edit", args=[firm.pk]), payload(firm, main_products="管理员改")),
+        (reverse("enterprises:enterprise_relocate", args=[firm.pk]), {"to_zone": world["zone_b"].pk}),
+        (reverse("enterprises:contact_add", args=[firm.pk]), {"name": "管理员加"}),
+        (reverse("enterprises:contact_edit", args=[contact.pk]), {"name": "管理员改"}),
+        (reverse("enterprises:contact_delete", args=[contact.pk]), {}),
+    ):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, data).status_code == 404, url
+    assert (list(Enterprise.objects.values()), list(Contact.objects.values()), Relocation.objects.count()) == before
+
+
 def test_contact_phone_is_validated_and_masked_for_region_viewers(world, personas, staff_a, client_for):
     firm = world["firm_1"]
     url = reverse("enterprises:contact_add", args=[firm.pk])

@@ -11,7 +11,7 @@ from django_tables2 import SingleTableMixin
 
 from kaifaqu.core.history import history_entries
 from kaifaqu.core.views import ScopedDeleteView, ScopedDetailView, ScopedEditView, ScopedObjectMixin
-from kaifaqu.zones.models import Zone
+from kaifaqu.zones.querysets import writable_zones
 
 from ..choices import IndustryLevelChoices
 from ..filtersets import EnterpriseFilterSet
@@ -61,7 +61,9 @@ class EnterpriseView(ScopedDetailView):
         context.update(
             may_change=may_change,
             contacts=firm.contacts.all(),
-            show_phones=may_change or self.request.user.zone_ids(),
+            # PI-2: full numbers for the zone's roles and the system administrator (who reads, not writes, the
+            # registry), masked for others (region viewers), as on the 催报 list (stats.quality.shows_phone_numbers).
+            show_phones=may_change or self.request.user.is_system_admin or self.request.user.zone_ids(),
             relocations=firm.relocations.select_related("from_zone", "from_park", "to_zone", "to_park", "recorded_by"),
             history=history_entries(firm),
             tags=firm.tags.all(),
@@ -105,13 +107,7 @@ class EnterpriseRelocateView(ScopedObjectMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        user = self.request.user
-        zones = (
-            Zone.objects.all()
-            if user.is_system_admin
-            else Zone.objects.filter(pk__in=user.writable_zone_ids(Enterprise.scope))
-        )
-        return {**super().get_form_kwargs(), "zones": zones}
+        return {**super().get_form_kwargs(), "zones": writable_zones(self.request.user, Enterprise)}
 
     def get_initial(self):
         return {"to_zone": self.enterprise.zone_id}

@@ -194,6 +194,37 @@ def test_system_admin_creates_a_zone(world, personas, client_for):
     assert zone.history.get().history_user == personas["system_admin"]
 
 
+def test_system_admin_keeps_the_zone_and_departments_but_only_reads_parks_and_chains(world, personas, client_for):
+    """三员分立 (docs/users/roles.md): the zone and its departments are administration, his; parks and industry chains
+    are the zone's registry records, which he reads and does not write: no buttons, 404 pages, nothing changed."""
+    client, zone = client_for(personas["system_admin"]), world["zone_a"]
+    chain = IndustryChain.objects.create(zone=zone, name="新材料产业链")
+    page = client.get(zone.get_absolute_url())
+    html = page.content.decode()
+    assert page.context["may_change"] and not page.context["may_write_registry"]
+    assert reverse("zones:zone_edit", args=[zone.pk]) in html
+    assert reverse("zones:department_add", args=[zone.pk]) in html
+    assert "高平新材料园" in html and "新材料产业链" in html
+    assert "/parks/" not in html and "/chains/" not in html  # no add, edit or delete link of a park or chain
+    before = (list(Park.objects.values()), list(IndustryChain.objects.values()))
+    for url, data in (
+        (reverse("zones:park_add", args=[zone.pk]), {"name": "管理员新园"}),
+        (reverse("zones:park_edit", args=[world["park_a"].pk]), {"name": "管理员改名"}),
+        (reverse("zones:park_delete", args=[world["park_a"].pk]), {}),
+        (reverse("zones:chain_add", args=[zone.pk]), {"name": "管理员新链"}),
+        (reverse("zones:chain_edit", args=[chain.pk]), {"name": "管理员改名"}),
+        (reverse("zones:chain_delete", args=[chain.pk]), {}),
+    ):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, data).status_code == 404, url
+    assert (list(Park.objects.values()), list(IndustryChain.objects.values())) == before
+    response = client.post(reverse("zones:department_add", args=[zone.pk]), {"name": "管理员新部门", "phone": ""})
+    assert response.status_code == 302
+    assert Department.objects.filter(zone=zone, name="管理员新部门").exists()
+    listing = client.get(reverse("zones:zone_list")).content.decode()
+    assert reverse("zones:zone_add") in listing  # he still creates zones
+
+
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
