@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaifaqu.core.periods import cumulative_label, format_period, growth_pct, make_period, year_of
+from kaifaqu.core.periods import cumulative_title, format_period, growth_pct, make_period, month_names, year_of
 
 from .aggregation import StatsViewer, min_group_size, scope_note, scope_of, summarize, suppression_reason
 from .choices import FlagStatusChoices, ReportStatusChoices
@@ -147,14 +147,14 @@ def figures_panel(request, enterprise):
     return {
         "allowed": True,
         "rows": rows,
-        "period_label": _("%(year)d年%(months)s") % {"year": year, "months": cumulative_label(latest)},
+        "period_label": cumulative_title(latest),
         "scope_note": note,
         "division": enterprise.industry.division,
         "min_group_size": min_group_size(),
         "chart": {
             "this_label": _("%(year)s年") % {"year": year},
             "last_label": _("%(year)s年") % {"year": year - 1},
-            "months": [_("%(month)s月") % {"month": m} for m in range(1, 13)],
+            "months": month_names(),
             "series": chart_series(figures, indicators, year),
         },
     }
