@@ -61,6 +61,8 @@ def leader_reads_the_zone_and_opens_what_is_overdue(page, base, shoot):
     expect(figures.locator(".peer-rank").first).to_contain_text("全省第")
     expect(page.locator("#home-pipeline")).to_be_visible()
     expect(page.locator("#pipeline-stages a").first).to_be_visible()
+    expect(page.locator("#week-stages a").first).to_be_visible()  # the demo's signing planned within the week
+    expect(page.locator("#week-approvals a").first).to_be_visible()
     # Money reads in 亿元 on the cards, never four decimals.
     expect(figures.locator("#headline-output_value")).to_contain_text(re.compile(r"\d+\.\d{2}亿元"))
     shoot("leader-home")
