@@ -96,14 +96,21 @@ def format_wan(value):
     return gettext("%(amount)s万元") % {"amount": f"{_rounded(value):,}"}
 
 
+def amount_in(value, unit="万元"):
+    """An amount in 万元 as a Decimal in `unit`, two decimals (a chart's value beside a table in that unit); None
+    stays None."""
+    if value is None or value == "":
+        return None
+    if unit not in UNIT_FACTORS:
+        raise ValueError(f"unknown money unit {unit!r}")
+    return _rounded(_decimal(value) / UNIT_FACTORS[unit])
+
+
 def money_in(value, unit="万元"):
     """An amount in 万元 as a number in `unit` (a table column's), two decimals, thousands separated; "—" for
     None. The unit is the column header's: see `unit_name`."""
-    if value is None or value == "":
-        return "—"
-    if unit not in UNIT_FACTORS:
-        raise ValueError(f"unknown money unit {unit!r}")
-    return f"{_rounded(_decimal(value) / UNIT_FACTORS[unit]):,}"
+    amount = amount_in(value, unit)
+    return "—" if amount is None else f"{amount:,}"
 
 
 def unit_name(unit):
