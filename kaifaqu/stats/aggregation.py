@@ -46,6 +46,7 @@ from kaifaqu.zones.models import IndustryChain, Park, Zone
 from .aggregation_math import competition_ranks, is_suppressed, real_growth_pct, secondary_suppression
 from .choices import StatsCategoryChoices
 from .models import DataSetAssignment, Indicator, PriceIndex, Target, Value
+from .periods import closed_period_of
 from .published import FirmFigures as PublishedFigures
 from .published import published_tables
 from .scope import FigureScope, figure_scope, form_for
@@ -937,14 +938,15 @@ def rank_zones(viewer, *, zone_ids, period, indicator, order="value", narrowing=
     return rows
 
 
-def zone_headlines(viewer, indicator=None, until=None):
+def zone_headlines(viewer, indicator=None, today=None):
     """(indicator, period, [RankRow]): the zones whose figures the viewer reads in full, ranked on the headline
-    indicator at the latest period any of them has, not after `until` (the last closed period) — the region
-    viewer's overview (a bounded number of queries)."""
+    indicator at the latest period any of them has, but not after the indicator's last closed period (a month still
+    being reported would read as a fall) — the region viewer's overview (a bounded number of queries)."""
     zone_ids = sorted(viewer.entitled_zone_ids)
     indicator = indicator or headline_indicator()
     period = latest_period(viewer, zone_ids, indicator) if zone_ids and indicator else None
-    if period is not None and until is not None:
+    until = closed_period_of(indicator, today) if period is not None else None
+    if until is not None:
         period = min(period, until)
     if period is None:
         return indicator, None, []

@@ -5,13 +5,11 @@ a region viewer. Other apps read figures through the stats app (kaifaqu/stats/re
 models; every function runs a fixed number of queries.
 """
 
-from decimal import Decimal
-
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from kaifaqu.core.money import YI, unit_name
+from kaifaqu.core.money import amount_in, unit_name
 from kaifaqu.core.periods import (
     cumulative_label,
     format_period,
@@ -21,7 +19,6 @@ from kaifaqu.core.periods import (
 from kaifaqu.core.views import url_with_query as url
 from kaifaqu.stats.aggregation import (
     StatsViewer,
-    headline_indicator,
     headline_table,
     latest_period,
     make_cell,
@@ -140,7 +137,7 @@ def decorate_headline(viewer, zone, row, period, scope):
     row.spark = {"id": f"spark-{row.indicator.code}", "this": trend["this"], "last": trend["last"]}
     query = urlencode({"indicator": row.indicator.code, "period": format_period(period)})
     row.url = f"{reverse('stats:dashboard', args=[zone.pk])}?{query}"
-    row.is_money = row.indicator.unit == "万元"
+    row.is_money = row.indicator.is_money
 
 
 def late_reports(user, zone, data_set, today):
@@ -212,27 +209,21 @@ def my_figures(user, firm):
     return {"period": period, "year": year_of(period), "label": cumulative_label(period), "rows": rows}
 
 
-def in_yi(value):
-    """万元 → 亿元 for a chart's axis (two decimals, as the table beside it)."""
-    return None if value is None else (value / YI).quantize(Decimal("0.01"))
-
-
 def zone_ranking(user, today):
     """The zones the user reads, ranked on the headline indicator at the last closed period, with the chart's data
     (money in 亿元, as the table beside it)."""
-    indicator = headline_indicator()
-    until = closed_period_of(indicator, today) if indicator else None
-    indicator, period, rows = zone_headlines(StatsViewer(user), indicator, until=until)
+    indicator, period, rows = zone_headlines(StatsViewer(user), today=today)
     if period is None:
         return None
     query = urlencode({"indicator": indicator.code, "period": format_period(period)})
     for row in rows:
         row.url = f"{reverse('stats:dashboard', args=[row.zone.pk])}?{query}"
+    money = indicator.is_money  # the chart in 亿元, as the table beside it
     chart = {
         "id": "chart-ranking",
-        "unit": unit_name("亿元") if indicator.unit == "万元" else indicator.unit_label,
+        "unit": unit_name("亿元") if money else indicator.unit_label,
         "names": [str(row.zone) for row in rows],
-        "values": [in_yi(row.cell.current) if indicator.unit == "万元" else row.cell.current for row in rows],
+        "values": [amount_in(row.cell.current, "亿元") if money else row.cell.current for row in rows],
         "growth": [row.cell.growth_pct for row in rows],
         "urls": [row.url for row in rows],
     }
@@ -243,7 +234,7 @@ def zone_ranking(user, today):
         "label": cumulative_label(period),
         "rows": rows,
         "chart": chart,
-        "is_money": indicator.unit == "万元",
+        "is_money": money,
         "ranking_url": url("stats:ranking", query={"indicator": indicator.code, "period": format_period(period)}),
     }
 

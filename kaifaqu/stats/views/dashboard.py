@@ -52,7 +52,6 @@ from ..aggregation import (
 )
 from ..forms import DashboardFilterForm, RankingFilterForm, TargetForm
 from ..models import Indicator, Target
-from ..periods import closed_period_of
 from ..permissions import may_import_stats
 from ..reconciliation import explain, firm_figures, reconcile
 from ..services import set_target
@@ -190,9 +189,7 @@ class DashboardHomeView(LoginRequiredMixin, TemplateView):
         zones = list(viewer.zones())
         if len(zones) == 1 and not viewer.is_region_viewer:
             return redirect("stats:dashboard", zone_pk=zones[0].pk)
-        indicator = headline_indicator()
-        until = closed_period_of(indicator) if indicator else None
-        indicator, period, ranked = zone_headlines(viewer, indicator, until=until)
+        indicator, period, ranked = zone_headlines(viewer)
         query = urlencode({"indicator": indicator.code, "period": format_period(period)}) if period else ""
         for row in ranked:
             row.url = f"{reverse('stats:dashboard', args=[row.zone.pk])}?{query}"
@@ -205,7 +202,7 @@ class DashboardHomeView(LoginRequiredMixin, TemplateView):
                 "period": period,
                 "period_label": cumulative_label(period) if period else "",
                 "year": year_of(period) if period else None,
-                "is_money": indicator is not None and indicator.unit == "万元",
+                "is_money": indicator is not None and indicator.is_money,
                 "may_rank": viewer.is_region_viewer and bool(zones),
             }
         )
@@ -391,7 +388,7 @@ class RankingView(RankingMixin, TemplateView):
             period_label=cumulative_label(self.period),
             period_title=cumulative_title(self.period),
             # Zone totals are large: money in 亿元, one unit for the column (its header says which).
-            table_unit="亿元" if self.indicator.unit == "万元" else self.indicator.unit,
+            table_unit="亿元" if self.indicator.is_money else self.indicator.unit,
             order=self.order,
             form=RankingFilterForm(
                 self.request.GET or None,
