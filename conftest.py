@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test import Client, override_settings
+from django.utils import translation
 
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.models import Membership, User
@@ -228,6 +229,16 @@ def client_with_sessions(client, session_keys):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the default language. A request activates the language of its Accept-Language header or
+    the user's choice and Django keeps it on the thread, so an English request of one test would otherwise make the
+    next test on the same worker read English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session", autouse=True)
