@@ -24,9 +24,7 @@ from kaifaqu.core.models import ImportJob, ImportStatusChoices
 from kaifaqu.core.periods import (
     cumulative_label,
     format_period,
-    make_period,
     month_title,
-    previous_month,
 )
 from kaifaqu.core.views import url_with_query as url
 from kaifaqu.enterprises.models import Enterprise
@@ -34,7 +32,7 @@ from kaifaqu.projects import aggregates
 from kaifaqu.projects.choices import ProblemStatusChoices, ProjectStatusChoices
 from kaifaqu.projects.models import Approval, Problem, Project, ProjectStage, StageDefinition
 from kaifaqu.projects.querysets import PENDING_APPROVALS
-from kaifaqu.projects.rules import progress_deadline
+from kaifaqu.projects.rules import closed_progress_period, progress_deadline, progress_period
 from kaifaqu.stats.home import (
     flags_sent_back,
     forms_due,
@@ -121,20 +119,6 @@ def chosen_zone(user, params):
         return by_pk[raw], zones
     own = user.zone_ids()
     return next((zone for zone in zones if zone.pk in own), zones[0]), zones
-
-
-# -- periods --------------------------------------------------------------------------------------------------------
-
-
-def progress_period(today):
-    """The month whose project progress is being reported now (last month)."""
-    return previous_month(make_period(today.year, today.month))
-
-
-def closed_progress_period(today):
-    """The latest month whose progress deadline has passed: progress not in by then is late."""
-    period = progress_period(today)
-    return period if progress_deadline(period) < today else previous_month(period)
 
 
 # -- leader and zone admin -------------------------------------------------------------------------------------------

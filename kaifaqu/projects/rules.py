@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from kaifaqu.core.periods import month_of, year_of
+from kaifaqu.core.periods import make_period, month_of, previous_month, year_of
 
 from .choices import ApprovalStatusChoices
 
@@ -100,6 +100,17 @@ def progress_deadline(period):
     year, month = year_of(period), month_of(period)
     day = settings.PROJECT_PROGRESS_DEADLINE_DAY
     return datetime.date(year + 1, 1, day) if month == 12 else datetime.date(year, month + 1, day)
+
+
+def progress_period(today):
+    """The month whose progress is being reported now: last month."""
+    return previous_month(make_period(today.year, today.month))
+
+
+def closed_progress_period(today):
+    """The latest month whose progress deadline has passed: progress not in by then is late."""
+    period = progress_period(today)
+    return period if progress_deadline(period) < today else previous_month(period)
 
 
 def progress_closed_reason(period):

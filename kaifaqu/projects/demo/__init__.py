@@ -48,7 +48,7 @@ from django.utils import timezone
 from kaifaqu.accounts.demo import demo_actor
 from kaifaqu.core.demo import DemoDataError, Refs, cast, read, shown
 from kaifaqu.core.history import attributed
-from kaifaqu.core.periods import make_period, month_of, previous_month, year_of
+from kaifaqu.core.periods import make_period, month_of, year_of
 from kaifaqu.enterprises.models import Enterprise
 from kaifaqu.stats import demo as stats_demo
 from kaifaqu.zones.models import Department, IndustryChain, Park, Zone
@@ -67,7 +67,7 @@ from ..models import (
     ProjectPhase,
     StageDefinition,
 )
-from ..rules import progress_deadline
+from ..rules import closed_progress_period, progress_deadline, progress_period
 
 DEMO_MARK = "（演示）"
 DEMO = "演示数据"
@@ -147,12 +147,12 @@ class ProgressCalendar:
 
     @classmethod
     def on(cls, today):
-        current = previous_month(make_period(today.year, today.month))
+        current = progress_period(today)
         return cls(today=today, current=current, open=current if progress_deadline(current) >= today else None)
 
     @property
     def closed(self):
-        return previous_month(self.current) if self.open else self.current
+        return closed_progress_period(self.today)
 
     @property
     def year(self):
