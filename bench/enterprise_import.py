@@ -200,8 +200,9 @@ def main():
         f" (issue target: ≤ 8x) · {args.rows / spread(samples['whole'])[1]:,.0f} rows/s"
     )
     if profile is not None:
-        print("\n--- profile: preview + commit (own time, top 25) ---")
-        pstats.Stats(profile, stream=sys.stdout).strip_dirs().sort_stats("tottime").print_stats(25)
+        for order in ("tottime", "cumulative"):
+            print(f"\n--- profile: preview + commit, by {order} (top 30) ---")
+            pstats.Stats(profile, stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(30)
 
 
 if __name__ == "__main__":

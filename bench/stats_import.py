@@ -92,10 +92,10 @@ def spread(samples):
     return min(samples), statistics.median(samples)
 
 
-def print_profile(title, profile, limit=25):
-    print(f"\n--- profile: {title} (own time, top {limit}) ---")
-    stats = pstats.Stats(profile, stream=sys.stdout)
-    stats.strip_dirs().sort_stats("tottime").print_stats(limit)
+def print_profile(title, profile, limit=30):
+    for order in ("tottime", "cumulative"):
+        print(f"\n--- profile: {title}, by {order} (top {limit}) ---")
+        pstats.Stats(profile, stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(limit)
 
 
 def main():

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kaifaqu.core.bulk import insert_objects
 from kaifaqu.core.history import bulk_history
 from kaifaqu.core.imports.engine import Column, Importer, chunks, register
 from kaifaqu.core.imports.parsers import CellError, Choice, Date, Lookup, Money, Split, Text, cell_text, normalize_label
@@ -420,7 +421,7 @@ class EnterpriseImporter(Importer):
         tag_ids, tags_created = self.ensure_tags(
             {name for row in creates + updates if "tags" in self.present for name in row.values.get("tags", [])}
         )
-        new = Enterprise.objects.bulk_create([row.instance for row in creates], batch_size=500)
+        new = insert_objects(Enterprise, [row.instance for row in creates])  # bulk_create without its compiler
         changed_objects = [row.instance for row in updates]
         fields = sorted({name for row in updates for name in row.changed} - {"tags"} | {"updated_at"})
         for enterprise in changed_objects:

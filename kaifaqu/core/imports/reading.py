@@ -78,12 +78,13 @@ def too_many_rows():
     )
 
 
-def capped(number, cells):
-    """`cells` without trailing blanks, or the file error when a value lies past the column cap."""
+def capped(number, cells, limit=None):
+    """`cells` without trailing blanks, or the file error when a value lies past the column cap (`limit`, default
+    IMPORT_MAX_COLUMNS: a reader of many rows passes it, read once)."""
     end = len(cells)
     while end and is_blank(cells[end - 1]):
         end -= 1
-    if end > settings.IMPORT_MAX_COLUMNS:
+    if end > (settings.IMPORT_MAX_COLUMNS if limit is None else limit):
         raise too_wide(number, end)
     return list(cells[:end])
 
@@ -395,10 +396,11 @@ def calamine_rows(data, name, *, workbook=None, blanks_as_none=False):
         return
     # iter_rows yields every row from the first (blank ones included) but only the columns from the first used one.
     padding = [None] * start[1]
+    limit = settings.IMPORT_MAX_COLUMNS
     for number, cells in enumerate(sheet.iter_rows(), start=1):
         if blanks_as_none:
             cells = [None if type(value) is str and not value.strip() else value for value in cells]
-        cells = capped(number, padding + list(cells))
+        cells = capped(number, padding + cells if padding else cells, limit)
         if cells:
             yield number, cells
 

@@ -1,0 +1,110 @@
+"""Bulk INSERT of many rows of a plain model without the SQL compiler's work per value.
+
+bulk_create compiles every value of every row (field_as_sql, prepare_value, pre_save_val: five calls a value), which
+was most of an enterprise import's commit. `insert_rows` prepares each value with its field's get_db_prep_save, or
+not at all for the text and integers most columns hold (which it would return unchanged), and sends multi-row
+INSERTs; `insert_objects` does the same for unsaved model instances and sets their keys, as bulk_create does. For
+models written without signals or multi-table inheritance (bulk_create sends no signals either).
+"""
+
+from datetime import date, datetime
+
+from django.db import connection
+from django.db.models import (
+    AutoField,
+    BigAutoField,
+    BigIntegerField,
+    CharField,
+    DateField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    PositiveIntegerField,
+    TextField,
+)
+from django.utils import timezone
+
+PLAIN_PRE_SAVE = (Field.pre_save, DateField.pre_save, DateTimeField.pre_save)  # a value, or auto_now(_add)
+MEMO_TYPES = (datetime, date, bool)  # hashable, and equal only when they are the same value
+# Field types whose get_db_prep_save returns a value of one Python type as it is: text for text, int for integers.
+TEXT_TYPES = (CharField, TextField)
+INTEGER_TYPES = (IntegerField, BigIntegerField, PositiveIntegerField, AutoField, BigAutoField)
+
+
+def plain_type(field):
+    """str or int when the field (or the key a foreign key points at) passes values of that type, and None, through
+    get_db_prep_save unchanged; None for the fields whose values must be prepared (dates, decimals, booleans…)."""
+    target = field.target_field if type(field) is ForeignKey else field
+    if type(target) in TEXT_TYPES:
+        return str
+    if type(target) in INTEGER_TYPES:
+        return int
+    return None
+
+
+def prepared(rows, fields):
+    """The query parameters of `rows`, flat: each value as its field's get_db_prep_save gives it. Dates, times and
+    booleans are prepared once per distinct value (an import's rows share their timestamps and many dates)."""
+    kinds = [(plain_type(field), field.get_db_prep_save, {}) for field in fields]
+    params = []
+    append = params.append
+    for row in rows:
+        for (kind, prep, seen), value in zip(kinds, row, strict=True):
+            if kind is not None and (type(value) is kind or value is None):
+                append(value)
+            elif type(value) in MEMO_TYPES:
+                try:
+                    append(seen[value])
+                except KeyError:
+                    append(seen.setdefault(value, prep(value, connection)))
+            else:
+                append(prep(value, connection))
+    return params
+
+
+def insert_rows(model, fields, rows, *, returning=False):
+    """INSERT `rows` (tuples of Python values in the order of `fields`, model fields) into `model`'s table; the new
+    primary keys in the order of `rows` when `returning` (the database's order of RETURNING, as bulk_create trusts)."""
+    if not rows:
+        return []
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    size = max(1, connection.ops.bulk_batch_size(fields, rows))
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    suffix = f" RETURNING {quote(meta.pk.column)}" if returning else ""
+    keys = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            values = ", ".join([one] * len(batch))
+            sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}{suffix}"  # noqa: S608 model names
+            cursor.execute(sql, prepared(batch, fields))
+            if returning:
+                keys.extend(key for (key,) in cursor.fetchall())
+    return keys
+
+
+def insert_objects(model, objs):
+    """bulk_create for unsaved instances of a plain model whose key the database assigns: the fields' values as they
+    are (auto_now and auto_now_add set, the only pre_save of plain fields), one multi-row INSERT per batch, the keys
+    set on the objects."""
+    if not objs:
+        return objs
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    if any(type(field).pre_save not in PLAIN_PRE_SAVE for field in fields):  # a file field, a custom field
+        return model.objects.bulk_create(objs)
+    # auto_now and auto_now_add: one time for the whole INSERT (pre_save would read the clock for every object).
+    now = timezone.now()
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for obj in objs:
+                setattr(obj, field.attname, now)
+    attnames = [field.attname for field in fields]
+    rows = [tuple(getattr(obj, name) for name in attnames) for obj in objs]
+    keys = insert_rows(model, fields, rows, returning=True)
+    for obj, key in zip(objs, keys, strict=True):
+        obj.pk = key
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
