@@ -22,6 +22,7 @@ DATABASE_URL is set; everything the run writes is rolled back, so a real databas
 
 import argparse
 import cProfile
+import gc
 import io
 import pstats
 import shutil
@@ -183,11 +184,14 @@ def main():
                     raise SystemExit(f"commit did not pass: {job.message}")
 
             def one_repeat(keep):
+                gc.collect()  # neither side pays for the other's garbage
                 started = now()
                 rows = calamine_read()
                 read = now() - started
                 assert len(rows) == args.rows + 1
                 savepoint = transaction.savepoint()
+                del rows
+                gc.collect()
                 started = now()
                 job = preview()
                 previewed = now()
