@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaifaqu.core.bulk import insert_objects, insert_rows
+from kaifaqu.core.bulk import insert_objects, insert_rows, new_rows
 from kaifaqu.core.history import bulk_history
 from kaifaqu.core.imports.engine import Column, Importer, chunks, register
 from kaifaqu.core.imports.parsers import CellError, Choice, Date, Lookup, Money, Split, Text, cell_text, normalize_label
@@ -373,8 +373,13 @@ class EnterpriseImporter(Importer):
     def default_status(self):
         return Enterprise._meta.get_field("status").get_default()
 
+    @cached_property
+    def new_firm_row(self):
+        return new_rows(Enterprise)
+
     def new_firm(self, row):
-        enterprise = Enterprise()
+        """The new firm of a row as a NewRow (its fields as Enterprise() and assign would set them)."""
+        enterprise = self.new_firm_row()
         self.assign(enterprise, row, creating=True)
         return enterprise
 

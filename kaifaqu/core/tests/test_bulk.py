@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kaifaqu.core.bulk import insert_objects
+from kaifaqu.core.bulk import insert_objects, new_rows
 from kaifaqu.enterprises.models import Enterprise
 
 COMPARED = [f.attname for f in Enterprise._meta.concrete_fields if f.name not in ("id", "credit_code", "created_at")]
@@ -50,3 +50,14 @@ def test_insert_objects_stores_what_bulk_create_stores(world):
     assert Enterprise.objects.get(pk=ours[0].pk).park_id is None
     row = stored(ours[0].pk)
     assert row["created_at"] == row["updated_at"] == ours[0].created_at  # one time for the whole INSERT
+
+
+def test_a_new_row_holds_what_a_new_model_instance_holds(world):
+    made = new_rows(Enterprise)()
+    fresh = Enterprise()
+    assert {f.attname: getattr(made, f.attname) for f in Enterprise._meta.concrete_fields} == {
+        f.attname: getattr(fresh, f.attname) for f in Enterprise._meta.concrete_fields
+    }
+    made.credit_code, made.name, made.zone_id, made.industry_id = "D" * 18, "丁公司", world["zone_a"].pk, "2651"
+    insert_objects(Enterprise, [made])
+    assert made.pk == made.id == Enterprise.objects.get(credit_code="D" * 18).pk
