@@ -21,6 +21,7 @@ from django.db.models import (
     Field,
     ForeignKey,
     IntegerField,
+    JSONField,
     PositiveIntegerField,
     TextField,
 )
@@ -47,12 +48,12 @@ def plain_type(field):
 def prepared(rows, fields):
     """The query parameters of `rows`, flat: each value as its field's get_db_prep_save gives it. Dates, times and
     booleans are prepared once per distinct value (an import's rows share their timestamps and many dates)."""
-    kinds = [(plain_type(field), field.get_db_prep_save, {}) for field in fields]
+    kinds = [(plain_type(field), field.get_db_prep_save, {}, not isinstance(field, JSONField)) for field in fields]
     params = []
     append = params.append
     for row in rows:
-        for (kind, prep, seen), value in zip(kinds, row, strict=True):
-            if kind is not None and (type(value) is kind or value is None):
+        for (kind, prep, seen, null), value in zip(kinds, row, strict=True):
+            if type(value) is kind or (value is None and null):  # NULL is NULL, but JSON may say null
                 append(value)
             elif type(value) in MEMO_TYPES:
                 try:
