@@ -206,6 +206,8 @@ def xlsx_extent(archive, path):
                 cut = text.rfind(b"<")
                 cut = len(text) if cut < 0 else cut
                 part, text = text[:cut], text[cut:]
+                if len(text) > SCAN_CHUNK:  # a tag of megabytes: no cell; let the streaming parser judge it
+                    return None
             if FORMULA.search(part) or ERROR_OR_ISO_DATE.search(part) or b"xmlns" in part:
                 return None
             rows = CELL_ROW.findall(part)

@@ -149,3 +149,10 @@ def test_a_sheet_cut_short_is_unreadable_as_before():
     assert extent(data) is None
     with pytest.raises(ImportFileError, match="无法读取文件"):
         read_table(FirmsImporter(user=None), data, "企业.xlsx")
+
+
+def test_a_tag_of_megabytes_is_not_carried_along_by_the_scan():
+    spaces = b" " * (3 * 1024 * 1024)  # one cell's tag of 3 MB, valid XML (a zip bomb would make it gigabytes)
+    data = workbook([["编号", "名称"], ["A1", "甲"]])
+    data = rewritten(data, lambda xml: xml.replace(b'<c r="B2"', b'<c r="B2"' + spaces))
+    assert extent(data) is None
