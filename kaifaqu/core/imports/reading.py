@@ -136,7 +136,6 @@ SHEET_DATA = re.compile(rb"<sheetData[\s/>]")
 UNPREFIXED_ROOT = re.compile(rb"<worksheet[\s>]")
 PREFIXED_MAIN = re.compile(rb'xmlns:[\w.-]+="[^"]*(?:spreadsheetml/2006/main|ooxml/spreadsheetml/main)"')
 DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]{0,3}[0-9]{0,7}:([A-Z]{1,3})([0-9]{1,7})"')
-RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 SHEET_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 OFFICE_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
