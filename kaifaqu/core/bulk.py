@@ -7,6 +7,7 @@ INSERTs; `insert_objects` does the same for unsaved model instances and sets the
 models written without signals or multi-table inheritance (bulk_create sends no signals either).
 """
 
+import sqlite3
 from datetime import date, datetime
 from types import SimpleNamespace
 
@@ -27,6 +28,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+BATCH_ROWS = 1000
 PLAIN_PRE_SAVE = (Field.pre_save, DateField.pre_save, DateTimeField.pre_save)  # a value, or auto_now(_add)
 MEMO_TYPES = (datetime, date, bool)  # hashable, and equal only when they are the same value
 # Field types whose get_db_prep_save returns a value of one Python type as it is: text for text, int for integers.
@@ -65,6 +67,16 @@ def prepared(rows, fields):
     return params
 
 
+def batch_size(fields):
+    """Rows per INSERT: within the database's limit of parameters (SQLite's own, not the 999 Django assumes for old
+    versions; 65,535 for PostgreSQL's protocol) and BATCH_ROWS."""
+    limit = connection.features.max_query_params or 65535
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(BATCH_ROWS, limit // len(fields)))
+
+
 def insert_rows(model, fields, rows, *, returning=False):
     """INSERT `rows` (tuples of Python values in the order of `fields`, model fields) into `model`'s table; the new
     primary keys in the order of `rows` when `returning` (the database's order of RETURNING, as bulk_create trusts)."""
@@ -72,7 +84,7 @@ def insert_rows(model, fields, rows, *, returning=False):
         return []
     meta, quote = model._meta, connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
-    size = max(1, connection.ops.bulk_batch_size(fields, rows))
+    size = batch_size(fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     suffix = f" RETURNING {quote(meta.pk.column)}" if returning else ""
     keys = []
@@ -128,8 +140,9 @@ def insert_objects(model, objs):
     now = timezone.now()
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            stamp = now if isinstance(field, DateTimeField) else date.today()  # as their pre_save reads the clock
             for obj in objs:
-                setattr(obj, field.attname, now)
+                setattr(obj, field.attname, stamp)
     attnames = [field.attname for field in fields]
     rows = [tuple(getattr(obj, name) for name in attnames) for obj in objs]
     keys = insert_rows(model, fields, rows, returning=True)
