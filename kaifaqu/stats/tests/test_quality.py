@@ -70,7 +70,7 @@ def statuses(result):
 
 def test_completeness_counts_on_time_late_missing(case, personas):
     result = completeness(
-        assignments=DataSetAssignment.objects.restrict(personas["staff_a"]), data_set=case["data_set"], period=PERIOD
+        firms=Enterprise.objects.restrict(personas["staff_a"]), data_set=case["data_set"], period=PERIOD
     )
     assert result.deadline == datetime.date(2025, 4, 10)
     assert statuses(result) == {
@@ -92,7 +92,7 @@ def tally_counts(tallies):
 
 def test_completeness_by_liaison_department(case, personas):
     result = completeness(
-        assignments=DataSetAssignment.objects.restrict(personas["staff_a"]), data_set=case["data_set"], period=PERIOD
+        firms=Enterprise.objects.restrict(personas["staff_a"]), data_set=case["data_set"], period=PERIOD
     )
     assert tally_counts(result.by_department) == {
         "经济运行部": (1, 1, 0, 0),
@@ -127,7 +127,7 @@ def test_department_breakdown_matches_a_hand_count(case, personas):
         counts[0] += 1
         counts[columns[state]] += 1
     result = completeness(
-        assignments=DataSetAssignment.objects.restrict(personas["zone_admin_a"]),
+        firms=Enterprise.objects.restrict(personas["zone_admin_a"]),
         data_set=case["data_set"],
         period=PERIOD,
     )
@@ -143,7 +143,7 @@ def test_department_breakdown_matches_a_hand_count(case, personas):
 
 def test_departments_of_several_zones_are_told_apart(case, personas):
     result = completeness(
-        assignments=DataSetAssignment.objects.restrict(personas["system_admin"]),
+        firms=Enterprise.objects.restrict(personas["system_admin"]),
         data_set=case["data_set"],
         period=PERIOD,
     )
@@ -157,7 +157,7 @@ def test_departments_of_several_zones_are_told_apart(case, personas):
 
 def test_completeness_of_the_system_admin_spans_zones(case, personas):
     result = completeness(
-        assignments=DataSetAssignment.objects.restrict(personas["system_admin"]),
+        firms=Enterprise.objects.restrict(personas["system_admin"]),
         data_set=case["data_set"],
         period=PERIOD,
     )
