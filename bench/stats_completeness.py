@@ -331,7 +331,8 @@ def measure(firms, zones, months, repeat, explain=False, out=print):
     client.force_login(leader_of(zone))
     url = reverse("stats:completeness")
     period = f"{PERIOD // 100}-{PERIOD % 100:02d}"
-    scenarios = [("全部 第2页", None, 2), ("未报 第1页", "missing", 1)]
+    second = 2 if firms // zones >= 2 * PER_PAGE else 1  # tiny runs (the test suite's) have one page
+    scenarios = [(f"全部 第{second}页", None, second), ("未报 第1页", "missing", 1)]
     clock = time.process_time if connection.vendor == "sqlite" else time.perf_counter
     out(
         f"计时：{'CPU 时间' if connection.vendor == 'sqlite' else '墙钟时间'}，两侧交替，{repeat} 次的最小值/中位数；"
@@ -353,7 +354,7 @@ def measure(firms, zones, months, repeat, explain=False, out=print):
             return hand_figures(zone.pk, data_set, status, page)
 
         shown, expected = page_figures(with_context(page_request)), hand()
-        if shown != expected or len(shown[1]) != PER_PAGE:
+        if shown != expected or not shown[1]:
             out(f"{name:<10}  不一致：未计时\n  页面：{shown}\n  SQL：{expected}")
             results.append((name, None))
             continue
