@@ -68,21 +68,37 @@ def build_workbook(rows):
     return enterprise_workbook(rows, zone_name, industries, region=REGION, prefix=tag)
 
 
-def leader_pages():
-    """(label, path) of the pages the load cycles through."""
+def leader_pages(only_dashboard=False):
+    """(label, path) of the pages the load cycles through: the leader's six, or the statistics dashboard alone (the
+    throughput figure of issue 13)."""
     from django.urls import reverse
 
     from kaifaqu.zones.models import Zone
 
     zone = Zone.objects.get(short_name=ZONE)
+    dashboard = ("统计看板", reverse("stats:dashboard", args=[zone.pk]))
+    if only_dashboard:
+        return [dashboard]
     return [
         ("首页", reverse("home")),
-        ("统计看板", reverse("stats:dashboard", args=[zone.pk])),
+        dashboard,
         ("项目列表", reverse("projects:project_list")),
         ("领导视图", reverse("projects:leader")),
         ("重点项目", reverse("projects:key_projects")),
         ("通报", reverse("projects:bulletin")),
     ]
+
+
+def gunicorn_options(args):
+    """gunicorn's settings from the command line: workers × threads (gthread when threads > 1), keep-alive, worker
+    recycling (--max-requests with jitter, so the workers do not restart together) and --preload."""
+    options = ["-w", str(args.workers), "--threads", str(args.threads), "--timeout", "300"]
+    options += ["--worker-class", "gthread" if args.threads > 1 else "sync", "--keep-alive", str(args.keep_alive)]
+    if args.max_requests:
+        options += ["--max-requests", str(args.max_requests), "--max-requests-jitter", str(args.max_requests // 10)]
+    if args.preload:
+        options.append("--preload")
+    return options
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -291,6 +307,14 @@ def print_table(title, results, pages, window=None):
         print(f"其中 {inside} 次请求在提交进行期间发出")
 
 
+def print_throughput(results, seconds):
+    """Requests answered per second over the whole phase (errors included in the count, and shown apart)."""
+    errors = sum(1 for r in results if not r[2])
+    load = "/".join(f"{n:.1f}" for n in os.getloadavg())  # other work on the machine shares its two cores
+    print(f"系统负载（1/5/15 分钟）：{load}")
+    print(f"吞吐量：{len(results)} 次请求 / {seconds:.1f} 秒 = {len(results) / seconds:.1f} 次/秒，错误 {errors}")
+
+
 def print_logins(title, timings):
     p50, p95, top = quantiles([t[0] for t in timings])
     errors = sum(1 for t in timings if not t[1])
@@ -307,7 +331,11 @@ def main():
     parser.add_argument("--requests", type=int, default=25, help="GETs per user in each phase")
     parser.add_argument("--import-rows", type=int, default=50_000, help="0: phase A only")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread when > 1)")
+    parser.add_argument("--keep-alive", type=int, default=2, help="seconds gunicorn keeps an idle connection")
+    parser.add_argument("--max-requests", type=int, default=0, help="recycle a worker after this many requests")
+    parser.add_argument("--preload", action="store_true", help="load the app before forking the workers")
+    parser.add_argument("--dashboard-only", action="store_true", help="phase A on the statistics dashboard alone")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway SQLite database")
     args = parser.parse_args()
 
@@ -325,7 +353,7 @@ def main():
     try:
         started = time.perf_counter()
         seed()
-        pages = leader_pages()
+        pages = leader_pages(args.dashboard_only)
         data = build_workbook(args.import_rows) if args.import_rows else b""
         vendor = connection.vendor
         connections.close_all()
@@ -337,17 +365,19 @@ def main():
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        options = gunicorn_options(args)
+        print("gunicorn kaifaqu.wsgi " + " ".join(options))
         server = start(
-            [sys.executable, "-m", "gunicorn", "kaifaqu.wsgi", "-w", str(args.workers), "--threads",
-             str(args.threads), "-b", f"127.0.0.1:{port}", "--timeout", "300"],
-            "load-gunicorn.log",
-        )  # fmt: skip
+            [sys.executable, "-m", "gunicorn", "kaifaqu.wsgi", *options, "-b", f"127.0.0.1:{port}"], "load-gunicorn.log"
+        )
         wait_until_up(base, server)
         sessions = [login(base, LEADER, DEMO_PASSWORD) for _ in range(args.users)]
         run_users(base, sessions[:1], pages, len(pages))  # warm up every page once, untimed
 
+        started = time.perf_counter()
         results = run_users(base, sessions, pages, args.requests)
         print_table("A：无导入", results, pages)
+        print_throughput(results, time.perf_counter() - started)
         print_logins("A：新登录（无导入）", fresh_logins(base, DEMO_PASSWORD, lambda: True, 10))
         if not args.import_rows:
             return
