@@ -111,9 +111,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(command, log_name):
+def start(command, log_name, **env):
     log = open(BENCH_DIR / log_name, "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
+    environment = {**os.environ, **env}
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
 
 
 def stop(process):
@@ -323,6 +324,72 @@ def print_logins(title, timings):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The settings matrix (--matrix): which gunicorn settings serve the dashboard best on this machine
+
+# (label, workers, threads, keep-alive, max-requests, preload, DB_CONN_MAX_AGE). The first is the deployment's
+# settings before issue 13 (bench/load.py's defaults); threads > 1 runs gthread workers, 1 the sync worker.
+MATRIX = [
+    ("2×4 gthread（原设置）", 2, 4, 2, 0, False, 0),
+    ("2 sync", 2, 1, 2, 0, False, 0),
+    ("3 sync", 3, 1, 2, 0, False, 0),
+    ("4 sync", 4, 1, 2, 0, False, 0),
+    ("3×2 gthread", 3, 2, 5, 0, False, 0),
+    ("3×2 gthread 持久连接", 3, 2, 5, 0, False, 60),
+    ("3×2 gthread 持久连接 preload max-requests", 3, 2, 5, 1000, True, 60),
+    ("3 sync 持久连接 preload max-requests", 3, 1, 5, 1000, True, 60),
+]
+
+
+def serve_and_load(args, setting, pages, password):
+    """One gunicorn with `setting`, --users signed-in users each making --requests GETs over `pages`: (results,
+    seconds). The server is stopped before returning."""
+    _label, workers, threads, keep_alive, max_requests, preload, conn_max_age = setting
+    options = argparse.Namespace(
+        workers=workers, threads=threads, keep_alive=keep_alive, max_requests=max_requests, preload=preload
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "kaifaqu.wsgi", *gunicorn_options(options), "-b", f"127.0.0.1:{port}"]
+    server = start(command, "load-gunicorn.log", DB_CONN_MAX_AGE=str(conn_max_age))
+    try:
+        wait_until_up(base, server)
+        sessions = [login(base, LEADER, password) for _ in range(args.users)]
+        run_users(base, sessions[:1], pages, len(pages))  # warm up every page once, untimed
+        started = time.perf_counter()
+        results = run_users(base, sessions, pages, args.requests)
+        return results, time.perf_counter() - started
+    finally:
+        stop(server)
+
+
+def run_matrix(args, pages, password):
+    """Every setting of MATRIX in turn, --rounds times over (the settings interleaved, so a busy moment of the shared
+    machine falls on several of them); prints one line per setting: requests/s (median and best round), p50/p95 of
+    all its requests, errors."""
+    measured = {setting[0]: ([], []) for setting in MATRIX}
+    for round_ in range(args.rounds):
+        for setting in MATRIX:
+            results, seconds = serve_and_load(args, setting, pages, password)
+            rates, times = measured[setting[0]]
+            rates.append(len(results) / seconds)
+            times.extend(results)
+            load = "/".join(f"{n:.1f}" for n in os.getloadavg())
+            print(f"  第 {round_ + 1} 轮 {setting[0]}：{rates[-1]:.1f} 次/秒（系统负载 {load}）", flush=True)
+    print(f"\n{padded('设置', 44)}{'次/秒 中位':>10}{'最好':>7}{'p50 ms':>8}{'p95 ms':>8}{'错误':>5}")
+    for label, workers, threads, keep_alive, max_requests, preload, conn_max_age in MATRIX:
+        rates, times = measured[label]
+        p50, p95, _top = quantiles([r[1] for r in times])
+        errors = sum(1 for r in times if not r[2])
+        print(
+            f"{padded(label, 44)}{statistics.median(rates):>10.1f}{max(rates):>9.1f}{ms(p50):>8}{ms(p95):>8}{errors:>6}"
+        )
+        options = argparse.Namespace(
+            workers=workers, threads=threads, keep_alive=keep_alive, max_requests=max_requests, preload=preload
+        )
+        print(f"    DB_CONN_MAX_AGE={conn_max_age} gunicorn kaifaqu.wsgi {' '.join(gunicorn_options(options))}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
 
 
 def main():
@@ -335,13 +402,19 @@ def main():
     parser.add_argument("--keep-alive", type=int, default=2, help="seconds gunicorn keeps an idle connection")
     parser.add_argument("--max-requests", type=int, default=0, help="recycle a worker after this many requests")
     parser.add_argument("--preload", action="store_true", help="load the app before forking the workers")
+    parser.add_argument(
+        "--conn-max-age", type=int, default=0, help="DB_CONN_MAX_AGE of the server (seconds a connection is kept)"
+    )
     parser.add_argument("--dashboard-only", action="store_true", help="phase A on the statistics dashboard alone")
+    parser.add_argument("--matrix", action="store_true", help="phase A only, for each gunicorn setting of MATRIX")
+    parser.add_argument("--rounds", type=int, default=2, help="with --matrix: rounds over the settings")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway SQLite database")
     args = parser.parse_args()
 
     # The web server and the worker read these from the environment they inherit.
     os.environ["IMPORT_MAX_ROWS"] = str(max(args.import_rows, 50_000))
     os.environ["UPLOAD_MAX_BYTES"] = str(200 * 1024 * 1024)
+    os.environ["DB_CONN_MAX_AGE"] = str(args.conn_max_age)
     database = configure("load", media="load-media")
 
     from django.db import connection, connections
@@ -362,11 +435,14 @@ def main():
             f"{args.requests} requests · import {args.import_rows:,} rows ({len(data) / 1024 / 1024:.1f} MB) · "
             f"cores {os.cpu_count()} · prepared in {time.perf_counter() - started:.0f} s"
         )
+        if args.matrix:
+            run_matrix(args, pages, DEMO_PASSWORD)
+            return
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         options = gunicorn_options(args)
-        print("gunicorn kaifaqu.wsgi " + " ".join(options))
+        print(f"DB_CONN_MAX_AGE={args.conn_max_age} gunicorn kaifaqu.wsgi " + " ".join(options))
         server = start(
             [sys.executable, "-m", "gunicorn", "kaifaqu.wsgi", *options, "-b", f"127.0.0.1:{port}"], "load-gunicorn.log"
         )
