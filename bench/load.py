@@ -126,6 +126,30 @@ def stop(process):
             process.kill()
 
 
+def server_cpu_seconds(server):
+    """CPU seconds (user + system) that gunicorn's master and its workers have used so far, from /proc (Linux): the
+    workers alive now, plus those that ended and were reaped (the master's cutime/cstime)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def fields(pid):
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            values = fields(entry)
+        except OSError:  # ended meanwhile
+            continue
+        if int(entry) == server.pid:
+            total += sum(int(v) for v in values[11:15])  # utime, stime, cutime, cstime
+        elif int(values[1]) == server.pid:  # a worker
+            total += int(values[11]) + int(values[12])
+    return total / ticks
+
+
 def wait_until_up(base, server):
     import requests
 
@@ -308,12 +332,17 @@ def print_table(title, results, pages, window=None):
         print(f"其中 {inside} 次请求在提交进行期间发出")
 
 
-def print_throughput(results, seconds):
-    """Requests answered per second over the whole phase (errors included in the count, and shown apart)."""
+def print_throughput(results, seconds, cpu):
+    """Requests answered per second over the whole phase (errors included in the count, and shown apart), and the
+    server's CPU time per request: other work on the shared machine slows the first, hardly the second — two idle
+    cores serve at most 2 s ÷ (CPU per request) requests a second."""
     errors = sum(1 for r in results if not r[2])
-    load = "/".join(f"{n:.1f}" for n in os.getloadavg())  # other work on the machine shares its two cores
+    load = "/".join(f"{n:.1f}" for n in os.getloadavg())
     print(f"系统负载（1/5/15 分钟）：{load}")
     print(f"吞吐量：{len(results)} 次请求 / {seconds:.1f} 秒 = {len(results) / seconds:.1f} 次/秒，错误 {errors}")
+    per_request = cpu * 1000 / len(results)
+    cores = os.cpu_count()
+    print(f"服务器 CPU：{per_request:.1f} ms/次（{cores} 个空闲核的上限约 {cores * 1000 / per_request:.0f} 次/秒）")
 
 
 def print_logins(title, timings):
@@ -355,9 +384,9 @@ def serve_and_load(args, setting, pages, password):
         wait_until_up(base, server)
         sessions = [login(base, LEADER, password) for _ in range(args.users)]
         run_users(base, sessions[:1], pages, len(pages))  # warm up every page once, untimed
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), server_cpu_seconds(server)
         results = run_users(base, sessions, pages, args.requests)
-        return results, time.perf_counter() - started
+        return results, time.perf_counter() - started, server_cpu_seconds(server) - cpu
     finally:
         stop(server)
 
@@ -366,22 +395,28 @@ def run_matrix(args, pages, password):
     """Every setting of MATRIX in turn, --rounds times over (the settings interleaved, so a busy moment of the shared
     machine falls on several of them); prints one line per setting: requests/s (median and best round), p50/p95 of
     all its requests, errors."""
-    measured = {setting[0]: ([], []) for setting in MATRIX}
+    measured = {setting[0]: ([], [], []) for setting in MATRIX}
     for round_ in range(args.rounds):
         for setting in MATRIX:
-            results, seconds = serve_and_load(args, setting, pages, password)
-            rates, times = measured[setting[0]]
+            results, seconds, cpu = serve_and_load(args, setting, pages, password)
+            rates, times, cpu_ms = measured[setting[0]]
             rates.append(len(results) / seconds)
             times.extend(results)
+            cpu_ms.append(cpu * 1000 / len(results))
             load = "/".join(f"{n:.1f}" for n in os.getloadavg())
-            print(f"  第 {round_ + 1} 轮 {setting[0]}：{rates[-1]:.1f} 次/秒（系统负载 {load}）", flush=True)
-    print(f"\n{padded('设置', 44)}{'次/秒 中位':>10}{'最好':>7}{'p50 ms':>8}{'p95 ms':>8}{'错误':>5}")
+            print(
+                f"  第 {round_ + 1} 轮 {setting[0]}：{rates[-1]:.1f} 次/秒，服务器 CPU {cpu_ms[-1]:.0f} ms/次"
+                f"（系统负载 {load}）",
+                flush=True,
+            )
+    print(f"\n{padded('设置', 44)}{'次/秒 中位':>10}{'最好':>7}{'p50 ms':>8}{'p95 ms':>8}{'错误':>5}{'CPU ms/次':>10}")
     for label, workers, threads, keep_alive, max_requests, preload, conn_max_age in MATRIX:
-        rates, times = measured[label]
+        rates, times, cpu_ms = measured[label]
         p50, p95, _top = quantiles([r[1] for r in times])
         errors = sum(1 for r in times if not r[2])
         print(
             f"{padded(label, 44)}{statistics.median(rates):>10.1f}{max(rates):>9.1f}{ms(p50):>8}{ms(p95):>8}{errors:>6}"
+            f"{statistics.median(cpu_ms):>10.0f}"
         )
         options = argparse.Namespace(
             workers=workers, threads=threads, keep_alive=keep_alive, max_requests=max_requests, preload=preload
@@ -450,10 +485,10 @@ def main():
         sessions = [login(base, LEADER, DEMO_PASSWORD) for _ in range(args.users)]
         run_users(base, sessions[:1], pages, len(pages))  # warm up every page once, untimed
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), server_cpu_seconds(server)
         results = run_users(base, sessions, pages, args.requests)
         print_table("A：无导入", results, pages)
-        print_throughput(results, time.perf_counter() - started)
+        print_throughput(results, time.perf_counter() - started, server_cpu_seconds(server) - cpu)
         print_logins("A：新登录（无导入）", fresh_logins(base, DEMO_PASSWORD, lambda: True, 10))
         if not args.import_rows:
             return
