@@ -361,11 +361,10 @@ MATRIX = [
     ("2×4 gthread（原设置）", 2, 4, 2, 0, False, 0),
     ("2 sync", 2, 1, 2, 0, False, 0),
     ("3 sync", 3, 1, 2, 0, False, 0),
-    ("4 sync", 4, 1, 2, 0, False, 0),
     ("3×2 gthread", 3, 2, 5, 0, False, 0),
+    ("3 sync 持久连接", 3, 1, 5, 0, False, 60),
     ("3×2 gthread 持久连接", 3, 2, 5, 0, False, 60),
     ("3×2 gthread 持久连接 preload max-requests", 3, 2, 5, 1000, True, 60),
-    ("3 sync 持久连接 preload max-requests", 3, 1, 5, 1000, True, 60),
 ]
 
 
@@ -391,13 +390,21 @@ def serve_and_load(args, setting, pages, password):
         stop(server)
 
 
+def chosen_settings(numbers):
+    """The rows of MATRIX named by --settings ("1,6": the first and the sixth), or all of them."""
+    if not numbers:
+        return MATRIX
+    return [MATRIX[int(n) - 1] for n in numbers.split(",")]
+
+
 def run_matrix(args, pages, password):
     """Every setting of MATRIX in turn, --rounds times over (the settings interleaved, so a busy moment of the shared
     machine falls on several of them); prints one line per setting: requests/s (median and best round), p50/p95 of
     all its requests, errors."""
-    measured = {setting[0]: ([], [], []) for setting in MATRIX}
+    settings = chosen_settings(args.settings)
+    measured = {setting[0]: ([], [], []) for setting in settings}
     for round_ in range(args.rounds):
-        for setting in MATRIX:
+        for setting in settings:
             results, seconds, cpu = serve_and_load(args, setting, pages, password)
             rates, times, cpu_ms = measured[setting[0]]
             rates.append(len(results) / seconds)
@@ -410,7 +417,7 @@ def run_matrix(args, pages, password):
                 flush=True,
             )
     print(f"\n{padded('设置', 44)}{'次/秒 中位':>10}{'最好':>7}{'p50 ms':>8}{'p95 ms':>8}{'错误':>5}{'CPU ms/次':>10}")
-    for label, workers, threads, keep_alive, max_requests, preload, conn_max_age in MATRIX:
+    for label, workers, threads, keep_alive, max_requests, preload, conn_max_age in settings:
         rates, times, cpu_ms = measured[label]
         p50, p95, _top = quantiles([r[1] for r in times])
         errors = sum(1 for r in times if not r[2])
@@ -443,6 +450,7 @@ def main():
     parser.add_argument("--dashboard-only", action="store_true", help="phase A on the statistics dashboard alone")
     parser.add_argument("--matrix", action="store_true", help="phase A only, for each gunicorn setting of MATRIX")
     parser.add_argument("--rounds", type=int, default=2, help="with --matrix: rounds over the settings")
+    parser.add_argument("--settings", help="with --matrix: only these rows of MATRIX, by number from 1 (e.g. 1,6)")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway SQLite database")
     args = parser.parse_args()
 
