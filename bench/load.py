@@ -365,6 +365,7 @@ MATRIX = [
     ("3 sync 持久连接", 3, 1, 5, 0, False, 60),
     ("3×2 gthread 持久连接", 3, 2, 5, 0, False, 60),
     ("3×2 gthread 持久连接 preload max-requests", 3, 2, 5, 1000, True, 60),
+    ("2×4 gthread 持久连接 preload max-requests", 2, 4, 5, 1000, True, 60),
 ]
 
 

@@ -8,7 +8,7 @@ the statistics firms report on 规上工业月报 (bench/_data.py: assignments, 
 missing), then for each page
 
   统计看板      GET stats:dashboard as the zone's leader: cards, by park, by industry division, monthly trend,
-                completeness, top 10 firms, 口径差 — vs latest period + 6 GROUP BY/SELECTs (`hand_dashboard`);
+                completeness, top 10 firms, 口径差 — vs latest period + 8 hand-written queries (`hand_dashboard`);
   区域排名      GET stats:ranking as a region viewer (主管部门, Shanxi): every zone ranked — vs latest period + one
                 GROUP BY zone (`hand_ranking`);
   报送完整性    GET stats:completeness as the zone's leader: tallies by zone, park, department, section and one page
@@ -494,7 +494,10 @@ CARD_CODES = ("output_value", "value_added", "main_revenue", "revenue", "total_p
 
 def check(name, url, client, read, hand, verbose):
     """Whether the page shows the SQL's figures (and why not)."""
-    response = page_context(client, url)
+    try:
+        response = page_context(client, url)
+    except AssertionError as refused:
+        return f"{name}：{refused}"
     expected = hand()
     if read is None:
         total, rows = expected
