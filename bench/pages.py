@@ -218,9 +218,13 @@ def hand_reconciliation(params):
 
 
 def hand_ranking(indicator_id):
+    """The region's zones first (their names are shown anyway), then the latest period and the GROUP BY over those
+    zone ids: a subquery on the zone table in their place made PostgreSQL read every value of the indicator for the
+    MAX (231 ms against the page's 64 ms, with the demo's zones in the database)."""
     t = tables()
-    zones = f"SELECT id FROM {t['zone']} WHERE region_id LIKE %(region)s"  # noqa: S608
-    params = {"region": SHANXI[:2] + "%", "i": indicator_id}
+    names = run_sql(f"SELECT id, name FROM {t['zone']} WHERE region_id LIKE %s", [SHANXI[:2] + "%"])  # noqa: S608
+    zones = ", ".join(str(int(row[0])) for row in names)
+    params = {"i": indicator_id}
     period = run_sql(
         f"SELECT MAX(period) FROM {t['value']} WHERE zone_id IN ({zones}) AND indicator_id = %(i)s AND is_current",  # noqa: S608
         params,
@@ -229,7 +233,6 @@ def hand_ranking(indicator_id):
         comparable_sql("v.zone_id", f"v.zone_id IN ({zones}) AND v.indicator_id = %(i)s"),
         {**params, "p": period, "pp": period - 100},
     )
-    names = run_sql(f"SELECT id, name FROM {t['zone']} WHERE region_id LIKE %(region)s", params)  # noqa: S608
     return {"period": period, "zones": figures(rows), "listed": len(names)}
 
 
