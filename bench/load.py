@@ -68,21 +68,37 @@ def build_workbook(rows):
     return enterprise_workbook(rows, zone_name, industries, region=REGION, prefix=tag)
 
 
-def leader_pages():
-    """(label, path) of the pages the load cycles through."""
+def leader_pages(only_dashboard=False):
+    """(label, path) of the pages the load cycles through: the leader's six, or the statistics dashboard alone (the
+    throughput figure of issue 13)."""
     from django.urls import reverse
 
     from kaifaqu.zones.models import Zone
 
     zone = Zone.objects.get(short_name=ZONE)
+    dashboard = ("统计看板", reverse("stats:dashboard", args=[zone.pk]))
+    if only_dashboard:
+        return [dashboard]
     return [
         ("首页", reverse("home")),
-        ("统计看板", reverse("stats:dashboard", args=[zone.pk])),
+        dashboard,
         ("项目列表", reverse("projects:project_list")),
         ("领导视图", reverse("projects:leader")),
         ("重点项目", reverse("projects:key_projects")),
         ("通报", reverse("projects:bulletin")),
     ]
+
+
+def gunicorn_options(args):
+    """gunicorn's settings from the command line: workers × threads (gthread when threads > 1), keep-alive, worker
+    recycling (--max-requests with jitter, so the workers do not restart together) and --preload."""
+    options = ["-w", str(args.workers), "--threads", str(args.threads), "--timeout", "300"]
+    options += ["--worker-class", "gthread" if args.threads > 1 else "sync", "--keep-alive", str(args.keep_alive)]
+    if args.max_requests:
+        options += ["--max-requests", str(args.max_requests), "--max-requests-jitter", str(args.max_requests // 10)]
+    if args.preload:
+        options.append("--preload")
+    return options
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -95,9 +111,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(command, log_name):
+def start(command, log_name, **env):
     log = open(BENCH_DIR / log_name, "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
+    environment = {**os.environ, **env}
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
 
 
 def stop(process):
@@ -107,6 +124,30 @@ def stop(process):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def server_cpu_seconds(server):
+    """CPU seconds (user + system) that gunicorn's master and its workers have used so far, from /proc (Linux): the
+    workers alive now, plus those that ended and were reaped (the master's cutime/cstime)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def fields(pid):
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            values = fields(entry)
+        except OSError:  # ended meanwhile
+            continue
+        if int(entry) == server.pid:
+            total += sum(int(v) for v in values[11:15])  # utime, stime, cutime, cstime
+        elif int(values[1]) == server.pid:  # a worker
+            total += int(values[11]) + int(values[12])
+    return total / ticks
 
 
 def wait_until_up(base, server):
@@ -291,11 +332,104 @@ def print_table(title, results, pages, window=None):
         print(f"其中 {inside} 次请求在提交进行期间发出")
 
 
+def print_throughput(results, seconds, cpu):
+    """Requests answered per second over the whole phase (errors included in the count, and shown apart), and the
+    server's CPU time per request: other work on the shared machine slows the first, hardly the second — two idle
+    cores serve at most 2 s ÷ (CPU per request) requests a second."""
+    errors = sum(1 for r in results if not r[2])
+    load = "/".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"系统负载（1/5/15 分钟）：{load}")
+    print(f"吞吐量：{len(results)} 次请求 / {seconds:.1f} 秒 = {len(results) / seconds:.1f} 次/秒，错误 {errors}")
+    per_request = cpu * 1000 / len(results)
+    cores = os.cpu_count()
+    print(f"服务器 CPU：{per_request:.1f} ms/次（{cores} 个空闲核的上限约 {cores * 1000 / per_request:.0f} 次/秒）")
+
+
 def print_logins(title, timings):
     p50, p95, top = quantiles([t[0] for t in timings])
     errors = sum(1 for t in timings if not t[1])
     figures = f"p50 {ms(p50).strip()} ms，p95 {ms(p95).strip()} ms，max {ms(top).strip()} ms"
     print(f"{title}: {len(timings)} 次，{figures}，错误 {errors}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The settings matrix (--matrix): which gunicorn settings serve the dashboard best on this machine
+
+# (label, workers, threads, keep-alive, max-requests, preload, DB_CONN_MAX_AGE). The first is the deployment's
+# settings before issue 13 (bench/load.py's defaults); threads > 1 runs gthread workers, 1 the sync worker.
+MATRIX = [
+    ("2×4 gthread（原设置）", 2, 4, 2, 0, False, 0),
+    ("2 sync", 2, 1, 2, 0, False, 0),
+    ("3 sync", 3, 1, 2, 0, False, 0),
+    ("3×2 gthread", 3, 2, 5, 0, False, 0),
+    ("3 sync 持久连接", 3, 1, 5, 0, False, 60),
+    ("3×2 gthread 持久连接", 3, 2, 5, 0, False, 60),
+    ("3×2 gthread 持久连接 preload max-requests", 3, 2, 5, 1000, True, 60),
+    ("2×4 gthread 持久连接 preload max-requests", 2, 4, 5, 1000, True, 60),
+]
+
+
+def serve_and_load(args, setting, pages, password):
+    """One gunicorn with `setting`, --users signed-in users each making --requests GETs over `pages`: (results,
+    seconds). The server is stopped before returning."""
+    _label, workers, threads, keep_alive, max_requests, preload, conn_max_age = setting
+    options = argparse.Namespace(
+        workers=workers, threads=threads, keep_alive=keep_alive, max_requests=max_requests, preload=preload
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "kaifaqu.wsgi", *gunicorn_options(options), "-b", f"127.0.0.1:{port}"]
+    server = start(command, "load-gunicorn.log", DB_CONN_MAX_AGE=str(conn_max_age))
+    try:
+        wait_until_up(base, server)
+        sessions = [login(base, LEADER, password) for _ in range(args.users)]
+        run_users(base, sessions[:1], pages, len(pages))  # warm up every page once, untimed
+        started, cpu = time.perf_counter(), server_cpu_seconds(server)
+        results = run_users(base, sessions, pages, args.requests)
+        return results, time.perf_counter() - started, server_cpu_seconds(server) - cpu
+    finally:
+        stop(server)
+
+
+def chosen_settings(numbers):
+    """The rows of MATRIX named by --settings ("1,6": the first and the sixth), or all of them."""
+    if not numbers:
+        return MATRIX
+    return [MATRIX[int(n) - 1] for n in numbers.split(",")]
+
+
+def run_matrix(args, pages, password):
+    """Every setting of MATRIX in turn, --rounds times over (the settings interleaved, so a busy moment of the shared
+    machine falls on several of them); prints one line per setting: requests/s (median and best round), p50/p95 of
+    all its requests, errors."""
+    settings = chosen_settings(args.settings)
+    measured = {setting[0]: ([], [], []) for setting in settings}
+    for round_ in range(args.rounds):
+        for setting in settings:
+            results, seconds, cpu = serve_and_load(args, setting, pages, password)
+            rates, times, cpu_ms = measured[setting[0]]
+            rates.append(len(results) / seconds)
+            times.extend(results)
+            cpu_ms.append(cpu * 1000 / len(results))
+            load = "/".join(f"{n:.1f}" for n in os.getloadavg())
+            print(
+                f"  第 {round_ + 1} 轮 {setting[0]}：{rates[-1]:.1f} 次/秒，服务器 CPU {cpu_ms[-1]:.0f} ms/次"
+                f"（系统负载 {load}）",
+                flush=True,
+            )
+    print(f"\n{padded('设置', 44)}{'次/秒 中位':>10}{'最好':>7}{'p50 ms':>8}{'p95 ms':>8}{'错误':>5}{'CPU ms/次':>10}")
+    for label, workers, threads, keep_alive, max_requests, preload, conn_max_age in settings:
+        rates, times, cpu_ms = measured[label]
+        p50, p95, _top = quantiles([r[1] for r in times])
+        errors = sum(1 for r in times if not r[2])
+        print(
+            f"{padded(label, 44)}{statistics.median(rates):>10.1f}{max(rates):>9.1f}{ms(p50):>8}{ms(p95):>8}{errors:>6}"
+            f"{statistics.median(cpu_ms):>10.0f}"
+        )
+        options = argparse.Namespace(
+            workers=workers, threads=threads, keep_alive=keep_alive, max_requests=max_requests, preload=preload
+        )
+        print(f"    DB_CONN_MAX_AGE={conn_max_age} gunicorn kaifaqu.wsgi {' '.join(gunicorn_options(options))}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -307,13 +441,24 @@ def main():
     parser.add_argument("--requests", type=int, default=25, help="GETs per user in each phase")
     parser.add_argument("--import-rows", type=int, default=50_000, help="0: phase A only")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread when > 1)")
+    parser.add_argument("--keep-alive", type=int, default=2, help="seconds gunicorn keeps an idle connection")
+    parser.add_argument("--max-requests", type=int, default=0, help="recycle a worker after this many requests")
+    parser.add_argument("--preload", action="store_true", help="load the app before forking the workers")
+    parser.add_argument(
+        "--conn-max-age", type=int, default=0, help="DB_CONN_MAX_AGE of the server (seconds a connection is kept)"
+    )
+    parser.add_argument("--dashboard-only", action="store_true", help="phase A on the statistics dashboard alone")
+    parser.add_argument("--matrix", action="store_true", help="phase A only, for each gunicorn setting of MATRIX")
+    parser.add_argument("--rounds", type=int, default=2, help="with --matrix: rounds over the settings")
+    parser.add_argument("--settings", help="with --matrix: only these rows of MATRIX, by number from 1 (e.g. 1,6)")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway SQLite database")
     args = parser.parse_args()
 
     # The web server and the worker read these from the environment they inherit.
     os.environ["IMPORT_MAX_ROWS"] = str(max(args.import_rows, 50_000))
     os.environ["UPLOAD_MAX_BYTES"] = str(200 * 1024 * 1024)
+    os.environ["DB_CONN_MAX_AGE"] = str(args.conn_max_age)
     database = configure("load", media="load-media")
 
     from django.db import connection, connections
@@ -325,7 +470,7 @@ def main():
     try:
         started = time.perf_counter()
         seed()
-        pages = leader_pages()
+        pages = leader_pages(args.dashboard_only)
         data = build_workbook(args.import_rows) if args.import_rows else b""
         vendor = connection.vendor
         connections.close_all()
@@ -334,20 +479,25 @@ def main():
             f"{args.requests} requests · import {args.import_rows:,} rows ({len(data) / 1024 / 1024:.1f} MB) · "
             f"cores {os.cpu_count()} · prepared in {time.perf_counter() - started:.0f} s"
         )
+        if args.matrix:
+            run_matrix(args, pages, DEMO_PASSWORD)
+            return
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        options = gunicorn_options(args)
+        print(f"DB_CONN_MAX_AGE={args.conn_max_age} gunicorn kaifaqu.wsgi " + " ".join(options))
         server = start(
-            [sys.executable, "-m", "gunicorn", "kaifaqu.wsgi", "-w", str(args.workers), "--threads",
-             str(args.threads), "-b", f"127.0.0.1:{port}", "--timeout", "300"],
-            "load-gunicorn.log",
-        )  # fmt: skip
+            [sys.executable, "-m", "gunicorn", "kaifaqu.wsgi", *options, "-b", f"127.0.0.1:{port}"], "load-gunicorn.log"
+        )
         wait_until_up(base, server)
         sessions = [login(base, LEADER, DEMO_PASSWORD) for _ in range(args.users)]
         run_users(base, sessions[:1], pages, len(pages))  # warm up every page once, untimed
 
+        started, cpu = time.perf_counter(), server_cpu_seconds(server)
         results = run_users(base, sessions, pages, args.requests)
         print_table("A：无导入", results, pages)
+        print_throughput(results, time.perf_counter() - started, server_cpu_seconds(server) - cpu)
         print_logins("A：新登录（无导入）", fresh_logins(base, DEMO_PASSWORD, lambda: True, 10))
         if not args.import_rows:
             return

@@ -89,7 +89,7 @@ def generate(projects, years, zones, seed=20250101):
     for zone in zone_rows:
         ensure_zone_defaults(zone)
     stage_ids = {(s.zone_id, s.code): s.pk for s in StageDefinition.objects.filter(zone__in=zone_rows)}
-    ladder = [code for code, _name, phase, _m in DEFAULT_STAGES if phase == StagePhaseChoices.PIPELINE]
+    ladder = [stage[0] for stage in DEFAULT_STAGES if stage[-2] == StagePhaseChoices.PIPELINE]
     admin = User.objects.create(username="bench-projects-admin", is_superuser=True, is_active=True)
 
     first_day = datetime.date(LAST_YEAR - years + 1, 1, 1)
@@ -131,15 +131,16 @@ def generate(projects, years, zones, seed=20250101):
     counts = {"projects": len(rows), "stages": 0, "progress": 0, "plans": 0}
     stage_sql = (
         f"INSERT INTO {table(ProjectStage)} (project_id, stage_id, planned_on, actual_on, note, out_of_order_reason,"  # noqa: S608
-        " recorded_by_id, created_at, updated_at) VALUES (%s, %s, %s, %s, '', '', %s, %s, %s)"
+        " recorded_by_id, created_at, updated_at, version) VALUES (%s, %s, %s, %s, '', '', %s, %s, %s, 1)"
     )
     progress_sql = (
         f"INSERT INTO {table(ProgressReport)} (project_id, period, decade, amount, year_to_date, since_start,"  # noqa: S608
-        " image_progress, reported_by_id, created_at, updated_at) VALUES (%s, %s, 0, %s, %s, %s, '', %s, %s, %s)"
+        " image_progress, reported_by_id, created_at, updated_at, version)"
+        " VALUES (%s, %s, 0, %s, %s, %s, '', %s, %s, %s, 1)"
     )
     plan_sql = (
         f"INSERT INTO {table(AnnualPlan)} (project_id, year, planned_investment, progress_goal, planned_start,"  # noqa: S608
-        " planned_completion, created_at, updated_at) VALUES (%s, %s, %s, '', %s, %s, %s, %s)"
+        " planned_completion, created_at, updated_at, version) VALUES (%s, %s, %s, '', %s, %s, %s, %s, 1)"
     )
     years_list = list(range(LAST_YEAR - years + 1, LAST_YEAR + 1))
     with connection.cursor() as cursor:

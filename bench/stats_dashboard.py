@@ -206,7 +206,7 @@ def print_plans(title, function):
     with connection.cursor() as cursor:
         for query in captured.captured_queries:
             sql = query["sql"]
-            if not sql.lstrip().upper().startswith("SELECT"):
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
             cursor.execute(explain + sql)  # the captured SQL has its parameters inlined
             print("   ", sql[:160].replace("\n", " "), "…" if len(sql) > 160 else "")
