@@ -22,6 +22,7 @@ from kaifaqu.core.history import attributed
 from kaifaqu.core.periods import make_period
 
 from ..models import DataSet, DataSetAssignment, EnterpriseYearStatus
+from ..summaries import refresh_firms, refreshing_once
 from .common import save_with_history
 
 
@@ -163,6 +164,8 @@ def record_year_status(*, actor, enterprise, year, category, entered_on=None, no
     if status.pk is None or (status.category, status.entered_on, status.note) != (category, entered_on, note):
         status.category, status.entered_on, status.note = category, entered_on, note
         save_with_history(status, actor)
+    if old_category != category:  # the firm's figures of that year move to another directory bit
+        refresh_firms([enterprise.pk], year)
     sync_duties(
         actor=actor,
         enterprise=enterprise,
@@ -179,6 +182,7 @@ def remove_year_status(*, actor, status, data_sets=None):
     """The firm leaves the directory of the row's year (退库); its duties for that year end."""
     enterprise, year, category = status.enterprise, status.year, status.category
     attributed(status, actor).delete()
+    refresh_firms([enterprise.pk], year)
     sync_duties(
         actor=actor, enterprise=enterprise, year=year, old_category=category, new_category=None, data_sets=data_sets
     )
@@ -218,7 +222,12 @@ def import_directory(*, actor, entries, replace=False, zone_ids=None):
     """The directory of the years in `entries` for the firms listed: each entry recorded (duties follow). With
     `replace`, the firms of the same zones and years that the entries do not list leave the directory (and their
     duties end) — `zone_ids` bounds the zones (None: any). Returns the counts."""
-    entries = list(entries)
+    with refreshing_once():  # the summaries of every firm listed, once at the end
+        return import_entries(actor=actor, entries=list(entries), replace=replace, zone_ids=zone_ids)
+
+
+def import_entries(*, actor, entries, replace, zone_ids):
+    """import_directory's work, row by row (the summaries noted, refreshed by the caller's block)."""
     data_sets = directory_data_sets()
     stored = EnterpriseYearStatus.objects.filter(
         enterprise_id__in={e.enterprise.pk for e in entries}, year__in={e.year for e in entries}
