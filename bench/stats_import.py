@@ -110,7 +110,8 @@ def value_rows(firms, zone, data_set, period, user, rows):
                 return values
             amount = Decimal(str(value(i))).quantize(Decimal("0.0001"))
             values.append(
-                (firm.pk, zone.pk, ids[name], period, amount, 1, True, data_set.pk, "import", "", user.pk, entered_at)
+                (firm.pk, zone.pk, ids[name], period, amount, None, 1, True, data_set.pk, "import", "", user.pk)
+                + (entered_at,)  # in services.values.INSERTED_FIELDS order (reported_prior None)
             )
     return values
 
