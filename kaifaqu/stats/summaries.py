@@ -5,14 +5,16 @@ instead of every firm's value.
 Exact, and simple: `refresh_summaries(zone_ids, periods, indicator_ids)` deletes those rows and recomputes them from
 the base rows with one INSERT … SELECT … GROUP BY, in the transaction of the write that changed them:
 
-- a value written (services.values.insert_values, or a single save or delete of a Value): its zone and period, and
-  the period a year later, whose comparable base (上年同期) it is;
+- a value written (services.values.insert_values, Value.objects.bulk_create, or a single save or delete of a
+  Value): its zone and period, and the period a year later, whose comparable base (上年同期) it is;
 - a firm's zone, park or industry changed (the enterprises app's `placement_changed`): the zones and periods of its
   figures (a value keeps the zone it was recorded in; its park and industry are the firm's);
-- a firm's directory row of a year recorded or removed: the zones and periods of its figures of that year.
+- a firm's directory row of a year saved or deleted (record_year_status, remove_year_status, import_directory, or
+  any save of the model): the zones and periods of its figures of that year.
 
-Writes of many rows at once (an import, the directory import, the demo seeder) wrap themselves in
-`refreshing_once()`, so that the refresh runs once at the end of the block, not once per row.
+The directory import, which records row by row, wraps itself in `refreshing_once()`, so that the refresh runs once
+at the end of the block, not once per row. QuerySet.update() of values refreshes nothing (the services never change
+a stored value: a correction is a new revision); after such a bulk change run `manage.py rebuild_stats_summaries`.
 
 The comparable base of a figure is as in aggregation.BASE: the 上年同期 the firm reported on this period's form, else
 its own current value of the same indicator a year before. The directory is a bitmask (`directory_bit`) of the
@@ -200,9 +202,14 @@ def rebuild_summaries(zone_ids=None, using=DEFAULT_DB_ALIAS):
 
 
 def value_saved(sender, instance, **kwargs):
-    """A single Value saved or deleted through the ORM (the admin, fixtures): services write through insert_values,
-    which refreshes itself; bulk_create and QuerySet.update bypass this and must call refresh_summaries."""
+    """A single Value saved or deleted through the ORM (fixtures, the shell): services write through insert_values
+    and seeders through bulk_create, which refresh themselves."""
     refresh_written([(instance.enterprise_id, instance.zone_id, instance.indicator_id, instance.period)])
+
+
+def status_changed(sender, instance, **kwargs):
+    """A directory row (名录) saved or deleted: the firm's figures of that year change directory bits."""
+    refresh_firms([instance.enterprise_id], instance.year)
 
 
 def placement_changed(sender, enterprise_ids, **kwargs):

@@ -58,7 +58,6 @@ from ..models import (
 )
 from ..periods import latest_due_period
 from ..services import assign_data_set, set_target
-from ..summaries import refresh_summaries
 
 DEMO_MARK = "（演示）"
 BATCH = 5000
@@ -388,8 +387,6 @@ def seed_demo_stats(today=None):
                 )
     Value.objects.bulk_create(rows, batch_size=BATCH)
     created["value"] = len(rows)
-    # bulk_create skips the summaries' refresh; the directory rows above were bulk-written too
-    refresh_summaries({f.zone_id for f in firms}, {p for period in periods for p in (period, period + 100)})
     if rows:
         _stamp_entry_times(data_set, firms, late, calendar)
     account_firms = [firm for firm in firms if firm.pk in keep]

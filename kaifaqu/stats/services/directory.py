@@ -22,7 +22,7 @@ from kaifaqu.core.history import attributed
 from kaifaqu.core.periods import make_period
 
 from ..models import DataSet, DataSetAssignment, EnterpriseYearStatus
-from ..summaries import refresh_firms, refreshing_once
+from ..summaries import refreshing_once
 from .common import save_with_history
 
 
@@ -164,8 +164,6 @@ def record_year_status(*, actor, enterprise, year, category, entered_on=None, no
     if status.pk is None or (status.category, status.entered_on, status.note) != (category, entered_on, note):
         status.category, status.entered_on, status.note = category, entered_on, note
         save_with_history(status, actor)
-    if old_category != category:  # the firm's figures of that year move to another directory bit
-        refresh_firms([enterprise.pk], year)
     sync_duties(
         actor=actor,
         enterprise=enterprise,
@@ -182,7 +180,6 @@ def remove_year_status(*, actor, status, data_sets=None):
     """The firm leaves the directory of the row's year (退库); its duties for that year end."""
     enterprise, year, category = status.enterprise, status.year, status.category
     attributed(status, actor).delete()
-    refresh_firms([enterprise.pk], year)
     sync_duties(
         actor=actor, enterprise=enterprise, year=year, old_category=category, new_category=None, data_sets=data_sets
     )
@@ -222,7 +219,7 @@ def import_directory(*, actor, entries, replace=False, zone_ids=None):
     """The directory of the years in `entries` for the firms listed: each entry recorded (duties follow). With
     `replace`, the firms of the same zones and years that the entries do not list leave the directory (and their
     duties end) — `zone_ids` bounds the zones (None: any). Returns the counts."""
-    with refreshing_once():  # the summaries of every firm listed, once at the end
+    with refreshing_once():  # the summaries of every firm listed (summaries.status_changed), once at the end
         return import_entries(actor=actor, entries=list(entries), replace=replace, zone_ids=zone_ids)
 
 
