@@ -139,6 +139,12 @@ class Enterprise(Versioned, TimestampedModel):
         instance.loaded_placement = instance.placement()
         return instance
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        refreshed = None if fields is None else {f if f.endswith("_id") else f"{f}_id" for f in fields}
+        placement = {k: v for k, v in self.placement().items() if refreshed is None or k in refreshed}
+        self.loaded_placement = {**getattr(self, "loaded_placement", {}), **placement}
+
     def placement(self):
         """The zone, park and industry as loaded (deferred ones left out, never fetched for this)."""
         return {name: self.__dict__[name] for name in PLACEMENT_FIELDS if name in self.__dict__}

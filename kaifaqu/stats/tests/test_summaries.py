@@ -294,3 +294,17 @@ def test_a_firm_moved_between_parks_moves_its_figures(world, personas, figures):
     after = summarize(viewer, zone_ids=zone, period=P, indicator=figures, group_by="park")
     assert {c.key: c.current for c in after.groups} == {park: D(165)}
     assert GROUPS["park"] == "enterprise__park_id"  # the base rows' key, which the summaries' park_id matches
+
+
+def test_a_firm_saved_after_a_refresh_from_the_database_still_moves_its_figures(world, personas, figures):
+    viewer = StatsViewer(personas["system_admin"])
+    zone = [world["zone_a"].pk]
+    firm = Enterprise.objects.get(pk=world["firm_2"].pk)
+    Enterprise.objects.filter(pk=firm.pk).update(park=world["park_a"])  # behind the instance's back
+    rebuild_summaries()  # the summaries say park A now
+    firm.refresh_from_db()
+    firm.park = None  # back to what the instance first loaded: a change of the stored row all the same
+    firm.save()
+    by_park = summarize(viewer, zone_ids=zone, period=P, indicator=figures, group_by="park")
+    assert {c.key: c.current for c in by_park.groups} == {world["park_a"].pk: D(120), None: D(45)}
+    assert stored_rows() == recomputed_rows()
