@@ -14,7 +14,12 @@ the last period, times
   区域排名  the ranking of every zone (one GROUP BY zone with comparable previous figures), vs hand-written SQL;
 
 checks that both sides give the same figures (a mismatch fails the run rather than report incomparable numbers),
-and prints the medians and the ratios (issue 3's target: ≤ 1.5×). Not a test: read the ratio, not the seconds.
+and prints the medians and the ratios. Not a test: read the ratio, not the seconds.
+
+The dashboard and the ranking read the summary tables (kaifaqu.stats.summaries, issue 13: target ≤ 0.2× the fair
+SQL over the base rows, which stays the baseline); the values are bulk-written here, so the summaries are built
+once after the data (timed and printed: what `manage.py rebuild_stats_summaries` costs at this size). The firm
+rows read base rows by nature (target ≤ 1.5×, issue 3). With --explain both sides' plans are printed.
 
 Uses a throwaway SQLite database under var/bench/ (created with migrate, removed afterwards unless --keep) unless
 DATABASE_URL is set; on a real database everything the run writes is rolled back.
@@ -46,7 +51,7 @@ INDICATORS = [
     "total_assets",
 ]
 INDUSTRIES = ["2651", "3411", "3311", "1711", "3971", "2614", "3360", "1311"]  # GB/T 4754-2017 classes
-TARGET = 1.5
+TARGETS = {"看板汇总": 0.2, "企业明细": 1.5, "区域排名": 0.2}  # the dashboard and ranking read the summaries
 
 
 def months_back(last, count):
@@ -279,9 +284,10 @@ def hand_ranking(zone_ids, period, main_id):
 
 
 def orm_dashboard(viewer, zone_id, period, main):
-    from kaifaqu.stats.aggregation import indicator_cards, monthly_trend, summarize
+    from kaifaqu.stats.aggregation import indicator_cards, monthly_trend, scope_of, summarize
 
-    common = {"zone_ids": [zone_id], "period": period}
+    # as the page does (stats/views/dashboard.py): the scope read once and passed to every figure
+    common = {"zone_ids": [zone_id], "period": period, "scope": scope_of([zone_id], period, main)}
     cards = indicator_cards(viewer, codes=tuple(INDICATORS), **common)
     parks = summarize(viewer, indicator=main, group_by="park", **common)
     divisions = summarize(viewer, indicator=main, group_by="division", **common)
@@ -368,7 +374,8 @@ def main():
 
     from kaifaqu.accounts.models import User
     from kaifaqu.stats.aggregation import StatsViewer
-    from kaifaqu.stats.models import Indicator
+    from kaifaqu.stats.models import FigureSummary, Indicator
+    from kaifaqu.stats.summaries import rebuild_summaries
 
     call_command("migrate", verbosity=0)
     last_period = 202512
@@ -385,6 +392,14 @@ def main():
             print(
                 f"数据库 {connection.vendor}；造数 {args.zones} 个开发区、{args.firms} 家企业、{args.months} 个月、"
                 f"{len(INDICATORS)} 个指标：{written:,} 条数据，用时 {seconds:.1f} 秒"
+            )
+            started = time.perf_counter()
+            rebuild_summaries()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            print(
+                f"汇总表重建（rebuild_stats_summaries）：{FigureSummary.objects.count():,} 行，"
+                f"用时 {time.perf_counter() - started:.1f} 秒（墙钟）"
             )
             admin = User(username="bench-admin", is_superuser=True, is_active=True)
             admin.save()
@@ -429,7 +444,8 @@ def main():
                 timed = interleaved_ms(orm, hand, args.repeat, clock)
                 (orm_min, orm_med), (hand_min, hand_med) = timed["orm"], timed["hand"]
                 ratio = orm_med / hand_med
-                verdict = "达标" if ratio <= TARGET else f"超过目标 {TARGET}×"
+                target = TARGETS[name]
+                verdict = f"达标（≤ {target}×）" if ratio <= target else f"超过目标 {target}×"
                 print(
                     f"{name:<8}{orm_min:>10.1f}/{orm_med:<9.1f}{hand_min:>12.1f}/{hand_med:<11.1f}{ratio:>10.2f}×"
                     f"{count_queries(orm):>8}  {verdict}"

@@ -18,6 +18,7 @@ from kaifaqu.zones.querysets import writable_zones as zones_writable_by
 
 from .choices import EnterpriseScaleChoices, EnterpriseStatusChoices, IndustryLevelChoices
 from .models import Enterprise, IndustryClass, Tag
+from .signals import placement_changed
 from .validators import clean_credit_code
 
 FORMER_NAME_SEPARATORS = r"[;；\n\r]"
@@ -444,6 +445,9 @@ class EnterpriseImporter(Importer):
             enterprise.updated_at = now
         if changed_objects:
             Enterprise.objects.bulk_update(changed_objects, fields, batch_size=500)
+            moved = [row.instance.pk for row in updates if row.changed & {"zone", "park", "industry"}]
+            if moved:  # bulk_update skips save(): say so for the statistics derived from the firms' placement
+                placement_changed.send(sender=Enterprise, enterprise_ids=moved)
         through = Enterprise.tags.through
         retagged = [row.instance.pk for row in updates if "tags" in row.changed]
         for chunk in chunks(retagged):

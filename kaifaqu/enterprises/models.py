@@ -12,6 +12,7 @@ from kaifaqu.core.money import MoneyField
 from kaifaqu.core.scoping import Scope, ScopedManager
 
 from .choices import EnterpriseScaleChoices, EnterpriseStatusChoices, IndustryLevelChoices
+from .signals import PLACEMENT_FIELDS, placement_changed
 from .validators import validate_credit_code
 
 
@@ -131,6 +132,30 @@ class Enterprise(Versioned, TimestampedModel):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance.loaded_placement = instance.placement()
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        refreshed = None if fields is None else {f if f.endswith("_id") else f"{f}_id" for f in fields}
+        placement = {k: v for k, v in self.placement().items() if refreshed is None or k in refreshed}
+        self.loaded_placement = {**getattr(self, "loaded_placement", {}), **placement}
+
+    def placement(self):
+        """The zone, park and industry as loaded (deferred ones left out, never fetched for this)."""
+        return {name: self.__dict__[name] for name in PLACEMENT_FIELDS if name in self.__dict__}
+
+    def save(self, *args, **kwargs):
+        before = getattr(self, "loaded_placement", None)
+        super().save(*args, **kwargs)
+        after = self.placement()
+        if before is not None and any(before[name] != after.get(name, before[name]) for name in before):
+            placement_changed.send(sender=Enterprise, enterprise_ids=[self.pk])
+        self.loaded_placement = after
 
     def get_absolute_url(self):
         return reverse("enterprises:enterprise", args=[self.pk])

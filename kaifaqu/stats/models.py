@@ -323,6 +323,53 @@ class Value(models.Model):
             raise ValidationError({"value": _("该指标不能为负数")})
 
 
+class FigureSummary(models.Model):
+    """Pre-aggregated current values (汇总表): the sums the dashboard and the ranking read instead of base rows.
+
+    One row per zone, indicator, period, park, GB/T 4754 section and division, and directory bitmask (the firm's
+    名录 category in the period's own year, `summaries.directory_bit`). Derived data, never edited: kept exact by
+    `summaries.refresh_summaries` in the same transaction as every write of a value, a firm's placement or the
+    directory, and rebuilt by `manage.py rebuild_stats_summaries`.
+    """
+
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="+", verbose_name=_("开发区"))
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("指标")
+    )
+    period = models.PositiveIntegerField(_("报告期"))
+    # No constraint: a deleted park's firms are refreshed (their rows move to "no park"), the summary never blocks it.
+    park = models.ForeignKey(
+        "zones.Park",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("园区"),
+    )
+    section = models.CharField(_("门类"), max_length=1, blank=True)
+    division = models.CharField(_("大类"), max_length=2, blank=True)
+    directory = models.PositiveIntegerField(_("名录类别"), default=0)  # bit i: i-th StatsCategoryChoices; 0 none
+    current = models.DecimalField(_("本期"), max_digits=24, decimal_places=4, null=True)
+    firms = models.PositiveIntegerField(_("已报企业数"), default=0)
+    comparable = models.DecimalField(_("上年同期（同口径）"), max_digits=24, decimal_places=4, null=True)
+    compared_firms = models.PositiveIntegerField(_("有上年同期企业数"), default=0)
+    current_compared = models.DecimalField(_("有上年同期企业本期"), max_digits=24, decimal_places=4, null=True)
+    gross = models.DecimalField(_("绝对值合计"), max_digits=24, decimal_places=4, null=True)
+    largest = models.DecimalField(_("最大绝对值"), max_digits=24, decimal_places=4, null=True)
+
+    class Meta:
+        verbose_name = _("汇总数据")
+        verbose_name_plural = _("汇总数据")
+        indexes = [
+            # a zone's dashboard (zone, indicator, period) and the ranking (indicator, period over many zones)
+            models.Index(fields=["zone", "indicator", "period"], name="stats_summary_zone"),
+            models.Index(fields=["indicator", "period", "zone"], name="stats_summary_ranking"),
+        ]
+
+    def __str__(self):
+        return f"{self.zone_id} {self.indicator_id} {self.period}"
+
+
 class ValidationRule(Versioned, TimestampedModel):
     """左边 运算符 右边 over a firm's figures of one period, e.g. 工业增加值 ≤ 工业总产值 (DHIS2's validation rule)."""
 

@@ -9,6 +9,7 @@ its form); `permissions.py` says who may do what.
 This module imports no model: models.py imports it.
 """
 
+from django.db import transaction
 from django.db.models import Q
 
 from kaifaqu.core.scoping import ScopedQuerySet
@@ -39,3 +40,14 @@ class ValueQuerySet(ScopedQuerySet):
 
     def for_period(self, period):
         return self.filter(period=period)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """bulk_create, and the summary rows of what it wrote refreshed in the same transaction (it sends no save
+        signal; the seeders and fixtures write values this way). QuerySet.update() refreshes nothing: a bulk change
+        of stored values outside the services is followed by `manage.py rebuild_stats_summaries`."""
+        from .summaries import refresh_written  # summaries imports the models, which import this module
+
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            refresh_written({(v.enterprise_id, v.zone_id, v.indicator_id, v.period) for v in created})
+        return created

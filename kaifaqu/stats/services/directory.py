@@ -22,6 +22,7 @@ from kaifaqu.core.history import attributed
 from kaifaqu.core.periods import make_period
 
 from ..models import DataSet, DataSetAssignment, EnterpriseYearStatus
+from ..summaries import refreshing_once
 from .common import save_with_history
 
 
@@ -218,7 +219,12 @@ def import_directory(*, actor, entries, replace=False, zone_ids=None):
     """The directory of the years in `entries` for the firms listed: each entry recorded (duties follow). With
     `replace`, the firms of the same zones and years that the entries do not list leave the directory (and their
     duties end) — `zone_ids` bounds the zones (None: any). Returns the counts."""
-    entries = list(entries)
+    with refreshing_once():  # the summaries of every firm listed (summaries.status_changed), once at the end
+        return import_entries(actor=actor, entries=list(entries), replace=replace, zone_ids=zone_ids)
+
+
+def import_entries(*, actor, entries, replace, zone_ids):
+    """import_directory's work, row by row (the summaries noted, refreshed by the caller's block)."""
     data_sets = directory_data_sets()
     stored = EnterpriseYearStatus.objects.filter(
         enterprise_id__in={e.enterprise.pk for e in entries}, year__in={e.year for e in entries}
