@@ -434,11 +434,13 @@ def build(args):
     from kaifaqu.stats.models import DataSet, Indicator
     from kaifaqu.stats.periods import due_date
     from kaifaqu.stats.quality import end_of_day
+    from kaifaqu.stats.summaries import rebuild_summaries
 
     started = time.perf_counter()
     zones, written, _seconds = generate_stats(args.zones, args.firms, args.months, LAST_PERIOD)
     data_set = DataSet.objects.get(code="industry_monthly")
     report_on_form(zones, data_set, LAST_PERIOD)
+    rebuild_summaries()  # the values were bulk-written: the dashboard and the ranking read the summaries (issue 13)
     wanted = set(args.only or PAGES)
     list_zone = build_firm_list(args.list_firms)[0] if "企业列表" in wanted else None
     project_zones, counts = [None], {"projects": 0}
