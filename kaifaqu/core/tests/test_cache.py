@@ -1,0 +1,64 @@
+"""kaifaqu.core.cache: lists cached under data versions, bumped in the writer's transaction."""
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from kaifaqu.core.cache import bump, cached, versions
+from kaifaqu.core.models import DataVersion
+
+pytestmark = pytest.mark.django_db
+
+
+class Calls:
+    """A builder that counts how often it ran and returns the count."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self):
+        self.count += 1
+        return self.count
+
+
+def test_a_list_is_built_once_until_its_version_moves():
+    build = Calls()
+    assert cached(("test", "list"), ["alpha"], build) == 1
+    assert cached(("test", "list"), ["alpha"], build) == 1
+    bump("alpha")
+    assert cached(("test", "list"), ["alpha"], build) == 2
+    bump("beta")  # another version: this list stays
+    assert cached(("test", "list"), ["alpha"], build) == 2
+    assert build.count == 2
+
+
+def test_bump_counts_up_from_nothing():
+    assert versions(["gamma"]) == (0,)
+    bump("gamma")
+    bump("gamma", "gamma")  # named twice in one call: once
+    assert DataVersion.objects.get(name="gamma").number == 2
+    assert versions(["gamma", "never"]) == (2, 0)
+
+
+def test_a_rolled_back_write_leaves_the_version():
+    bump("delta")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        bump("delta")
+        raise RuntimeError
+    assert versions(["delta"]) == (1,)
+
+
+def test_a_request_reads_the_versions_once_and_sees_its_own_writes():
+    request_started.send(sender=None)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            versions(["alpha"])
+            versions(["beta", "alpha"])
+        assert len(queries) == 1
+        build = Calls()
+        cached(("test", "request"), ["alpha"], build)
+        bump("alpha")  # a write in the request, then a read: the new version, not the one read at the start
+        assert cached(("test", "request"), ["alpha"], build) == 2
+    finally:
+        request_finished.send(sender=None)
