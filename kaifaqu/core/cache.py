@@ -11,6 +11,7 @@ Cache reference data only. A figure that depends on who looks may be cached only
 it (see docs/performance.md).
 """
 
+import secrets
 from contextvars import ContextVar
 
 from django.core.cache import cache
@@ -33,19 +34,22 @@ def zone_version(zone_id):
 
 def bump(*names):
     """Invalidate every list under these versions: call inside the transaction of the write. One statement, however
-    many names and whether or not they were bumped before (INSERT … ON CONFLICT, in SQLite and PostgreSQL alike)."""
+    many names and whether or not they were bumped before (INSERT … ON CONFLICT, in SQLite and PostgreSQL alike).
+    A name's first number is random, so a database emptied and filled again does not meet the keys of its past in a
+    cache that outlived it (Redis)."""
     from .models import DataVersion
 
     names = list(dict.fromkeys(names))
     if not names:
         return
     table = connection.ops.quote_name(DataVersion._meta.db_table)
-    rows = ", ".join(["(%s, 1)"] * len(names))
+    rows = ", ".join(["(%s, %s)"] * len(names))
+    params = [value for name in names for value in (name, secrets.randbelow(2**40) + 1)]
     sql = (
         f"INSERT INTO {table} (name, number) VALUES {rows} ON CONFLICT (name) DO UPDATE SET number = {table}.number + 1"  # noqa: S608 our table; values as parameters
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, names)
+        cursor.execute(sql, params)
     known = _request_versions.get()
     if known:  # a request that writes, then reads, reads its own write
         known.clear()

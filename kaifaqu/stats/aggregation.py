@@ -615,11 +615,12 @@ def summarize(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, gr
 PUBLISHED_GROUPS = {"park": "park", "division": "division", "industry": "division", "chain": "chain"}
 
 
-def published_summary(viewer, *, zone_ids, indicator, group_by=None, scope, rows=None):
+def published_summary(viewer, *, zone_ids, indicator, group_by=None, scope, rows=None, tables=None):
     """The Summary a viewer not entitled to firm figures gets: the published tables (total, by park, by division, by
     chain — one dimension at a time, no narrowing), with primary and secondary suppression decided over every table
     of this zone, period and indicator at once (kaifaqu.stats.published). Queries: firm_figures' four, unless `rows`
-    gives them (firm_figures_of for several indicators and tables of one page).
+    gives them (firm_figures_of for several indicators and tables of one page); `tables`, if given, are
+    published_tables_of(rows, indicator) — the suppression decided once for the card and both tables of a page.
     """
     if group_by and group_by not in PUBLISHED_GROUPS:
         raise PermissionError("only the published tables are given to this viewer")
@@ -627,12 +628,8 @@ def published_summary(viewer, *, zone_ids, indicator, group_by=None, scope, rows
 
     if rows is None:
         rows = firm_figures(viewer.values(zone_ids), scope, indicator)
-    tables = published_tables(
-        [as_published(row) for row in rows],
-        k=min_group_size(),
-        dominance_pct=settings.STATS_DOMINANCE_PCT,
-        signed=indicator.allow_negative,
-    )
+    if tables is None:
+        tables = published_tables_of(rows, indicator)
     index = price_index_for(indicator, scope.period)
     expected = expected_by_cell(rows, scope)
     total = published_cell(tables.total, _("合计"), expected.get(("total", None)), rows, index)
@@ -647,6 +644,16 @@ def published_summary(viewer, *, zone_ids, indicator, group_by=None, scope, rows
         ]
         summary.groups.sort(key=lambda c: (c.current is None, -(c.current or 0), str(c.label)))
     return summary
+
+
+def published_tables_of(rows, indicator):
+    """The published tables of one indicator's firm figures, primary and secondary suppression decided."""
+    return published_tables(
+        [as_published(row) for row in rows],
+        k=min_group_size(),
+        dominance_pct=settings.STATS_DOMINANCE_PCT,
+        signed=indicator.allow_negative,
+    )
 
 
 def as_published(row):
@@ -828,10 +835,11 @@ def fails_primary_rules(firms, largest, gross):
 
 
 def indicator_cards(
-    viewer, *, zone_ids, period, narrowing=NO_NARROWING, codes=CARD_INDICATORS, scope=None, published_rows=None
+    viewer, *, zone_ids, period, narrowing=NO_NARROWING, codes=CARD_INDICATORS, scope=None, published=None
 ):
     """Key-indicator cards: 1—N月 value and both growths of several indicators in one query (plus the scope's).
-    `published_rows`: {indicator pk: firm_figures} already read for a viewer of published tables."""
+    `published`: {indicator pk: (firm_figures, published_tables_of them)} already worked out for a viewer of
+    published tables."""
     indicators = [i for i in reference.active_indicators() if i.code in codes]
     indicators.sort(key=lambda i: codes.index(i.code))
     if scope is None and indicators:
@@ -857,8 +865,10 @@ def indicator_cards(
                 price_index=index_value if indicator.code == VALUE_ADDED else None,
             )
         else:  # the published total of that indicator, suppressed with its tables
-            rows = (published_rows or {}).get(indicator.pk)
-            cell = published_summary(viewer, zone_ids=zone_ids, indicator=indicator, scope=scope, rows=rows).total
+            rows, tables = (published or {}).get(indicator.pk, (None, None))
+            cell = published_summary(
+                viewer, zone_ids=zone_ids, indicator=indicator, scope=scope, rows=rows, tables=tables
+            ).total
         basis = ""
         if indicator.code == VALUE_ADDED:
             basis = price_basis_label(index_value)

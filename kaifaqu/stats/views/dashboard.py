@@ -44,6 +44,7 @@ from ..aggregation import (
     latest_period,
     monthly_trend,
     published_summary,
+    published_tables_of,
     rank_zones,
     schedule_pct,
     scope_of,
@@ -140,20 +141,22 @@ def dashboard_data(viewer, zone, period, indicator, narrowing):
     entitled = viewer.entitled(zone_ids)
     scope = scope_of(zone_ids, period, indicator)
     common = {"zone_ids": zone_ids, "period": period, "narrowing": narrowing, "scope": scope}
-    published_rows = None
+    published = None
     if entitled:
         by_park = summarize(viewer, indicator=indicator, group_by="park", **common)
         by_industry = summarize(viewer, indicator=indicator, group_by="division", **common)
-    else:  # published tables: the firm figures of every indicator shown, read once for all its tables
+    else:  # published tables: each indicator's firm figures read and its suppression decided once for the page
         shown = [i for i in active_indicators() if i.code in CARD_INDICATORS or i.pk == indicator.pk]
-        published_rows = firm_figures_of(viewer.values(zone_ids), scope, shown)
-        tables = {"zone_ids": zone_ids, "indicator": indicator, "scope": scope, "rows": published_rows[indicator.pk]}
-        by_park = published_summary(viewer, group_by="park", **tables)
-        by_industry = published_summary(viewer, group_by="division", **tables)
+        figures = firm_figures_of(viewer.values(zone_ids), scope, shown)
+        published = {i.pk: (figures[i.pk], published_tables_of(figures[i.pk], i)) for i in shown}
+        rows, tables = published[indicator.pk]
+        given = {"zone_ids": zone_ids, "indicator": indicator, "scope": scope, "rows": rows, "tables": tables}
+        by_park = published_summary(viewer, group_by="park", **given)
+        by_industry = published_summary(viewer, group_by="division", **given)
     data = {
         "entitled": entitled,
         "scope": scope,
-        "cards": indicator_cards(viewer, published_rows=published_rows, **common),
+        "cards": indicator_cards(viewer, published=published, **common),
         "summary": by_park,
         "by_park": by_park.groups,
         "by_industry": by_industry.groups,
