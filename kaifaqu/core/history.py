@@ -7,8 +7,12 @@ and the names behind changed foreign keys in one query per related model.
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.db.models import ManyToManyField
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .bulk import insert_rows
 
 CHANGE_TYPES = {"+": _("创建"), "~": _("修改"), "-": _("删除")}
 LINKS_PER_QUERY = 2000  # objects whose many-to-many links one query reads
@@ -112,17 +116,47 @@ def history_entries(obj, limit=50):
 # Writing history for bulk writes (bulk_create/bulk_update skip the signals): attributable, with many-to-many fields.
 
 
+HISTORY_FIELDS = ("history_date", "history_change_reason", "history_type", "history_user")
+
+
 def bulk_history(model, objs, *, user, reason="", update=False):
-    """Historical records for objects written with bulk_create/bulk_update, with their m2m state."""
-    manager = model.history
-    records = manager.bulk_history_create(
-        objs, update=update, default_user=user, default_change_reason=reason, batch_size=500
-    )
-    history_model = manager.model
+    """Historical records for objects written with bulk_create/bulk_update, with their m2m state; returns
+    {object id: history id}."""
+    from simple_history.utils import get_change_reason_from_object
+
+    history_model = model.history.model
+    if not objs or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return {}
+    tracked = list(history_model.tracked_fields)
+    fields = [history_model._meta.get_field(f.name) for f in tracked] + [
+        history_model._meta.get_field(name) for name in HISTORY_FIELDS
+    ]
+    if {f.name for f in history_model._meta.concrete_fields} != {f.name for f in fields} | {"history_id"}:
+        return legacy_bulk_history(model, objs, user=user, reason=reason, update=update)
+    # The rows simple-history's bulk_history_create would build as model instances, as plain tuples: an instance a
+    # row cost as much as the INSERT itself (see kaifaqu/core/bulk.py).
+    now = timezone.now()
+    history_type = "~" if update else "+"
+    rows = [
+        (
+            *(getattr(obj, f.attname) for f in tracked),
+            getattr(obj, "_history_date", now),
+            get_change_reason_from_object(obj) or reason,
+            history_type,
+            getattr(getattr(obj, "_history_user", user), "pk", None),
+        )
+        for obj in objs
+    ]
+    keys = insert_rows(history_model, fields, rows, returning=True)
+    by_object = {obj.pk: key for obj, key in zip(objs, keys, strict=True)}
+    m2m_history_rows(model, history_model, by_object)
+    return by_object
+
+
+def m2m_history_rows(model, history_model, by_object):
+    """The many-to-many state of each object beside its new historical record (`by_object`: object id → history
+    id), as simple-history keeps it: a row per link, one query per LINKS_PER_QUERY objects."""
     m2m_fields = [f for f in getattr(history_model, "_history_m2m_fields", ()) if isinstance(f, ManyToManyField)]
-    if not m2m_fields or not records or records[0].pk is None:
-        return records
-    by_object = {record.id: record for record in records}
     for m2m_field in m2m_fields:
         through = m2m_field.remote_field.through
         m2m_history = _m2m_history_model(model, m2m_field)
@@ -132,17 +166,23 @@ def bulk_history(model, objs, *, user, reason="", update=False):
         ids_of_records = list(by_object)
         for start in range(0, len(ids_of_records), LINKS_PER_QUERY):
             ids = ids_of_records[start : start + LINKS_PER_QUERY]
-            links = through.objects.filter(**{f"{source}_id__in": ids}).values("id", f"{source}_id", f"{target}_id")
-            for link in links:
-                rows.append(
-                    m2m_history(
-                        id=link["id"],
-                        history=by_object[link[f"{source}_id"]],
-                        **{f"{source}_id": link[f"{source}_id"], f"{target}_id": link[f"{target}_id"]},
-                    )
-                )
-        m2m_history.objects.bulk_create(rows, batch_size=1000)
-    return records
+            links = through.objects.filter(**{f"{source}_id__in": ids})
+            links = links.values_list("id", f"{source}_id", f"{target}_id")
+            rows += [(link, obj, other, by_object[obj]) for link, obj, other in links]
+        fields = [m2m_history._meta.get_field(name) for name in ("id", source, target, "history")]
+        insert_rows(m2m_history, fields, rows)
+
+
+def legacy_bulk_history(model, objs, *, user, reason="", update=False):
+    """simple-history's own bulk_history_create, for a history model with fields of its own beyond the tracked ones."""
+    records = model.history.bulk_history_create(
+        objs, update=update, default_user=user, default_change_reason=reason, batch_size=500
+    )
+    if not records or records[0].pk is None:
+        return {}
+    by_object = {record.id: record.pk for record in records}
+    m2m_history_rows(model, model.history.model, by_object)
+    return by_object
 
 
 def _m2m_history_model(model, m2m_field):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kaifaqu.core.bulk import insert_objects, insert_rows, new_rows
 from kaifaqu.core.cache import REFERENCE, bump, zone_version
 from kaifaqu.core.history import bulk_history
 from kaifaqu.core.imports.engine import Column, Importer, chunks, register
@@ -344,10 +345,9 @@ class EnterpriseImporter(Importer):
         zone = row.values.get("zone")
         if zone is not None and "zone" not in row.failed and not self.user.can_add_in_zone(Enterprise.scope, zone.pk):
             row.error("zone", _("您无权在开发区“%(zone)s”登记企业") % {"zone": zone})
-        enterprise = Enterprise()
-        self.assign(enterprise, row, creating=True)
-        self.check_status(row, enterprise)
-        row.instance = enterprise
+        # The new firm itself is built by commit (new_firm): a preview needs only its status and date.
+        values = row.values
+        self.check_status(row, values.get("status", self.default_status), values.get("status_changed_on"))
 
     def check_existing(self, row, enterprise):
         if enterprise.pk not in self.changeable:
@@ -367,13 +367,28 @@ class EnterpriseImporter(Importer):
                 row.error("park", _("变更所在园区属于企业迁移，请在企业页面办理，不能通过导入修改"))
                 return
         row.changed = self.assign(enterprise, row, creating=False)
-        self.check_status(row, enterprise)
+        self.check_status(row, enterprise.status, enterprise.status_changed_on)
         row.instance = enterprise
 
-    def check_status(self, row, enterprise):
+    @cached_property
+    def default_status(self):
+        return Enterprise._meta.get_field("status").get_default()
+
+    @cached_property
+    def new_firm_row(self):
+        return new_rows(Enterprise)
+
+    def new_firm(self, row):
+        """The new firm of a row as a NewRow (its fields as Enterprise() and assign would set them)."""
+        enterprise = self.new_firm_row()
+        self.assign(enterprise, row, creating=True)
+        return enterprise
+
+    def check_status(self, row, status, changed_on):
+        """The firm's status (as it will be saved) against its 状态变更日期."""
         if (
-            enterprise.status != EnterpriseStatusChoices.ACTIVE
-            and not enterprise.status_changed_on
+            status != EnterpriseStatusChoices.ACTIVE
+            and not changed_on
             and "status_changed_on" not in row.failed
             and not any(key == "status_changed_on" for key, _message in row.errors)
         ):
@@ -421,7 +436,9 @@ class EnterpriseImporter(Importer):
         tag_ids, tags_created = self.ensure_tags(
             {name for row in creates + updates if "tags" in self.present for name in row.values.get("tags", [])}
         )
-        new = Enterprise.objects.bulk_create([row.instance for row in creates], batch_size=500)
+        for row in creates:
+            row.instance = self.new_firm(row)
+        new = insert_objects(Enterprise, [row.instance for row in creates])  # bulk_create without its compiler
         changed_objects = [row.instance for row in updates]
         fields = sorted({name for row in updates for name in row.changed} - {"tags"} | {"updated_at"})
         for enterprise in changed_objects:
@@ -433,11 +450,11 @@ class EnterpriseImporter(Importer):
         for chunk in chunks(retagged):
             through.objects.filter(enterprise_id__in=chunk).delete()
         links = [
-            through(enterprise_id=row.instance.pk, tag_id=tag_ids[name])
+            (row.instance.pk, tag_ids[name])
             for row in creates + [row for row in updates if "tags" in row.changed]
             for name in row.values.get("tags", [])
         ]
-        through.objects.bulk_create(links, batch_size=1000)
+        insert_rows(through, [through._meta.get_field("enterprise"), through._meta.get_field("tag")], links)
         bulk_history(Enterprise, new, user=self.user, reason=reason)
         bulk_history(Enterprise, changed_objects, user=self.user, reason=reason, update=True)
         # bulk writes send no signals: the zones' cached filter lists (industries, tags present) and the tag list

@@ -215,7 +215,7 @@ class CompletenessView(APIView):
         if not form.is_valid():
             raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
         data = form.cleaned_data
-        result = completeness(assignments=form.assignments(), data_set=data["data_set"], period=data["period"])
+        result = completeness(firms=form.firms(), data_set=data["data_set"], period=data["period"])
         status = data.get("status")
         result.firms = result.with_status(status) if status else result.firms
         return Response(CompletenessSerializer(result).data)

@@ -24,7 +24,6 @@ from .choices import DirectoryChangeChoices, ReportStatusChoices, StatsCategoryC
 from .importers import KIND_FORM, KIND_LONG, KIND_WIDE, stats_zone_ids
 from .models import (
     DataSet,
-    DataSetAssignment,
     DataSetIndicator,
     EnterpriseYearStatus,
     Indicator,
@@ -374,17 +373,19 @@ class CompletenessForm(BootstrapFormMixin, forms.Form):
         )["latest"]
         return parse_due_period(format_period(found), data_set) if found else latest
 
-    def assignments(self):
-        rows = DataSetAssignment.objects.restrict(self.user, "view")
+    def firms(self):
+        """The firms in the user's view narrowed by zone, park and liaison department (completeness keeps those
+        assigned to the form)."""
+        rows = Enterprise.objects.restrict(self.user, "view")
         if self.cleaned_data.get("zone"):
-            rows = rows.filter(enterprise__zone=self.cleaned_data["zone"])
+            rows = rows.filter(zone=self.cleaned_data["zone"])
         if self.cleaned_data.get("park"):
-            rows = rows.filter(enterprise__park=self.cleaned_data["park"])
+            rows = rows.filter(park=self.cleaned_data["park"])
         department = self.cleaned_data.get("service_department")
         if department == NO_DEPARTMENT:
-            rows = rows.filter(enterprise__service_department__isnull=True)
+            rows = rows.filter(service_department__isnull=True)
         elif department:
-            rows = rows.filter(enterprise__service_department=department)
+            rows = rows.filter(service_department=department)
         return rows
 
 

@@ -309,6 +309,10 @@ class Value(models.Model):
             models.Index(
                 fields=["indicator", "period"], condition=Q(is_current=True), name="stats_value_period_current"
             ),
+            # 报送完整性: each firm's first entry of a data set's period, MIN(entered_at), read from the index alone
+            # (one seek per firm). Not partial on is_current: a corrected figure's first entry is its first
+            # revision's, which is no longer current (the correction must not make a punctual firm late).
+            models.Index(fields=["data_set", "period", "enterprise", "entered_at"], name="stats_value_first_entry"),
         ]
 
     def __str__(self):

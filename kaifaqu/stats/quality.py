@@ -13,16 +13,19 @@ value; corrections later do not make a punctual firm late) was entered on or bef
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, Min, OuterRef
+from django.db import connection
+from django.db.models import Case, CharField, Count, DateTimeField, Exists, Func, Min, OuterRef, Subquery, When
+from django.db.models import Value as SqlValue
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaifaqu.enterprises.choices import IndustryLevelChoices
 from kaifaqu.enterprises.models import Contact, Enterprise, IndustryClass
+from kaifaqu.zones.models import Department, Park, Zone
 
 from .choices import ReportStatusChoices
-from .models import Value
+from .models import DataSetAssignment, Value
 from .periods import due_date
 
 # The 催报 list: firms that did not report by the deadline (late ones included: they are chased and counted).
@@ -66,9 +69,12 @@ class Tally:
     late: int = 0
     missing: int = 0
 
-    def add(self, status):
-        self.assigned += 1
-        setattr(self, status, getattr(self, status) + 1)
+    def add(self, status, firms=1):
+        self.assigned += firms
+        setattr(self, status, getattr(self, status) + firms)
+
+    def __getitem__(self, status):
+        return getattr(self, status)
 
     @property
     def reported(self):
@@ -79,12 +85,23 @@ class Tally:
         return round(self.reported * 100 / self.assigned, 1) if self.assigned else None
 
 
+def tallies(groups, key, label):
+    """Add the GROUP BY's rows (zone, park, department, section, status, firms) up by one of their keys."""
+    found = {}
+    for group in groups:
+        k = key(group)
+        if k not in found:
+            found[k] = Tally(k, label(group))
+        found[k].add(group[4], group[5])
+    return sorted(found.values(), key=lambda t: (t.key is None, str(t.label)))
+
+
 @dataclass
 class Completeness:
     data_set: object
     period: int
     deadline: datetime.date
-    firms: list = field(default_factory=list)
+    firms: "FirmList" = None
     total: Tally = None
     by_zone: list = field(default_factory=list)
     by_park: list = field(default_factory=list)
@@ -92,21 +109,12 @@ class Completeness:
     by_section: list = field(default_factory=list)
 
     def with_status(self, *statuses):
-        return [f for f in self.firms if f.status in statuses] if statuses else list(self.firms)
-
-
-def tallies(firms, key, label):
-    groups = {}
-    for report in firms:
-        k = key(report.enterprise)
-        if k not in groups:
-            groups[k] = Tally(k, label(report.enterprise))
-        groups[k].add(report.status)
-    return sorted(groups.values(), key=lambda t: (t.key is None, str(t.label)))
+        """The firms of these statuses (all when none), still unread: a page reads one slice of them."""
+        return self.firms.with_status(*statuses) if statuses else self.firms
 
 
 def assigned_firm_ids(assignments, data_set, period):
-    return assignments.covering(period).filter(data_set=data_set).values("enterprise_id").distinct()
+    return assignments.covering(period).filter(data_set=data_set).values("enterprise_id")  # for IN: no DISTINCT
 
 
 def missing_count(*, assignments, data_set, period):
@@ -117,52 +125,160 @@ def missing_count(*, assignments, data_set, period):
     return firms.exclude(Exists(reported)).count()
 
 
-def completeness(*, assignments, data_set, period):
-    """Completeness of `data_set` for `period` over the firms of `assignments` (a restricted DataSetAssignment
-    queryset, possibly filtered by zone or park). A fixed number of queries however many firms."""
-    due = due_date(data_set, period)
-    firm_ids = assigned_firm_ids(assignments, data_set, period)
-    firms = list(
-        Enterprise.objects.filter(pk__in=firm_ids)
-        .select_related("zone", "park", "service_department", "industry")
-        .order_by("zone__name", "name", "pk")
-    )
-    first = dict(
+def first_entry(data_set, period):
+    """The firm's first entry of the data set's period, MIN(entered_at) over every revision (a corrected figure's
+    first entry is its first revision's), as a correlated subquery: one seek per firm in stats_value_first_entry.
+    An aggregate without GROUP BY (Func, not Min, as Django's docs show for aggregates in a subquery): it always
+    gives one row, NULL when the firm has no figure, and the status below reads it once."""
+    return (
         Value.objects.for_period(period)
-        .filter(data_set=data_set, enterprise_id__in=firm_ids)
-        .values("enterprise_id")
-        .annotate(first=Min("entered_at"))
-        .values_list("enterprise_id", "first")
+        .filter(data_set=data_set, enterprise_id=OuterRef("pk"))
+        .order_by()
+        .annotate(first=Func("entered_at", function="MIN", output_field=DateTimeField()))
     )
-    reports = [FirmReport(firm, report_status(first.get(firm.pk), due), first.get(firm.pk)) for firm in firms]
-    sections = dict(IndustryClass.objects.filter(level=IndustryLevelChoices.SECTION).values_list("code", "name"))
-    result = Completeness(data_set=data_set, period=period, deadline=due, firms=reports)
+
+
+def status_sql(data_set, period, due):
+    """The firm's ReportStatusChoices in SQL, report_status's rule: on time when its first entry came before the end
+    of the deadline day, late after it, missing without any figure."""
+    status = Case(
+        When(first__isnull=True, then=SqlValue(ReportStatusChoices.MISSING)),
+        When(first__lt=end_of_day(due), then=SqlValue(ReportStatusChoices.ON_TIME)),
+        default=SqlValue(ReportStatusChoices.LATE),
+        output_field=CharField(),
+    )
+    return Subquery(first_entry(data_set, period).annotate(status=status).values("status"), output_field=CharField())
+
+
+class FirmList:
+    """The assigned firms as FirmReports in the page's order (zone, name), read from the database one slice at a
+    time: a page of 50 costs one LIMIT/OFFSET query whatever the number of firms. Its length is known from the
+    counts already made (no COUNT query); iterating reads every firm (the 催报 export, the API) in batches."""
+
+    ORDER = ("zone__name", "name", "pk")
+
+    def __init__(self, firms, *, data_set, period, due, counts, statuses=()):
+        self.firms, self.data_set, self.period, self.due = firms, data_set, period, due
+        self.counts, self.statuses = counts, tuple(statuses)
+
+    def with_status(self, *statuses):
+        return FirmList(
+            self.firms, data_set=self.data_set, period=self.period, due=self.due, counts=self.counts, statuses=statuses
+        )
+
+    def count(self):
+        return sum(self.counts[s] for s in self.statuses) if self.statuses else self.counts.assigned
+
+    def __len__(self):
+        return self.count()
+
+    def chosen(self):
+        """The firms of the chosen statuses, in the page's order (the status is worked out only to filter)."""
+        firms = self.firms
+        if self.statuses:
+            status = status_sql(self.data_set, self.period, self.due)
+            firms = firms.alias(report_status=status).filter(report_status__in=self.statuses)
+        return firms.order_by(*self.ORDER)
+
+    def with_entries(self, firms):
+        first = Subquery(first_entry(self.data_set, self.period).values("first"))
+        return firms.annotate(first_entered_at=first).select_related("zone", "park", "service_department")
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        # The slice of ids first, then their rows: the first entry and the wide rows are read for 50 firms, not sorted
+        # along with all of them.
+        ids = self.chosen().values("pk")[index]
+        return self.reports(self.with_entries(Enterprise.objects.filter(pk__in=ids)).order_by(*self.ORDER))
+
+    def reports(self, firms):
+        return [FirmReport(f, report_status(f.first_entered_at, self.due), f.first_entered_at) for f in firms]
+
+    def batches(self, size=2000):
+        """Every firm, in lists of `size`: one query read in chunks (paging by OFFSET would redo the work per batch)."""
+        batch = []
+        for firm in self.with_entries(self.chosen()).iterator(chunk_size=size):
+            batch.append(firm)
+            if len(batch) == size:
+                yield self.reports(batch)
+                batch = []
+        if batch:
+            yield self.reports(batch)
+
+    def __iter__(self):
+        for batch in self.batches():
+            yield from batch
+
+
+GROUP_COLUMNS = ("zone_id", "park_id", "service_department_id", "industry__section")
+
+
+def status_counts(firms, data_set, period, due):
+    """(zone, park, department, section, status, firms) rows: one GROUP BY. On PostgreSQL the period's first entries
+    are grouped once and hash-joined to the firms (faster there than a subquery per firm: 150 against 170 ms at 30,000
+    firms); the ORM writes no derived table, so its query of the firms is wrapped in that SQL. Elsewhere (SQLite) a
+    scalar subquery per firm is the faster form."""
+    if connection.vendor == "postgresql":
+        return counts_by_grouped_join(firms, data_set, period, due)
+    return list(
+        firms.annotate(report_status=status_sql(data_set, period, due))
+        .values(*GROUP_COLUMNS, "report_status")
+        .annotate(firms=Count("pk"))
+        .values_list(*GROUP_COLUMNS, "report_status", "firms")
+    )
+
+
+def counts_by_grouped_join(firms, data_set, period, due):
+    firm_sql, firm_params = firms.order_by().values_list("pk", *GROUP_COLUMNS).query.sql_with_params()
+    entries = Value.objects.filter(data_set=data_set, period=period).order_by().values("enterprise_id")
+    entries_sql, entries_params = entries.annotate(first_at=Min("entered_at")).query.sql_with_params()
+    sql = f"""
+        SELECT f.zone_id, f.park_id, f.service_department_id, f.section,
+               CASE WHEN e.first_at IS NULL THEN %s WHEN e.first_at < %s THEN %s ELSE %s END, COUNT(*)
+        FROM ({firm_sql}) f (id, zone_id, park_id, service_department_id, section)
+        LEFT JOIN ({entries_sql}) e (enterprise_id, first_at) ON e.enterprise_id = f.id
+        GROUP BY 1, 2, 3, 4, 5
+    """  # noqa: S608 — the two queries are the ORM's, with their parameters
+    status = (ReportStatusChoices.MISSING, end_of_day(due), ReportStatusChoices.ON_TIME, ReportStatusChoices.LATE)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*status, *firm_params, *entries_params))
+        return cursor.fetchall()
+
+
+def completeness(*, firms, data_set, period):
+    """Completeness of `data_set` for `period` over those of `firms` (an Enterprise queryset restricted to the user,
+    possibly filtered by zone, park or liaison department) assigned to report it. (The scope is applied to the firms
+    themselves, not through the assignments: that cost a join per assignment in both queries, ~7 ms each at 30,000
+    firms on SQLite.) The counts are one GROUP BY in the database (by zone, park,
+    liaison department, industry section and status, added up here into the four breakdowns) and three look-ups of
+    names; the firms are read a slice at a time (FirmList). A fixed number of queries however many firms."""
+    due = due_date(data_set, period)
+    assigned = DataSetAssignment.objects.covering(period).filter(data_set=data_set).values("enterprise_id")
+    firms = firms.filter(pk__in=assigned)
+    groups = status_counts(firms, data_set, period, due)
+    result = Completeness(data_set=data_set, period=period, deadline=due)
     result.total = Tally(None, _("合计"))
-    for report in reports:
-        result.total.add(report.status)
-    result.by_zone = tallies(reports, lambda e: e.zone_id, lambda e: str(e.zone))
-    result.by_park = tallies(reports, lambda e: e.park_id, lambda e: str(e.park) if e.park_id else _("未入园"))
-    result.by_department = tallies(reports, lambda e: e.service_department_id, department_label(reports))
-    result.by_section = tallies(
-        reports,
-        lambda e: e.industry.section,
-        lambda e: f"{e.industry.section} {sections.get(e.industry.section, '')}".strip(),
-    )
-    return result
+    for *_keys, status, count in groups:
+        result.total.add(status, count)
+    zones = Zone.objects.in_bulk({g[0] for g in groups})
+    parks = Park.objects.in_bulk({g[1] for g in groups if g[1] is not None})
+    departments = Department.objects.in_bulk({g[2] for g in groups if g[2] is not None})
+    sections = dict(IndustryClass.objects.filter(level=IndustryLevelChoices.SECTION).values_list("code", "name"))
+    several = len(zones) > 1  # every zone has its 经济运行部: name the zone beside the department
 
-
-def department_label(reports):
-    """The label of a firm's liaison department: its name, with the zone's when the firms span several zones (every
-    zone has its 经济运行部); 未指定部门 for firms without one."""
-    several = len({r.enterprise.zone_id for r in reports}) > 1
-
-    def label(firm):
-        department = firm.service_department
-        if department is None:
+    def department_label(zone_id, department_id):
+        if department_id is None:
             return _("未指定部门")
-        return f"{firm.zone} · {department.label}" if several else department.label
+        department = departments[department_id]
+        return f"{zones[zone_id]} · {department.label}" if several else department.label
 
-    return label
+    result.by_zone = tallies(groups, lambda g: g[0], lambda g: str(zones[g[0]]))
+    result.by_park = tallies(groups, lambda g: g[1], lambda g: str(parks[g[1]]) if g[1] is not None else _("未入园"))
+    result.by_department = tallies(groups, lambda g: g[2], lambda g: department_label(g[0], g[2]))
+    result.by_section = tallies(groups, lambda g: g[3], lambda g: f"{g[3]} {sections.get(g[3], '')}".strip())
+    result.firms = FirmList(firms, data_set=data_set, period=period, due=due, counts=result.total)
+    return result
 
 
 def attach_primary_contacts(user, reports):
@@ -185,8 +301,12 @@ def shows_phone_numbers(user):
 def reminder_rows(user, result, statuses=REMINDER_STATUSES):
     """Rows of the 催报名单: firm, credit code, zone, park, liaison department, contact, phone, deadline, status,
     first entry."""
-    reports = attach_primary_contacts(user, result.with_status(*statuses))
     full = shows_phone_numbers(user)
+    for batch in result.with_status(*statuses).batches():
+        yield from reminder_batch(attach_primary_contacts(user, batch), result.deadline, full)
+
+
+def reminder_batch(reports, deadline, full):
     for report in reports:
         firm, contact = report.enterprise, report.contact
         phone = "" if contact is None else (contact.phone if full else contact.masked_phone)
@@ -198,7 +318,7 @@ def reminder_rows(user, result, statuses=REMINDER_STATUSES):
             firm.service_department.name if firm.service_department_id else "",
             contact.name if contact else "",
             phone,
-            result.deadline,
+            deadline,
             str(report.status_label),
             timezone.localtime(report.first_entered_at).strftime("%Y-%m-%d %H:%M") if report.first_entered_at else "",
         ]

@@ -90,7 +90,8 @@ def importer_for(job):
 def load_job_table(job, importer):
     with job.file.open("rb") as handle:
         data = handle.read()
-    return read_table(importer, data, job.original_name)
+    with paused_gc():  # a list per row, all kept: see paused_gc
+        return read_table(importer, data, job.original_name)
 
 
 def store_result(job, result, table):

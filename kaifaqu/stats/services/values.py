@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaifaqu.core.bulk import insert_rows
 from kaifaqu.core.money import format_amounts
 from kaifaqu.core.periods import cumulative_label, cumulative_title, format_period, month_of, previous_month
 from kaifaqu.core.reporting_window import reopen
@@ -299,6 +300,9 @@ def insert_values(rows):
     if not rows:
         return
     meta, quote = Value._meta, connection.ops.quote_name
+    if connection.vendor == "postgresql":  # one array a column: psycopg's executemany runs a statement a row
+        insert_rows(Value, [meta.get_field(name) for name in INSERTED_FIELDS], rows)
+        return
     columns = ", ".join(quote(meta.get_field(name).column) for name in INSERTED_FIELDS)
     marks = ", ".join(["%s"] * len(INSERTED_FIELDS))
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 names from the model

@@ -152,12 +152,12 @@ def test_figures_keep_every_active_rule(demo_world):
 def test_latest_period_has_late_and_missing_firms(demo_world, personas):
     run()
     data_set = DataSet.objects.get(code="industry_monthly")
-    assignments = DataSetAssignment.objects.filter(enterprise__zone=demo_world["demo_zone"])
+    firms = Enterprise.objects.filter(zone=demo_world["demo_zone"])
     assert demo.reporting_calendar().latest == 202610  # the last closed period on 2026-12-07
-    latest = completeness(assignments=assignments, data_set=data_set, period=202610)
+    latest = completeness(firms=firms, data_set=data_set, period=202610)
     assert latest.total.assigned == 15  # 16 firms, one of which left the directory after 2025 (its duty ended)
     assert latest.total.late >= 1 and latest.total.missing >= 1 and latest.total.on_time > latest.total.late
-    earlier = completeness(assignments=assignments, data_set=data_set, period=202609)
+    earlier = completeness(firms=firms, data_set=data_set, period=202609)
     assert (earlier.total.on_time, earlier.total.late, earlier.total.missing) == (15, 0, 0)
 
 
@@ -175,7 +175,7 @@ def test_full_demo_every_zone_has_figures_and_gaps():
     assert not Value.objects.filter(enterprise__is_demo=False).exists()
     for zone in Zone.objects.filter(is_demo=True):
         result = completeness(
-            assignments=DataSetAssignment.objects.filter(enterprise__zone=zone),
+            firms=Enterprise.objects.filter(zone=zone),
             data_set=data_set,
             period=demo.reporting_calendar().latest,
         )
@@ -202,8 +202,8 @@ def test_the_calendar_follows_the_date(db, today, closed, open_, years):
 def test_the_period_being_reported_is_partly_reported(demo_world):
     run()
     data_set = DataSet.objects.get(code="industry_monthly")
-    assignments = DataSetAssignment.objects.filter(enterprise__zone=demo_world["demo_zone"])
-    now = completeness(assignments=assignments, data_set=data_set, period=202611)
+    firms = Enterprise.objects.filter(zone=demo_world["demo_zone"])
+    now = completeness(firms=firms, data_set=data_set, period=202611)
     assert now.total.assigned == 15 and 0 < now.total.on_time < 15  # a real mix, nobody late yet
     assert now.total.on_time > 15 // 2  # most firms have entered it
     assert not Value.objects.filter(period__gt=202611).exists()
@@ -215,8 +215,8 @@ def test_seeded_a_month_later_the_figures_run_through_december(demo_world):
         run()
         assert max(Value.objects.values_list("period", flat=True)) == 202612
         data_set = DataSet.objects.get(code="industry_monthly")
-        assignments = DataSetAssignment.objects.filter(enterprise__zone=demo_world["demo_zone"])
-        december = completeness(assignments=assignments, data_set=data_set, period=202612)
+        firms = Enterprise.objects.filter(zone=demo_world["demo_zone"])
+        december = completeness(firms=firms, data_set=data_set, period=202612)
         assert december.total.late >= 1 and december.total.missing >= 1
 
 

@@ -120,7 +120,7 @@ def test_leaving_drops_the_completeness_count(world, admin, monthly):
     enter(admin, world["firm_2"], 2025)
 
     def due():
-        return completeness(assignments=DataSetAssignment.objects.all(), data_set=monthly, period=202503).total
+        return completeness(firms=Enterprise.objects.all(), data_set=monthly, period=202503).total
 
     assert due().assigned == 2
     leave(admin, world["firm_2"], 2025)

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -70,7 +72,7 @@ def statuses(result):
 
 def test_completeness_counts_on_time_late_missing(case, personas):
     result = completeness(
-        assignments=DataSetAssignment.objects.restrict(personas["staff_a"]), data_set=case["data_set"], period=PERIOD
+        firms=Enterprise.objects.restrict(personas["staff_a"]), data_set=case["data_set"], period=PERIOD
     )
     assert result.deadline == datetime.date(2025, 4, 10)
     assert statuses(result) == {
@@ -92,7 +94,7 @@ def tally_counts(tallies):
 
 def test_completeness_by_liaison_department(case, personas):
     result = completeness(
-        assignments=DataSetAssignment.objects.restrict(personas["staff_a"]), data_set=case["data_set"], period=PERIOD
+        firms=Enterprise.objects.restrict(personas["staff_a"]), data_set=case["data_set"], period=PERIOD
     )
     assert tally_counts(result.by_department) == {
         "经济运行部": (1, 1, 0, 0),
@@ -127,7 +129,7 @@ def test_department_breakdown_matches_a_hand_count(case, personas):
         counts[0] += 1
         counts[columns[state]] += 1
     result = completeness(
-        assignments=DataSetAssignment.objects.restrict(personas["zone_admin_a"]),
+        firms=Enterprise.objects.restrict(personas["zone_admin_a"]),
         data_set=case["data_set"],
         period=PERIOD,
     )
@@ -143,7 +145,7 @@ def test_department_breakdown_matches_a_hand_count(case, personas):
 
 def test_departments_of_several_zones_are_told_apart(case, personas):
     result = completeness(
-        assignments=DataSetAssignment.objects.restrict(personas["system_admin"]),
+        firms=Enterprise.objects.restrict(personas["system_admin"]),
         data_set=case["data_set"],
         period=PERIOD,
     )
@@ -157,7 +159,7 @@ def test_departments_of_several_zones_are_told_apart(case, personas):
 
 def test_completeness_of_the_system_admin_spans_zones(case, personas):
     result = completeness(
-        assignments=DataSetAssignment.objects.restrict(personas["system_admin"]),
+        firms=Enterprise.objects.restrict(personas["system_admin"]),
         data_set=case["data_set"],
         period=PERIOD,
     )
@@ -230,6 +232,71 @@ def test_completeness_page_query_count_does_not_grow(case, personas, client_for,
     with django_assert_max_num_queries(25):
         response = client.get(reverse("stats:completeness"), {"period": "2025-03"})
     assert response.context["result"].total.missing == 31
+
+
+def add_firms(case, count, start=0):
+    """`count` more assigned firms of zone A named 批量NNN: every third on time, every third late, the rest missing."""
+    for n in range(start, start + count):
+        firm = Enterprise.objects.create(
+            credit_code=f"91140500MA0K3{n:04d}0", name=f"批量{n:03d}（测试）", zone=case["zone_a"], industry_id="3982"
+        )
+        DataSetAssignment.objects.create(data_set=case["data_set"], enterprise=firm, from_period=202502)
+        if n % 3 == 0:
+            put(firm, PERIOD, case["data_set"], at(2025, 4, 9))
+        elif n % 3 == 1:
+            put(firm, PERIOD, case["data_set"], at(2025, 4, 12))
+
+
+def count_queries(client, url, query):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, query)
+    assert response.status_code == 200
+    return len(captured), response
+
+
+@pytest.mark.parametrize("status", ["", "late"])
+def test_completeness_queries_are_the_same_for_5_and_50_firms(case, personas, client_for, status):
+    client = client_for(personas["staff_a"])
+    query = {"period": "2025-03", "status": status}
+    add_firms(case, 5)
+    client.get(reverse("stats:completeness"), query)  # the session's first request does more (not the firms)
+    few, _response = count_queries(client, reverse("stats:completeness"), query)
+    add_firms(case, 45, start=5)
+    many, response = count_queries(client, reverse("stats:completeness"), query)
+    assert few == many
+    assert response.context["result"].total.assigned == 53
+    # The 催报 export reads all its rows, in chunks: the same queries for 5 and for 50 firms as well.
+    export = reverse("stats:completeness_export")
+    queries, response = count_queries(client, export, {"period": "2025-03"})
+    assert len(read_workbook(response)) == 1 + 2 + 33  # the case's late and missing firms, 33 of the 50
+    # Back to 4 of them, 批量000–003 (the others' duty ends before March): the same queries.
+    DataSetAssignment.objects.filter(enterprise__name__gte="批量004", enterprise__name__startswith="批量").update(
+        to_period=202502
+    )
+    queries_for_4, response = count_queries(client, export, {"period": "2025-03"})
+    assert len(read_workbook(response)) == 1 + 2 + 2 and queries_for_4 == queries
+
+
+def test_the_firm_list_is_paged_in_the_database(case, personas, client_for):
+    """150 firms and the case's 3 in zone A: pages of 50 in the page's order, every firm once over the pages; a
+    status keeps that order within it; the count comes from the figures."""
+    add_firms(case, 150)
+    client = client_for(personas["staff_a"])
+    url = reverse("stats:completeness")
+
+    def listed(**query):
+        page = client.get(url, {"period": "2025-03", **query}).context["page"]
+        return page.paginator.count, [(r.enterprise.name, r.status) for r in page.object_list]
+
+    pages = [listed(page=n) for n in (1, 2, 3, 4)]
+    assert [count for count, _rows in pages] == [153] * 4
+    assert [len(rows) for _count, rows in pages] == [50, 50, 50, 3]
+    firms = [row for _count, rows in pages for row in rows]
+    assert [name for name, _status in firms] == sorted(name for name, _status in firms)  # one zone: by name
+    assert len(set(firms)) == 153
+    late = [listed(status="late", page=n) for n in (1, 2)]
+    assert [count for count, _rows in late] == [51, 51]  # 50 of the 150 and the case's firm 2
+    assert late[0][1] + late[1][1] == [row for row in firms if row[1] == "late"]
 
 
 def test_region_viewer_sees_masked_phones_and_no_scan(case, personas, client_for):

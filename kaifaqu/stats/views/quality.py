@@ -77,7 +77,7 @@ def completeness_for(request, zones):
         shown = {**request.GET.dict(), "data_set": data["data_set"].code, "period": format_period(data["period"])}
         form = CompletenessForm(shown, user=request.user, zones=zones)
         form.is_valid()
-    return form, completeness(assignments=form.assignments(), data_set=data["data_set"], period=data["period"])
+    return form, completeness(firms=form.firms(), data_set=data["data_set"], period=data["period"])
 
 
 def link_department_groups(form, groups):
