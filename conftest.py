@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test import Client, override_settings
 from django.utils import translation
@@ -229,6 +230,15 @@ def client_with_sessions(client, session_keys):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: the data versions of kaifaqu.core.cache live in the test database and
+    go back to 0 when a test's transaction rolls back, so a list cached by one test would otherwise serve the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

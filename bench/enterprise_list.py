@@ -1,17 +1,19 @@
 #!/usr/bin/env python
 """Enterprise list page vs the same SELECT in raw SQL.
 
-Builds N synthetic enterprises (default 30,000) in one zone, then times, as the median of several runs:
+Builds N synthetic enterprises (default 30,000) in one zone, then times, both sides in turn within each repeat (CPU
+time on SQLite, wall time on PostgreSQL; min and median, the ratio of the medians):
   (a) GET /enterprises/?page=2 and GET /enterprises/?section=C&status=active through django.test.Client, logged in
       as that zone's administrator (middleware, scope, filters, table, template — the whole page);
   (b) the SELECTs behind each page in raw SQL through connection.cursor(): the count plus one page of 50 rows
       with the zone, park and industry names joined.
-It prints both times, their ratio (page ÷ raw SQL) and the number of queries the page issued.
+It prints both times, their ratio (page ÷ raw SQL) and the number of queries the page issued. `--profile N` then
+runs the page-2 request under cProfile and prints the N heaviest functions (cumulative, then own time).
 
 Uses a throwaway SQLite database under var/bench/ unless DATABASE_URL is set; with DATABASE_URL it works in a
 zone of its own (基准测试开发区) and removes it afterwards. Not a timed test: read the ratio, not the milliseconds.
 
-    .venv/bin/python bench/enterprise_list.py [--rows 30000] [--repeat 7] [--keep]
+    .venv/bin/python bench/enterprise_list.py [--rows 30000] [--repeat 7] [--keep] [--profile 25]
 """
 
 import argparse
@@ -175,14 +177,37 @@ def cell(text, size, right=True):
     return gap + text if right else text + gap
 
 
-def median_ms(func, repeat):
-    func()  # warm-up: caches, prepared statements, template loading
-    times = []
+def interleaved_ms(page, raw, repeat, clock):
+    """Page, SQL, page, SQL … so that a noisy moment of the machine falls on both sides: {side: (min, median)} ms.
+    `clock` is CPU time on SQLite (in-process), wall time on PostgreSQL (the server's time is not ours)."""
+    page(), raw()  # warm-up: caches, prepared statements, template loading
+    samples = {"page": [], "raw": []}
     for _ in range(repeat):
-        started = time.perf_counter()
-        func()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+        for side, function in (("page", page), ("raw", raw)):
+            started = clock()
+            function()
+            samples[side].append((clock() - started) * 1000)
+    return {side: (min(times), statistics.median(times)) for side, times in samples.items()}
+
+
+def profile(get, path, top, runs=20):
+    """The request under cProfile, `runs` times: the heaviest functions by cumulative time, then by own time."""
+    import cProfile
+    import io
+    import pstats
+
+    get(path)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        get(path)
+    profiler.disable()
+    for order in ("cumulative", "tottime"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(top)
+        text = out.getvalue()
+        print(f"\ncProfile {path}，{runs} 次请求，按 {order} 排序：")
+        print(text[text.index("   ncalls") :].rstrip())
 
 
 def main():
@@ -190,6 +215,7 @@ def main():
     parser.add_argument("--rows", type=int, default=30_000, help="生成的演示企业数（默认 30000）")
     parser.add_argument("--repeat", type=int, default=7, help="每项测量次数，取中位数（默认 7）")
     parser.add_argument("--keep", action="store_true", help="保留基准数据（默认结束后删除）")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="用 cProfile 剖析第 2 页，打印前 N 个函数")
     args = parser.parse_args()
 
     database = configure()
@@ -213,8 +239,10 @@ def main():
         ("第 2 页", f"{url}?page=2", raw_queries(zone.pk, filtered=False, page=2)),
         ("筛选 门类C+在营", f"{url}?section=C&status=active", raw_queries(zone.pk, filtered=True, page=1)),
     ]
-    print(f"\n每项取 {args.repeat} 次中位数（毫秒）")
-    widths = (18, 10, 10, 8, 8, 10)
+    clock = time.process_time if connection.vendor == "sqlite" else time.perf_counter
+    clock_name = "CPU 时间" if clock is time.process_time else "墙钟时间"
+    print(f"\n两侧交替各测 {args.repeat} 次，{clock_name}，毫秒：最小值 / 中位数；倍数 = 中位数之比")
+    widths = (18, 14, 12, 8, 8, 10)
     header = ("场景", "页面", "原生SQL", "倍数", "查询数", "命中行数")
     print("".join(cell(h, w, right=i > 0) for i, (h, w) in enumerate(zip(header, widths, strict=True))))
     problems = []
@@ -234,10 +262,19 @@ def main():
             with CaptureQueriesContext(connection) as queries:
                 client.get(path)
             query_count = len(queries)  # read now: the next request clears the connection's query log
-            page_ms = median_ms(lambda path=path: client.get(path), args.repeat)
-            raw_ms = median_ms(raw, args.repeat)
-            values = (label, f"{page_ms:.1f}", f"{raw_ms:.1f}", f"{page_ms / raw_ms:.1f}x", query_count, total)
+            timed = interleaved_ms(lambda path=path: client.get(path), raw, args.repeat, clock)
+            (page_min, page_ms), (raw_min, raw_ms) = timed["page"], timed["raw"]
+            values = (
+                label,
+                f"{page_min:.1f} / {page_ms:.1f}",
+                f"{raw_min:.1f} / {raw_ms:.1f}",
+                f"{page_ms / raw_ms:.1f}x",
+                query_count,
+                total,
+            )
             print("".join(cell(v, w, right=i > 0) for i, (v, w) in enumerate(zip(values, widths, strict=True))))
+        if args.profile:
+            profile(client.get, cases[0][1], args.profile)
         sys.stdout.flush()
         for problem in problems:
             print(f"失败：{problem}", file=sys.stderr)

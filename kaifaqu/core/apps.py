@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django_tasks.signals import task_started
 
+        from . import cache  # noqa: F401  (reads data versions once per request)
         from .imports.worker import on_task_started
 
         # The worker process limits its own memory before its first task (see IMPORT_WORKER_MEMORY_MB).

@@ -5,12 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 from .money import plain_decimal
 from .versioning import StaleEdit
+from .widgets import quicken
 
 
 def style_fields(fields):
-    """Give every widget the Bootstrap 5 class it needs; multiple selects become compact searchable pickers."""
+    """Give every widget the Bootstrap 5 class it needs; multiple selects become compact searchable pickers. Plain
+    selects write their options in Python (kaifaqu.core.widgets: one template include per option was slow)."""
     for field in fields.values():
         widget = field.widget
+        quicken(widget)
         if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
             continue
         if isinstance(widget, forms.CheckboxInput):

@@ -152,3 +152,20 @@ class ImportJob(TimestampedModel):
     @property
     def can_commit(self):
         return self.status == ImportStatusChoices.VALIDATED and self.error_count == 0 and self.row_count > 0
+
+
+class DataVersion(models.Model):
+    """A number bumped in the same transaction as every write to the rows behind a cached list (core.cache).
+
+    Kept in the database, not in the cache: gunicorn workers with local-memory caches all read the same number, so
+    none serves a list from before a write another worker committed."""
+
+    name = models.CharField(_("名称"), max_length=64, primary_key=True)
+    number = models.PositiveBigIntegerField(_("版本号"), default=0)
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")
+
+    def __str__(self):
+        return f"{self.name} {self.number}"

@@ -1,8 +1,11 @@
+from functools import partial
+
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kaifaqu.core.cache import REFERENCE, cached
 from kaifaqu.core.filtersets import StyledFilterSet
 from kaifaqu.core.forms import FilterForm
 from kaifaqu.zones.filtersets import (
@@ -16,6 +19,16 @@ from kaifaqu.zones.filtersets import (
 
 from .choices import EnterpriseScaleChoices, EnterpriseStatusChoices, IndustryLevelChoices
 from .models import Enterprise, IndustryClass, Tag
+
+
+def industry_choices(level):
+    """(code, "code name") of every class of one level of GB/T 4754, in its order: reference data, cached."""
+    classes = IndustryClass.objects.filter(level=level).order_by("section", "code")
+    return cached(("enterprises", "industry_choices", level), [REFERENCE], lambda: [(c.code, str(c)) for c in classes])
+
+
+def listed_industries(empty_label, level):
+    return [("", empty_label), *industry_choices(level)]
 
 
 class EnterpriseFilterSet(StyledFilterSet):
@@ -76,6 +89,18 @@ class EnterpriseFilterSet(StyledFilterSet):
         super().__init__(*args, **kwargs)
         if self.request is not None and self.request.user.is_authenticated:
             self.filters["service_department"].extra["show_zone"] = not shows_one_zone(self.request.user)
+
+    @property
+    def form(self):
+        """The industry lists come from the cache, and only when the form is shown (the API validates the same
+        filters without them); the fields still check a chosen code against the table."""
+        form = super().form
+        if not getattr(form, "industries_listed", False):
+            for name, level in (("section", IndustryLevelChoices.SECTION), ("division", IndustryLevelChoices.DIVISION)):
+                field = form.fields[name]
+                field.widget.choices = partial(listed_industries, field.empty_label, level)  # called when rendered
+            form.industries_listed = True
+        return form
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from kaifaqu.core.cache import bump, zone_version
 from kaifaqu.core.history import attributed
 
 from .models import Relocation
@@ -27,4 +28,5 @@ def relocate_enterprise(*, actor, enterprise, to_zone, to_park, moved_on, reason
     enterprise.park = to_park
     attributed(enterprise, actor, reason)
     enterprise.save()
+    bump(zone_version(relocation.from_zone_id))  # the save bumped the zone it moved to
     return relocation

@@ -40,9 +40,10 @@ from kaifaqu.core.periods import (
     share_pct,
     year_of,
 )
-from kaifaqu.enterprises.models import Enterprise, IndustryClass
-from kaifaqu.zones.models import IndustryChain, Park, Zone
+from kaifaqu.enterprises.models import Enterprise
+from kaifaqu.zones.models import Zone
 
+from . import reference
 from .aggregation_math import competition_ranks, is_suppressed, real_growth_pct, secondary_suppression
 from .choices import StatsCategoryChoices
 from .models import DataSetAssignment, FigureSummary, Indicator, PriceIndex, Target, Value
@@ -591,21 +592,19 @@ def price_basis_label(index):
 def price_index_for(indicator, period):
     if indicator.code != VALUE_ADDED:
         return None
-    return PriceIndex.objects.filter(period=period).values_list("index", flat=True).first()
+    return reference.price_index(period)
 
 
 def group_labels(group, keys):
-    """Readable names of group keys (one query)."""
+    """Readable names of group keys (from the cached reference lists; one query for zones)."""
     keys = [k for k in keys if k is not None]
     if group == "park":
-        names = dict(Park.objects.filter(pk__in=keys).values_list("pk", "name"))
+        names = reference.park_names()
     elif group == "chain":
-        names = dict(IndustryChain.objects.filter(pk__in=keys).values_list("pk", "name"))
+        names = reference.chain_names()
     elif group in ("section", "division", "industry"):
-        names = {
-            code: f"{code} {name}"
-            for code, name in IndustryClass.objects.filter(code__in=keys).values_list("code", "name")
-        }
+        industries = reference.industry_names()
+        names = {code: f"{code} {industries[code]}" for code in keys if code in industries}
     elif group == "zone":
         names = {z.pk: str(z) for z in Zone.objects.filter(pk__in=keys)}
     else:
@@ -697,22 +696,21 @@ def summarize(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, gr
 PUBLISHED_GROUPS = {"park": "park", "division": "division", "industry": "division", "chain": "chain"}
 
 
-def published_summary(viewer, *, zone_ids, indicator, group_by=None, scope):
+def published_summary(viewer, *, zone_ids, indicator, group_by=None, scope, rows=None, tables=None):
     """The Summary a viewer not entitled to firm figures gets: the published tables (total, by park, by division, by
     chain — one dimension at a time, no narrowing), with primary and secondary suppression decided over every table
-    of this zone, period and indicator at once (kaifaqu.stats.published). Queries: firm_figures' four, the labels'.
+    of this zone, period and indicator at once (kaifaqu.stats.published). Queries: firm_figures' four, unless `rows`
+    gives them (firm_figures_of for several indicators and tables of one page); `tables`, if given, are
+    published_tables_of(rows, indicator) — the suppression decided once for the card and both tables of a page.
     """
     if group_by and group_by not in PUBLISHED_GROUPS:
         raise PermissionError("only the published tables are given to this viewer")
     from .reconciliation import firm_figures  # firm-level rows, never shown: the tables are computed from them
 
-    rows = firm_figures(viewer.values(zone_ids), scope, indicator)
-    tables = published_tables(
-        [as_published(row) for row in rows],
-        k=min_group_size(),
-        dominance_pct=settings.STATS_DOMINANCE_PCT,
-        signed=indicator.allow_negative,
-    )
+    if rows is None:
+        rows = firm_figures(viewer.values(zone_ids), scope, indicator)
+    if tables is None:
+        tables = published_tables_of(rows, indicator)
     index = price_index_for(indicator, scope.period)
     expected = expected_by_cell(rows, scope)
     total = published_cell(tables.total, _("合计"), expected.get(("total", None)), rows, index)
@@ -727,6 +725,16 @@ def published_summary(viewer, *, zone_ids, indicator, group_by=None, scope):
         ]
         summary.groups.sort(key=lambda c: (c.current is None, -(c.current or 0), str(c.label)))
     return summary
+
+
+def published_tables_of(rows, indicator):
+    """The published tables of one indicator's firm figures, primary and secondary suppression decided."""
+    return published_tables(
+        [as_published(row) for row in rows],
+        k=min_group_size(),
+        dominance_pct=settings.STATS_DOMINANCE_PCT,
+        signed=indicator.allow_negative,
+    )
 
 
 def as_published(row):
@@ -919,9 +927,13 @@ def fails_primary_rules(firms, largest, gross):
     return firms < min_group_size() or largest * 100 > Decimal(settings.STATS_DOMINANCE_PCT) * gross
 
 
-def indicator_cards(viewer, *, zone_ids, period, narrowing=NO_NARROWING, codes=CARD_INDICATORS, scope=None):
-    """Key-indicator cards: 1—N月 value and both growths of several indicators in one query (plus the scope's)."""
-    indicators = list(Indicator.objects.filter(code__in=codes, is_active=True))
+def indicator_cards(
+    viewer, *, zone_ids, period, narrowing=NO_NARROWING, codes=CARD_INDICATORS, scope=None, published=None
+):
+    """Key-indicator cards: 1—N月 value and both growths of several indicators in one query (plus the scope's).
+    `published`: {indicator pk: (firm_figures, published_tables_of them)} already worked out for a viewer of
+    published tables."""
+    indicators = [i for i in reference.active_indicators() if i.code in codes]
     indicators.sort(key=lambda i: codes.index(i.code))
     if scope is None and indicators:
         scope = scope_of(zone_ids, period, indicators[0])
@@ -935,7 +947,7 @@ def indicator_cards(viewer, *, zone_ids, period, narrowing=NO_NARROWING, codes=C
             scope=scope,
             zone_ids=zone_ids,
         )
-    index_value = PriceIndex.objects.filter(period=period).values_list("index", flat=True).first()
+    index_value = reference.price_index(period)
     entitled = viewer.entitled(zone_ids)
     cards = []
     for indicator in indicators:
@@ -947,7 +959,10 @@ def indicator_cards(viewer, *, zone_ids, period, narrowing=NO_NARROWING, codes=C
                 price_index=index_value if indicator.code == VALUE_ADDED else None,
             )
         else:  # the published total of that indicator, suppressed with its tables
-            cell = published_summary(viewer, zone_ids=zone_ids, indicator=indicator, scope=scope).total
+            rows, tables = (published or {}).get(indicator.pk, (None, None))
+            cell = published_summary(
+                viewer, zone_ids=zone_ids, indicator=indicator, scope=scope, rows=rows, tables=tables
+            ).total
         basis = ""
         if indicator.code == VALUE_ADDED:
             basis = price_basis_label(index_value)
@@ -971,11 +986,12 @@ def completeness_counts(viewer, *, zone_ids, period, narrowing=NO_NARROWING):
 
 def headline_indicator():
     """The indicator pages show when none is chosen: the first active card indicator (工业总产值), else any."""
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=CARD_INDICATORS, is_active=True)}
+    active = reference.active_indicators()
+    indicators = {i.code: i for i in active}
     for code in CARD_INDICATORS:
         if code in indicators:
             return indicators[code]
-    return Indicator.objects.filter(is_active=True).first()
+    return active[0] if active else None
 
 
 def latest_period(viewer, zone_ids, indicator=None):

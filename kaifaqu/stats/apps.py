@@ -10,6 +10,7 @@ class StatsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save, pre_delete
 
+        from kaifaqu.core.cache import REFERENCE, bump_on_write
         from kaifaqu.enterprises.panels import Panel, register
         from kaifaqu.enterprises.signals import placement_changed
         from kaifaqu.zones.models import Park
@@ -19,6 +20,10 @@ class StatsConfig(AppConfig):
             summaries,
         )
         from .firm_page import figures_panel, reporting_panel
+        from .models import DataSet, DataSetIndicator, Indicator, PriceIndex
+
+        for model in (Indicator, DataSet, DataSetIndicator, PriceIndex):  # the cached indicator and form lists
+            bump_on_write(model, lambda instance: [REFERENCE])
 
         # the summary tables follow every write of what they summarise (kaifaqu.stats.summaries)
         Value = self.get_model("Value")

@@ -15,7 +15,7 @@ from kaifaqu.core.imports.forms import ImportUploadForm
 from kaifaqu.core.imports.parsers import to_period
 from kaifaqu.core.periods import format_period, parse_period, previous_month
 from kaifaqu.enterprises.choices import IndustryLevelChoices
-from kaifaqu.enterprises.models import Enterprise, IndustryClass, Tag
+from kaifaqu.enterprises.models import Enterprise, Tag
 from kaifaqu.zones.filtersets import shows_one_zone
 from kaifaqu.zones.forms import NO_DEPARTMENT, DepartmentFilterField
 from kaifaqu.zones.models import Department, Park, Zone
@@ -32,6 +32,7 @@ from .models import (
     Value,
 )
 from .periods import latest_due_period, parse_due_period
+from .reference import active_indicators, zone_filter_lists
 
 AMOUNT_FIELD = {"max_digits": 20, "decimal_places": 4}
 
@@ -270,20 +271,21 @@ class DashboardFilterForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, zone, entitled=True, **kwargs):
         super().__init__(*args, **kwargs)
         everything = [("", gettext("全部"))]
-        self.fields["indicator"].choices = [(i.code, i.label) for i in Indicator.objects.filter(is_active=True)]
+        self.fields["indicator"].choices = [(i.code, i.label) for i in active_indicators()]
         if not entitled:  # published tables only: period and indicator
             for name in self.NARROWING_FIELDS:
                 del self.fields[name]
             return
-        self.fields["park"].choices = everything + [(p.pk, p.name) for p in zone.parks.all()]
-        self.fields["chain"].choices = everything + [(c.pk, c.label) for c in zone.chains.all()]
-        levels = IndustryClass.objects.filter(level__in=[IndustryLevelChoices.SECTION, IndustryLevelChoices.DIVISION])
+        # the zone's own parks, chains, and the industries and tags of its firms (cached by data version)
+        lists = zone_filter_lists(zone.pk)
+        self.fields["park"].choices = everything + lists["parks"]
+        self.fields["chain"].choices = everything + [(c.pk, c.label) for c in lists["chains"]]
         sections, divisions = [], []
-        for code, name, level in levels.values_list("code", "name", "level").order_by("code"):
+        for code, name, level in lists["industries"]:
             (sections if level == IndustryLevelChoices.SECTION else divisions).append((code, f"{code} {name}"))
         self.fields["section"].choices = everything + sections
         self.fields["division"].choices = everything + divisions
-        self.fields["tag"].choices = everything + [(t.name, t.label) for t in Tag.objects.all()]
+        self.fields["tag"].choices = everything + [(t.name, t.label) for t in lists["tags"]]
 
 
 class RankingFilterForm(BootstrapFormMixin, forms.Form):
@@ -297,7 +299,7 @@ class RankingFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].choices = [(i.code, i.label) for i in Indicator.objects.filter(is_active=True)]
+        self.fields["indicator"].choices = [(i.code, i.label) for i in active_indicators()]
 
 
 class TargetForm(BootstrapFormMixin, forms.ModelForm):

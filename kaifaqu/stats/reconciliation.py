@@ -14,11 +14,10 @@ Firms with a figure this period but no base at all (缺上年同期) are listed 
 Each line is computed from the firm-level figures, so the table adds up exactly. Entitled viewers only.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -59,57 +58,84 @@ def firm_figures(values, scope: FigureScope, indicator, narrowing=None):
 
     `values` are the viewer's current values of the scope's zones; the firms listed are this period's reporters in
     scope, last year's published firms and this year's directory firms of those zones."""
+    return firm_figures_of(values, scope, [indicator], narrowing)[indicator.pk]
+
+
+def firm_figures_of(values, scope: FigureScope, indicators, narrowing=None):
+    """firm_figures of several indicators in one scope, {indicator pk: [FirmFigure]}: still four queries in all (the
+    published tables of a dashboard's six cards read once, not six times)."""
     period, previous = scope.period, same_period_last_year(scope.period)
-    rows = values.filter(indicator_id=indicator.pk)
+    ids = [indicator.pk for indicator in indicators]
+    rows = values.filter(indicator_id__in=ids)
     if narrowing:
         rows = rows.filter(narrowing.q())
-    firms = defaultdict(lambda: None)
+    figures = {pk: {} for pk in ids}  # indicator → enterprise → FirmFigure
 
-    def firm(enterprise_id):
-        if firms[enterprise_id] is None:
-            firms[enterprise_id] = FirmFigure(enterprise_id)
-        return firms[enterprise_id]
+    def firm(indicator_id, enterprise_id):
+        by_firm = figures[indicator_id]
+        if enterprise_id not in by_firm:
+            by_firm[enterprise_id] = FirmFigure(enterprise_id)
+        return by_firm[enterprise_id]
 
     from .aggregation import with_prior  # the one LEFT JOIN to a year before
 
     now = with_prior(rows.filter(scope.current_q(), period=period), period)
-    for enterprise_id, value, reported, stored, stored_zone, zone_id in now.values_list(
-        "enterprise_id", "value", "reported_prior", "prior__value", "prior__zone_id", "zone_id"
+    for indicator_id, enterprise_id, value, reported, stored, stored_zone, zone_id in now.values_list(
+        "indicator_id", "enterprise_id", "value", "reported_prior", "prior__value", "prior__zone_id", "zone_id"
     ):
-        item = firm(enterprise_id)
+        item = firm(indicator_id, enterprise_id)
         item.current, item.reported_prior, item.stored_prior = value, reported, stored
         item.prior_elsewhere = stored is not None and stored_zone != zone_id
-    for enterprise_id, value in rows.filter(scope.published_q(), period=previous).values_list("enterprise_id", "value"):
-        firm(enterprise_id).last_year = value
+    last_year = rows.filter(scope.published_q(), period=previous)
+    for indicator_id, enterprise_id, value in last_year.values_list("indicator_id", "enterprise_id", "value"):
+        firm(indicator_id, enterprise_id).last_year = value
+    expected = None
     if scope.categories:
         expected = Enterprise.objects.filter(scope.firms_q)
         if narrowing:
             expected = expected.filter(narrowing.q(prefix=""))
-        for enterprise_id in expected.values_list("pk", flat=True):
-            firm(enterprise_id)
-    describe(firms, scope)
-    return sorted(firms.values(), key=lambda f: (f.name, f.enterprise_id))
+    described = describe({pk for by_firm in figures.values() for pk in by_firm}, scope, expected)
+    result = {}
+    for indicator_id, by_firm in figures.items():
+        for enterprise_id, about in described.items():
+            if about["expected"] or enterprise_id in by_firm:  # this year's directory firms are listed for each
+                item = firm(indicator_id, enterprise_id)
+                for name, value in about.items():
+                    if name != "expected":
+                        setattr(item, name, value)
+        result[indicator_id] = sorted(by_firm.values(), key=lambda f: (f.name, f.enterprise_id))
+    return result
 
 
-def describe(firms, scope):
-    """Names, parks, divisions, chains and directory membership of the firms (two queries)."""
-    ids = list(firms)
-    records = Enterprise.objects.filter(pk__in=ids).annotate(division=F("industry__division"))
-    for record in records.only("pk", "name", "park_id", "zone_id").prefetch_related("chains"):
-        item = firms[record.pk]
-        item.name, item.park_id, item.division = record.name, record.park_id, record.division
-        item.chain_ids = frozenset(chain.pk for chain in record.chains.all())
-        item.moved_out = record.zone_id not in scope.zone_ids
-    if not scope.categories:
-        return
-    statuses = EnterpriseYearStatus.objects.filter(
-        enterprise_id__in=ids, year__in=(scope.year, scope.year - 1), category__in=scope.categories
-    )
-    for enterprise_id, year in statuses.values_list("enterprise_id", "year"):
-        if year == scope.year:
-            firms[enterprise_id].in_directory = True
-        else:
-            firms[enterprise_id].in_last_directory = True
+def describe(firm_ids, scope, expected=None):
+    """{enterprise id: name, park, division, chains, directory membership, and whether it is one of `expected`} for
+    `firm_ids` and the `expected` firms (this year's directory, a queryset): two queries — the firms with their
+    directory years, and their chains."""
+    wanted = Q(pk__in=list(firm_ids))
+    records = Enterprise.objects.annotate(division=F("industry__division"))
+    if expected is not None:
+        is_expected = Q(pk__in=expected.values("pk"))
+        wanted |= is_expected
+        records = records.annotate(is_expected=ExpressionWrapper(is_expected, output_field=BooleanField()))
+    if scope.categories:
+        statuses = EnterpriseYearStatus.objects.filter(enterprise_id=OuterRef("pk"), category__in=scope.categories)
+        records = records.annotate(
+            in_directory=Exists(statuses.filter(year=scope.year)),
+            in_last_directory=Exists(statuses.filter(year=scope.year - 1)),
+        )
+    described = {}
+    for record in records.filter(wanted).only("pk", "name", "park_id", "zone_id").prefetch_related("chains"):
+        described[record.pk] = {
+            "expected": bool(getattr(record, "is_expected", False)),
+            "name": record.name,
+            "park_id": record.park_id,
+            "division": record.division,
+            "chain_ids": frozenset(chain.pk for chain in record.chains.all()),
+            "moved_out": record.zone_id not in scope.zone_ids,
+            "in_directory": bool(getattr(record, "in_directory", False)),
+            "in_last_directory": bool(getattr(record, "in_last_directory", False)),
+        }
+    return described
 
 
 LINES = (

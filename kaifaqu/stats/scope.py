@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.functional import cached_property
 
+from kaifaqu.core.cache import REFERENCE, cached
 from kaifaqu.core.periods import year_of
 
 from .models import DataSet, DataSetIndicator, EnterpriseYearStatus
@@ -24,9 +25,14 @@ from .models import DataSet, DataSetIndicator, EnterpriseYearStatus
 
 def form_for(indicator, code=""):
     """The form (data set) whose scope a figure of `indicator` is read in: the one named by `code` if it carries the
-    indicator, else the directory-scoped form carrying it (规上工业月报 for 工业总产值), else the first by code."""
-    items = DataSetIndicator.objects.filter(indicator=indicator).select_related("data_set")
-    forms = sorted((item.data_set for item in items), key=lambda f: (not f.is_directory_scoped, f.code))
+    indicator, else the directory-scoped form carrying it (规上工业月报 for 工业总产值), else the first by code.
+    Reference data: read from the cache while no form or indicator changed (kaifaqu.core.cache)."""
+
+    def forms_carrying():
+        items = DataSetIndicator.objects.filter(indicator_id=indicator.pk).select_related("data_set")
+        return sorted((item.data_set for item in items), key=lambda f: (not f.is_directory_scoped, f.code))
+
+    forms = cached(("stats", "forms_of", indicator.pk), [REFERENCE], forms_carrying)
     if code:
         named = [form for form in forms if form.code == code]
         if named:

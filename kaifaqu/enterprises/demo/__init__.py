@@ -36,6 +36,7 @@ from stdnum.cn import uscc
 
 from kaifaqu.accounts.choices import RoleChoices
 from kaifaqu.accounts.demo import DEMO_PASSWORD, FIRST_DEMO_FIRM, FIRST_REPORTING_FIRM, demo_actor, seed_accounts
+from kaifaqu.core.cache import REFERENCE, ZONES, bump, zone_version
 from kaifaqu.core.demo import DemoDataError, Record, Refs, read, shown
 from kaifaqu.core.history import bulk_history
 from kaifaqu.core.money import WAN
@@ -492,6 +493,9 @@ def seed_demo(*, reset_passwords=False):
         created=created,
         reset_passwords=reset_passwords,
     )
+    # bulk writes send no signals: every cached list of zones, parks, chains, tags and the firms' industries
+    zone_ids = Enterprise.objects.filter(is_demo=True).values_list("zone_id", flat=True).distinct()
+    bump(REFERENCE, ZONES, *(zone_version(zone_id) for zone_id in sorted(zone_ids)))
     return created
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from kaifaqu.accounts.audit import record_event
 from kaifaqu.accounts.choices import AuditEventChoices
+from kaifaqu.core.cache import REFERENCE, bump
 from kaifaqu.core.history import attributed
 
 from ..models import DataSetIndicator
@@ -50,6 +51,7 @@ def save_data_set(*, actor, data_set, items, changed=(), request=None):
             reordered.append(row)
     DataSetIndicator.objects.bulk_create(added)
     DataSetIndicator.objects.bulk_update(reordered, ["order", "is_required"])
+    bump(REFERENCE)  # bulk writes send no signals: the cached forms of each indicator
     codes = {item.indicator.pk: item.indicator.code for item in items}
     record_event(
         AuditEventChoices.CONFIG_CHANGE,

@@ -3,6 +3,7 @@
 import io
 import json
 import re
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
@@ -13,9 +14,10 @@ from django.urls import reverse
 from stdnum.cn import uscc
 
 from kaifaqu.core.tests.html_tables import assert_one_unit_per_money_column, tables
-from kaifaqu.enterprises.models import Enterprise
+from kaifaqu.enterprises.models import Enterprise, Tag
 from kaifaqu.stats.models import EnterpriseYearStatus, Indicator, Target, Value
 from kaifaqu.stats.thresholds import check_status, threshold_for
+from kaifaqu.zones.models import IndustryChain, Park
 
 P, PREV = 202503, 202403
 
@@ -218,14 +220,93 @@ def test_query_count_does_not_grow_with_firms(world, personas, client_for, view,
     client = client_for(personas["staff_a"])
     url = reverse(view, args=[world["zone_a"].pk]) + "?period=2025-03&indicator=main_revenue"
     add_firms(world, 5)
-    client.get(url)  # warm up the session and per-process caches
+    client.get(url)  # warm up the session and the cached reference lists
     few = count_queries(client, url)
     add_firms(world, 45, start=600)
+    client.get(url)  # the new firms' industries: the zone's filter lists are read again once
     many = count_queries(client, url)
     assert few == many
-    # the dashboard: scope (2), cards (2+1), two grouped summaries (3 each + labels), trend, 应报, 口径差 (4) …
     with django_assert_max_num_queries(40):
         client.get(url)
+
+
+# The dashboard as each persona loads it, reference lists cached (kaifaqu.stats.reference), counted query by query:
+#   session, user, memberships (3); the viewer's zones (1, not for a firm's user); data versions (1); scope (1);
+#   entitled: by park, by division, cards — figures 2 + 应报 1 each (9), trend, 应报/已报, top 10 (3), 口径差 (4);
+#   published tables: the firm figures of all six cards at once (4), trend (1).
+DASHBOARD_QUERIES = {"leader_a": 22, "zone_admin_a": 22, "region_viewer": 23, "firm_1_user": 10}
+
+
+@pytest.mark.parametrize("persona", sorted(DASHBOARD_QUERIES))
+def test_dashboard_queries_per_persona_are_constant(world, personas, client_for, persona):
+    client = client_for(personas[persona])
+    url = reverse("stats:dashboard", args=[world["zone_a"].pk]) + "?period=2025-03&indicator=main_revenue"
+    add_firms(world, 5)
+    client.get(url)
+    few = count_queries(client, url)
+    add_firms(world, 45, start=600)
+    client.get(url)
+    many = count_queries(client, url)
+    assert few == many == DASHBOARD_QUERIES[persona]
+
+
+def filter_choices(response, field):
+    return dict(response.context["form"].fields[field].choices)
+
+
+def test_filter_lists_are_the_zones_own(world, personas, client_for, figures):
+    """Parks, chains, industries and tags of zone A's firms — not GB/T 4754's 1,700 classes nor zone B's tags."""
+    Tag.objects.create(name="外省标签")  # on no firm of zone A
+    world["firm_1"].tags.add(Tag.objects.create(name="专精特新"))
+    response = client_for(personas["leader_a"]).get(dashboard_url(world))
+    assert set(filter_choices(response, "division")) == {"", "26", "34"}  # 2651 and 3411's divisions
+    assert set(filter_choices(response, "section")) == {"", "C"}
+    assert set(filter_choices(response, "tag")) == {"", "专精特新"}
+    assert set(filter_choices(response, "park")) == {"", world["park_a"].pk}
+
+
+def test_a_write_shows_on_the_next_page_not_a_cached_list(world, personas, client_for, figures):
+    client = client_for(personas["leader_a"])
+    url = dashboard_url(world)
+    client.get(url)  # the lists are cached now
+    park = Park.objects.create(zone=world["zone_a"], name="高平新园")
+    world["firm_2"].tags.add(Tag.objects.create(name="链主企业"))
+    chain = IndustryChain.objects.create(zone=world["zone_a"], name="光伏链")
+    response = client.get(url)
+    assert filter_choices(response, "park")[park.pk] == "高平新园"
+    assert "链主企业" in filter_choices(response, "tag")
+    assert chain.pk in filter_choices(response, "chain")
+    firm = world["firm_2"]
+    firm.industry_id = "1311"  # 谷物磨制: section C, division 13
+    firm.save()
+    assert set(filter_choices(client.get(url), "division")) == {"", "13", "26"}  # 34 went with the old class
+    park.name = "高平新材料二园"
+    park.save()
+    assert filter_choices(client.get(url), "park")[park.pk] == "高平新材料二园"
+
+
+def test_a_relocated_firm_leaves_its_old_zones_lists(world, personas, client_for, figures):
+    from kaifaqu.enterprises.services import relocate_enterprise
+
+    client = client_for(personas["leader_a"])
+    assert "34" in filter_choices(client.get(dashboard_url(world)), "division")
+    relocate_enterprise(
+        actor=personas["zone_admin_a"],
+        enterprise=world["firm_2"],
+        to_zone=world["zone_b"],
+        to_park=None,
+        moved_on=date(2025, 4, 1),
+    )
+    assert "34" not in filter_choices(client.get(dashboard_url(world)), "division")
+
+
+def test_an_indicator_renamed_is_renamed_on_the_page(world, personas, client_for, figures):
+    client = client_for(personas["leader_a"])
+    client.get(dashboard_url(world))
+    indicator = Indicator.objects.get(code="main_revenue")
+    indicator.name = "营业收入（主营）"
+    indicator.save()
+    assert filter_choices(client.get(dashboard_url(world)), "indicator")["main_revenue"] == "营业收入（主营）"
 
 
 # ----------------------------------------------------------------------------------------------------------- ranking

@@ -28,9 +28,8 @@ from kaifaqu.core.periods import (
     previous_month,
     year_of,
 )
-from kaifaqu.zones.models import Zone
 
-from .. import exports
+from .. import exports, reference
 from ..aggregation import (
     CARD_INDICATORS,
     NO_NARROWING,
@@ -44,6 +43,8 @@ from ..aggregation import (
     indicator_cards,
     latest_period,
     monthly_trend,
+    published_summary,
+    published_tables_of,
     rank_zones,
     schedule_pct,
     scope_of,
@@ -51,9 +52,10 @@ from ..aggregation import (
     zone_headlines,
 )
 from ..forms import DashboardFilterForm, RankingFilterForm, TargetForm
-from ..models import Indicator, Target
+from ..models import Target
 from ..permissions import may_import_stats
-from ..reconciliation import explain, firm_figures, reconcile
+from ..reconciliation import explain, firm_figures, firm_figures_of, reconcile
+from ..reference import active_indicator, active_indicators
 from ..services import set_target
 
 TOP_CONTRIBUTORS = 10
@@ -69,7 +71,7 @@ default_indicator = headline_indicator
 def chosen_indicator(params):
     code = (params.get("indicator") or "").strip()
     if code:
-        indicator = Indicator.objects.filter(code=code, is_active=True).first()
+        indicator = active_indicator(code)
         if indicator is None:
             raise Http404
         return indicator
@@ -110,7 +112,7 @@ class ZoneStatsMixin(LoginRequiredMixin):
         allowed = self.viewer.entitled_zone_ids if self.entitled_only else self.viewer.zone_ids
         if kwargs["zone_pk"] not in allowed:
             raise Http404
-        self.zone = Zone.objects.get(pk=kwargs["zone_pk"])
+        self.zone = reference.zone(kwargs["zone_pk"])
         self.zone_ids = [self.zone.pk]
         return super().dispatch(request, *args, **kwargs)
 
@@ -139,12 +141,22 @@ def dashboard_data(viewer, zone, period, indicator, narrowing):
     entitled = viewer.entitled(zone_ids)
     scope = scope_of(zone_ids, period, indicator)
     common = {"zone_ids": zone_ids, "period": period, "narrowing": narrowing, "scope": scope}
-    by_park = summarize(viewer, indicator=indicator, group_by="park", **common)
-    by_industry = summarize(viewer, indicator=indicator, group_by="division", **common)
+    published = None
+    if entitled:
+        by_park = summarize(viewer, indicator=indicator, group_by="park", **common)
+        by_industry = summarize(viewer, indicator=indicator, group_by="division", **common)
+    else:  # published tables: each indicator's firm figures read and its suppression decided once for the page
+        shown = [i for i in active_indicators() if i.code in CARD_INDICATORS or i.pk == indicator.pk]
+        figures = firm_figures_of(viewer.values(zone_ids), scope, shown)
+        published = {i.pk: (figures[i.pk], published_tables_of(figures[i.pk], i)) for i in shown}
+        rows, tables = published[indicator.pk]
+        given = {"zone_ids": zone_ids, "indicator": indicator, "scope": scope, "rows": rows, "tables": tables}
+        by_park = published_summary(viewer, group_by="park", **given)
+        by_industry = published_summary(viewer, group_by="division", **given)
     data = {
         "entitled": entitled,
         "scope": scope,
-        "cards": indicator_cards(viewer, **common),
+        "cards": indicator_cards(viewer, published=published, **common),
         "summary": by_park,
         "by_park": by_park.groups,
         "by_industry": by_industry.groups,
