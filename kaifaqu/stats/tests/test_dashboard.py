@@ -234,7 +234,7 @@ def test_query_count_does_not_grow_with_firms(world, personas, client_for, view,
 #   session, user, memberships (3); the viewer's zones (1, not for a firm's user); data versions (1); scope (1);
 #   entitled: by park, by division, cards — figures 2 + 应报 1 each (9), trend, 应报/已报, top 10 (3), 口径差 (4);
 #   published tables: the firm figures of all six cards at once (4), trend (1).
-DASHBOARD_QUERIES = {"leader_a": 22, "zone_admin_a": 22, "region_viewer": 23, "firm_1_user": 10}
+DASHBOARD_QUERIES = {"leader_a": 19, "zone_admin_a": 19, "region_viewer": 20, "firm_1_user": 10}
 
 
 @pytest.mark.parametrize("persona", sorted(DASHBOARD_QUERIES))
