@@ -163,14 +163,22 @@ def m2m_history_rows(model, history_model, by_object):
         source = m2m_field.m2m_field_name()
         target = m2m_field.m2m_reverse_field_name()
         rows = []
-        ids_of_records = list(by_object)
-        for start in range(0, len(ids_of_records), LINKS_PER_QUERY):
-            ids = ids_of_records[start : start + LINKS_PER_QUERY]
-            links = through.objects.filter(**{f"{source}_id__in": ids})
+        for links in links_of(through, source, sorted(by_object)):
             links = links.values_list("id", f"{source}_id", f"{target}_id")
-            rows += [(link, obj, other, by_object[obj]) for link, obj, other in links]
+            rows += [(link, obj, other, by_object[obj]) for link, obj, other in links if obj in by_object]
         fields = [m2m_history._meta.get_field(name) for name in ("id", source, target, "history")]
         insert_rows(m2m_history, fields, rows)
+
+
+def links_of(through, source, ids):
+    """Querysets of the `through` rows of the objects `ids` (sorted). Keys of one bulk INSERT are about consecutive:
+    then one range query (the caller drops the rows of other objects in it) instead of LINKS_PER_QUERY keys a query,
+    each prepared by Django one by one."""
+    if ids and ids[-1] - ids[0] < 2 * len(ids):
+        yield through.objects.filter(**{f"{source}_id__gte": ids[0], f"{source}_id__lte": ids[-1]})
+        return
+    for start in range(0, len(ids), LINKS_PER_QUERY):
+        yield through.objects.filter(**{f"{source}_id__in": ids[start : start + LINKS_PER_QUERY]})
 
 
 def legacy_bulk_history(model, objs, *, user, reason="", update=False):
