@@ -11,6 +11,7 @@ import sqlite3
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
+from operator import attrgetter
 from types import SimpleNamespace
 
 from django.db import connection
@@ -160,6 +161,15 @@ def unnestable(fields):
     )
 
 
+def attributes(names):
+    """A function giving the tuple of an object's attributes `names` (operator.attrgetter, which reads them in C; a
+    tuple for a single name too)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    return attrgetter(*names)
+
+
 class NewRow(SimpleNamespace):
     """A new row of a model as plain attributes (see new_rows)."""
 
@@ -179,10 +189,12 @@ def new_rows(model):
     computed = [f for f in fields if f.has_default() and callable(f.default)]
     kind = type(f"New{model.__name__}", (NewRow,), {"pk_name": model._meta.pk.attname})
 
-    def make():
-        row = kind(**fixed)
+    def make(**values):
+        """A new row: `values` by attname, the other fields' defaults (a callable default only when not given)."""
+        row = kind(**{**fixed, **values})
         for field in computed:
-            setattr(row, field.attname, field.get_default())
+            if field.attname not in values:
+                setattr(row, field.attname, field.get_default())
         return row
 
     return make
@@ -204,8 +216,8 @@ def insert_objects(model, objs):
             stamp = now if isinstance(field, DateTimeField) else date.today()  # as their pre_save reads the clock
             for obj in objs:
                 setattr(obj, field.attname, stamp)
-    attnames = [field.attname for field in fields]
-    rows = [tuple(getattr(obj, name) for name in attnames) for obj in objs]
+    values = attributes([field.attname for field in fields])
+    rows = [values(obj) for obj in objs]
     keys = insert_rows(model, fields, rows, returning=True)
     for obj, key in zip(objs, keys, strict=True):
         setattr(obj, model._meta.pk.attname, key)

@@ -12,7 +12,7 @@ from django.db.models import ManyToManyField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .bulk import insert_rows
+from .bulk import attributes, insert_rows
 
 CHANGE_TYPES = {"+": _("创建"), "~": _("修改"), "-": _("删除")}
 LINKS_PER_QUERY = 2000  # objects whose many-to-many links one query reads
@@ -137,9 +137,10 @@ def bulk_history(model, objs, *, user, reason="", update=False):
     # row cost as much as the INSERT itself (see kaifaqu/core/bulk.py).
     now = timezone.now()
     history_type = "~" if update else "+"
+    values = attributes([f.attname for f in tracked])
     rows = [
         (
-            *(getattr(obj, f.attname) for f in tracked),
+            *values(obj),
             getattr(obj, "_history_date", now),
             get_change_reason_from_object(obj) or reason,
             history_type,

@@ -283,6 +283,7 @@ class EnterpriseImporter(Importer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.place_names = {}  # row number → (园区, 包联部门) as typed, for rows that name either
+        self.registrable = {}  # zone id → may the user register firms there (see may_register_in)
 
     # -- validation ----------------------------------------------------------------------------------------------
 
@@ -355,7 +356,7 @@ class EnterpriseImporter(Importer):
 
     def check_new(self, row):
         zone = row.values.get("zone")
-        if zone is not None and "zone" not in row.failed and not self.user.can_add_in_zone(Enterprise.scope, zone.pk):
+        if zone is not None and "zone" not in row.failed and not self.may_register_in(zone.pk):
             row.error("zone", _("您无权在开发区“%(zone)s”登记企业") % {"zone": zone})
         # The new firm itself is built by commit (new_firm): a preview needs only its status and date.
         values = row.values
@@ -382,6 +383,14 @@ class EnterpriseImporter(Importer):
         self.check_status(row, enterprise.status, enterprise.status_changed_on)
         row.instance = enterprise
 
+    def may_register_in(self, zone_id):
+        """Whether the user may register firms in the zone, asked once per zone (a file's rows share a few zones)."""
+        try:
+            return self.registrable[zone_id]
+        except KeyError:
+            allowed = self.registrable[zone_id] = self.user.can_add_in_zone(Enterprise.scope, zone_id)
+            return allowed
+
     @cached_property
     def default_status(self):
         return Enterprise._meta.get_field("status").get_default()
@@ -391,10 +400,17 @@ class EnterpriseImporter(Importer):
         return new_rows(Enterprise)
 
     def new_firm(self, row):
-        """The new firm of a row as a NewRow (its fields as Enterprise() and assign would set them)."""
-        enterprise = self.new_firm_row()
-        self.assign(enterprise, row, creating=True)
-        return enterprise
+        """The new firm of a row as a NewRow: its fields as Enterprise() and then assign(creating=True) would set
+        them (every column's value, the blank ones' empty value), given at once."""
+        values = row.values
+        fields = {name: values[key] for key, name in PLAIN_FIELDS.items() if key in values}
+        for key, name in RELATED_FIELDS.items():
+            if key in values:
+                value = values[key]
+                fields[f"{name}_id"] = value.pk if isinstance(value, Zone) else value
+        if "former_names" in values:
+            fields["former_names"] = "\n".join(values["former_names"])
+        return self.new_firm_row(**fields)
 
     def check_status(self, row, status, changed_on):
         """The firm's status (as it will be saved) against its 状态变更日期."""

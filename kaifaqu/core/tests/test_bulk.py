@@ -104,3 +104,11 @@ def test_history_of_a_few_firms_keeps_only_their_own_tags(world):
     assert sum("_tags" in query["sql"] and query["sql"].startswith("SELECT") for query in queries) == 1
     kept = set(history.objects.filter(history_id__in=by_object.values()).values_list("enterprise_id", "tag_id"))
     assert kept == {(first.pk, tag_a.pk), (last.pk, tag_a.pk), (last.pk, tag_b.pk)}
+
+
+def test_a_new_row_takes_given_values_and_defaults_for_the_rest(world):
+    made = new_rows(Enterprise)(name="戊公司", status="closed")
+    fresh = Enterprise(name="戊公司", status="closed")
+    assert {f.attname: getattr(made, f.attname) for f in Enterprise._meta.concrete_fields} == {
+        f.attname: getattr(fresh, f.attname) for f in Enterprise._meta.concrete_fields
+    }
