@@ -9,9 +9,13 @@ models written without signals or multi-table inheritance (bulk_create sends no 
 
 import sqlite3
 from datetime import date, datetime
+from decimal import Decimal
+from itertools import chain
+from operator import attrgetter
 from types import SimpleNamespace
 
 from django.db import connection
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import (
     AutoField,
     BigAutoField,
@@ -19,6 +23,7 @@ from django.db.models import (
     CharField,
     DateField,
     DateTimeField,
+    DecimalField,
     Field,
     ForeignKey,
     IntegerField,
@@ -38,34 +43,69 @@ INTEGER_TYPES = (IntegerField, BigIntegerField, PositiveIntegerField, AutoField,
 
 
 def plain_type(field):
-    """str or int when the field (or the key a foreign key points at) passes values of that type, and None, through
-    get_db_prep_save unchanged; None for the fields whose values must be prepared (dates, decimals, booleans…)."""
+    """str, int or Decimal when the field (or the key a foreign key points at) passes values of that type, and None,
+    through get_db_prep_save unchanged (a Decimal only when finite); None for the fields whose values must be
+    prepared (dates, booleans…)."""
     target = field.target_field if type(field) is ForeignKey else field
     if type(target) in TEXT_TYPES:
         return str
     if type(target) in INTEGER_TYPES:
         return int
+    if passes_decimals(target):
+        return Decimal
     return None
 
 
+def passes_decimals(field):
+    """A decimal field whose get_db_prep_save gives a finite Decimal back as an equal Decimal of the same digits
+    (Decimal(value), then the backend's adapt_decimalfield_value, which neither SQLite's nor PostgreSQL's changes),
+    and raises for NaN and infinities."""
+    return (
+        isinstance(field, DecimalField)
+        and type(field).get_db_prep_save is Field.get_db_prep_save
+        and type(field).get_db_prep_value is DecimalField.get_db_prep_value
+        and type(connection.ops).adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value
+    )
+
+
+def as_it_is(value, kind):
+    """Whether get_db_prep_save of a field of plain type `kind` would give `value` back unchanged."""
+    return type(value) is kind and (kind is not Decimal or value.is_finite())
+
+
 def prepared(rows, fields):
-    """The query parameters of `rows`, flat: each value as its field's get_db_prep_save gives it. Dates, times and
-    booleans are prepared once per distinct value (an import's rows share their timestamps and many dates)."""
-    kinds = [(plain_type(field), field.get_db_prep_save, {}, not isinstance(field, JSONField)) for field in fields]
-    params = []
-    append = params.append
-    for row in rows:
-        for (kind, prep, seen, null), value in zip(kinds, row, strict=True):
-            if type(value) is kind or (value is None and null):  # NULL is NULL, but JSON may say null
-                append(value)
-            elif type(value) in MEMO_TYPES:
-                try:
-                    append(seen[value])
-                except KeyError:
-                    append(seen.setdefault(value, prep(value, connection)))
-            else:
-                append(prep(value, connection))
-    return params
+    """The query parameters of `rows`, flat (row after row): each value as its field's get_db_prep_save gives it."""
+    return list(chain.from_iterable(zip(*prepared_columns(rows, fields), strict=True)))
+
+
+def prepared_columns(rows, fields):
+    """The values of `rows` column by column, each as its field's get_db_prep_save gives it."""
+    return [prepared_column(values, field) for values, field in zip(zip(*rows, strict=True), fields, strict=True)]
+
+
+def prepared_column(values, field):
+    """One column's values prepared. A column holding only its field's plain type (and NULL) is taken as it is after
+    one look at the set of its types (no Python per value); dates, times and booleans are prepared once per distinct
+    value (an import's rows share their timestamps and many dates)."""
+    kind, null = plain_type(field), not isinstance(field, JSONField)  # NULL is NULL, but JSON may say null
+    types = set(map(type, values))
+    if types <= ({kind, type(None)} if null else {kind}) and (
+        kind is not Decimal or all(value is None or value.is_finite() for value in values)
+    ):
+        return list(values)
+    prep, seen, column = field.get_db_prep_save, {}, []
+    append = column.append
+    for value in values:
+        if as_it_is(value, kind) or (value is None and null):
+            append(value)
+        elif type(value) in MEMO_TYPES:
+            try:
+                append(seen[value])
+            except KeyError:
+                append(seen.setdefault(value, prep(value, connection)))
+        else:
+            append(prep(value, connection))
+    return column
 
 
 def batch_size(fields):
@@ -95,10 +135,9 @@ def insert_rows(model, fields, rows, *, returning=False):
             types = [field.db_type(connection).split("(")[0] for field in fields]
             arrays = ", ".join(f"(%s)::{kind}[]" for kind in types)
             sql = f"{head} SELECT * FROM UNNEST({arrays}){suffix}"  # noqa: S608 names and types from the model
-            size, width = UNNEST_ROWS, len(fields)
+            size = UNNEST_ROWS
             for start in range(0, len(rows), size):
-                params = prepared(rows[start : start + size], fields)
-                cursor.execute(sql, [params[column::width] for column in range(width)])
+                cursor.execute(sql, prepared_columns(rows[start : start + size], fields))
                 if returning:
                     keys.extend(key for (key,) in cursor.fetchall())
             return keys
@@ -122,6 +161,15 @@ def unnestable(fields):
     )
 
 
+def attributes(names):
+    """A function giving the tuple of an object's attributes `names` (operator.attrgetter, which reads them in C; a
+    tuple for a single name too)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    return attrgetter(*names)
+
+
 class NewRow(SimpleNamespace):
     """A new row of a model as plain attributes (see new_rows)."""
 
@@ -141,10 +189,12 @@ def new_rows(model):
     computed = [f for f in fields if f.has_default() and callable(f.default)]
     kind = type(f"New{model.__name__}", (NewRow,), {"pk_name": model._meta.pk.attname})
 
-    def make():
-        row = kind(**fixed)
+    def make(**values):
+        """A new row: `values` by attname, the other fields' defaults (a callable default only when not given)."""
+        row = kind(**{**fixed, **values})
         for field in computed:
-            setattr(row, field.attname, field.get_default())
+            if field.attname not in values:
+                setattr(row, field.attname, field.get_default())
         return row
 
     return make
@@ -166,8 +216,8 @@ def insert_objects(model, objs):
             stamp = now if isinstance(field, DateTimeField) else date.today()  # as their pre_save reads the clock
             for obj in objs:
                 setattr(obj, field.attname, stamp)
-    attnames = [field.attname for field in fields]
-    rows = [tuple(getattr(obj, name) for name in attnames) for obj in objs]
+    values = attributes([field.attname for field in fields])
+    rows = [values(obj) for obj in objs]
     keys = insert_rows(model, fields, rows, returning=True)
     for obj, key in zip(objs, keys, strict=True):
         setattr(obj, model._meta.pk.attname, key)

@@ -12,7 +12,7 @@ from django.db.models import ManyToManyField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .bulk import insert_rows
+from .bulk import attributes, insert_rows
 
 CHANGE_TYPES = {"+": _("创建"), "~": _("修改"), "-": _("删除")}
 LINKS_PER_QUERY = 2000  # objects whose many-to-many links one query reads
@@ -137,9 +137,10 @@ def bulk_history(model, objs, *, user, reason="", update=False):
     # row cost as much as the INSERT itself (see kaifaqu/core/bulk.py).
     now = timezone.now()
     history_type = "~" if update else "+"
+    values = attributes([f.attname for f in tracked])
     rows = [
         (
-            *(getattr(obj, f.attname) for f in tracked),
+            *values(obj),
             getattr(obj, "_history_date", now),
             get_change_reason_from_object(obj) or reason,
             history_type,
@@ -163,14 +164,22 @@ def m2m_history_rows(model, history_model, by_object):
         source = m2m_field.m2m_field_name()
         target = m2m_field.m2m_reverse_field_name()
         rows = []
-        ids_of_records = list(by_object)
-        for start in range(0, len(ids_of_records), LINKS_PER_QUERY):
-            ids = ids_of_records[start : start + LINKS_PER_QUERY]
-            links = through.objects.filter(**{f"{source}_id__in": ids})
+        for links in links_of(through, source, sorted(by_object)):
             links = links.values_list("id", f"{source}_id", f"{target}_id")
-            rows += [(link, obj, other, by_object[obj]) for link, obj, other in links]
+            rows += [(link, obj, other, by_object[obj]) for link, obj, other in links if obj in by_object]
         fields = [m2m_history._meta.get_field(name) for name in ("id", source, target, "history")]
         insert_rows(m2m_history, fields, rows)
+
+
+def links_of(through, source, ids):
+    """Querysets of the `through` rows of the objects `ids` (sorted). Keys of one bulk INSERT are about consecutive:
+    then one range query (the caller drops the rows of other objects in it) instead of LINKS_PER_QUERY keys a query,
+    each prepared by Django one by one."""
+    if ids and ids[-1] - ids[0] < 2 * len(ids):
+        yield through.objects.filter(**{f"{source}_id__gte": ids[0], f"{source}_id__lte": ids[-1]})
+        return
+    for start in range(0, len(ids), LINKS_PER_QUERY):
+        yield through.objects.filter(**{f"{source}_id__in": ids[start : start + LINKS_PER_QUERY]})
 
 
 def legacy_bulk_history(model, objs, *, user, reason="", update=False):

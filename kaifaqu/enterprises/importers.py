@@ -1,6 +1,8 @@
 """Enterprise import (企业名录导入) on the core import engine; its columns are also the export's columns."""
 
 import re
+from datetime import date
+from decimal import Decimal
 from functools import cached_property
 
 from django.utils import timezone
@@ -10,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from kaifaqu.core.bulk import insert_objects, insert_rows, new_rows
 from kaifaqu.core.cache import REFERENCE, bump, zone_version
 from kaifaqu.core.history import bulk_history
-from kaifaqu.core.imports.engine import Column, Importer, chunks, register
+from kaifaqu.core.imports.engine import Column, Importer, Result, Row, chunks, match_existing, register, row_errors
 from kaifaqu.core.imports.parsers import CellError, Choice, Date, Lookup, Money, Split, Text, cell_text, normalize_label
 from kaifaqu.core.money import UNIT_FACTORS
 from kaifaqu.zones.importers import zone_table
@@ -39,6 +41,7 @@ PLAIN_FIELDS = {
     "status_changed_on": "status_changed_on",
     "main_products": "main_products",
 }
+DATE_KEYS = ("founded_on", "status_changed_on")  # kept as ISO text in the checked state
 RELATED_FIELDS = {
     "zone": "zone",
     "park": "park",
@@ -279,6 +282,11 @@ class EnterpriseImporter(Importer):
             ),
         ]
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.place_names = {}  # row number → (园区, 包联部门) as typed, for rows that name either
+        self.registrable = {}  # zone id → may the user register firms there (see may_register_in)
+
     # -- validation ----------------------------------------------------------------------------------------------
 
     @cached_property
@@ -298,25 +306,7 @@ class EnterpriseImporter(Importer):
         }
 
     def clean_row(self, row):
-        # 所在园区 is a name within the row's zone: text until here, a park id (or None) from here on.
-        park_name = row.values.get("park")
-        zone = row.values.get("zone")
-        row.values["park"] = None
-        if park_name and zone is not None and "zone" not in row.failed:
-            row.values["park"] = self.parks.get((zone.pk, normalize_label(park_name)))
-            if row.values["park"] is None:
-                row.error("park", _("开发区“%(zone)s”中没有园区“%(park)s”") % {"zone": zone, "park": park_name})
-        # 包联部门 likewise: a department name within the row's zone, then a department id (or None).
-        department_name = row.values.get("service_department")
-        row.values["service_department"] = None
-        if department_name and zone is not None and "zone" not in row.failed:
-            row.values["service_department"] = self.departments.get((zone.pk, normalize_label(department_name)))
-            if row.values["service_department"] is None:
-                row.error(
-                    "service_department",
-                    _("开发区“%(zone)s”中没有部门“%(department)s”，请填写该开发区的部门名称")
-                    % {"zone": zone, "department": department_name},
-                )
+        self.place(row)
         # A blank 状态变更日期 cell next to 迁出/注销 (a missing column is checked against the registered date).
         status = row.values.get("status")
         if (
@@ -327,6 +317,30 @@ class EnterpriseImporter(Importer):
             and not row.values.get("status_changed_on")
         ):
             row.error("status_changed_on", _("迁出或注销的企业须填写状态变更日期"))
+
+    def place(self, row):
+        """园区 and 包联部门 by name within the row's zone (the names as typed are kept for checked_state)."""
+        # 所在园区 is a name within the row's zone: text until here, a park id (or None) from here on.
+        park_name = row.values.get("park")
+        zone = row.values.get("zone")
+        department_name = row.values.get("service_department")
+        if park_name or department_name:
+            self.place_names[row.number] = (park_name, department_name)
+        row.values["park"] = None
+        if park_name and zone is not None and "zone" not in row.failed:
+            row.values["park"] = self.parks.get((zone.pk, normalize_label(park_name)))
+            if row.values["park"] is None:
+                row.error("park", _("开发区“%(zone)s”中没有园区“%(park)s”") % {"zone": zone, "park": park_name})
+        # 包联部门 likewise: a department name within the row's zone, then a department id (or None).
+        row.values["service_department"] = None
+        if department_name and zone is not None and "zone" not in row.failed:
+            row.values["service_department"] = self.departments.get((zone.pk, normalize_label(department_name)))
+            if row.values["service_department"] is None:
+                row.error(
+                    "service_department",
+                    _("开发区“%(zone)s”中没有部门“%(department)s”，请填写该开发区的部门名称")
+                    % {"zone": zone, "department": department_name},
+                )
 
     def load_existing(self, keys):
         found = {}
@@ -344,7 +358,7 @@ class EnterpriseImporter(Importer):
 
     def check_new(self, row):
         zone = row.values.get("zone")
-        if zone is not None and "zone" not in row.failed and not self.user.can_add_in_zone(Enterprise.scope, zone.pk):
+        if zone is not None and "zone" not in row.failed and not self.may_register_in(zone.pk):
             row.error("zone", _("您无权在开发区“%(zone)s”登记企业") % {"zone": zone})
         # The new firm itself is built by commit (new_firm): a preview needs only its status and date.
         values = row.values
@@ -371,6 +385,14 @@ class EnterpriseImporter(Importer):
         self.check_status(row, enterprise.status, enterprise.status_changed_on)
         row.instance = enterprise
 
+    def may_register_in(self, zone_id):
+        """Whether the user may register firms in the zone, asked once per zone (a file's rows share a few zones)."""
+        try:
+            return self.registrable[zone_id]
+        except KeyError:
+            allowed = self.registrable[zone_id] = self.user.can_add_in_zone(Enterprise.scope, zone_id)
+            return allowed
+
     @cached_property
     def default_status(self):
         return Enterprise._meta.get_field("status").get_default()
@@ -380,10 +402,17 @@ class EnterpriseImporter(Importer):
         return new_rows(Enterprise)
 
     def new_firm(self, row):
-        """The new firm of a row as a NewRow (its fields as Enterprise() and assign would set them)."""
-        enterprise = self.new_firm_row()
-        self.assign(enterprise, row, creating=True)
-        return enterprise
+        """The new firm of a row as a NewRow: its fields as Enterprise() and then assign(creating=True) would set
+        them (every column's value, the blank ones' empty value), given at once."""
+        values = row.values
+        fields = {name: values[key] for key, name in PLAIN_FIELDS.items() if key in values}
+        for key, name in RELATED_FIELDS.items():
+            if key in values:
+                value = values[key]
+                fields[f"{name}_id"] = value.pk if isinstance(value, Zone) else value
+        if "former_names" in values:
+            fields["former_names"] = "\n".join(values["former_names"])
+        return self.new_firm_row(**fields)
 
     def check_status(self, row, status, changed_on):
         """The firm's status (as it will be saved) against its 状态变更日期."""
@@ -426,6 +455,65 @@ class EnterpriseImporter(Importer):
             if set(values["tags"]) != current:
                 changed.add("tags")
         return changed
+
+    # -- commit from the preview's rows ----------------------------------------------------------------------------
+
+    def checked_state(self, result):
+        """Each clean row's parsed values (the zone as its id, 园区 and 包联部门 as typed): the commit checks them again
+        against the current data (Importer.checked_state) instead of reading and parsing the file again."""
+        keys = list(result.rows[0].values) if result.rows else []
+        zones = {}
+        rows = []
+        for row in result.rows:
+            values = dict(row.values)
+            zone = values["zone"]
+            zones[zone.pk] = zone.name
+            values["zone"] = zone.pk
+            values["park"], values["service_department"] = self.place_names.get(row.number, (None, None))
+            for key in DATE_KEYS:
+                values[key] = values[key] and values[key].isoformat()
+            capital = values["registered_capital"]
+            values["registered_capital"] = None if capital is None else str(capital)
+            rows.append([row.number, [values[key] for key in keys]])
+        return {
+            "present": sorted(self.present),
+            "headers": self.file_headers,
+            "zones": zones,
+            "keys": keys,
+            "rows": rows,
+        }
+
+    def recheck(self, state):
+        """The preview's rows checked again against the data as it is now: zones, industry and region codes, 园区 and
+        包联部门 by name, the registered firms (a code registered meanwhile, a firm changed or moved meanwhile) and the
+        user's permissions. The file's own checks (formats, in-file duplicates) stand."""
+        self.present, self.file_headers = set(state["present"]), state["headers"]
+        keys = state["keys"]
+        zones = Zone.objects.in_bulk([int(pk) for pk in state["zones"]])
+        codes = {"industry": self.by_key["industry"].parser, "region": self.by_key["region"].parser}
+        rows = []
+        for number, stored in state["rows"]:
+            row = Row(self, number, (), values=dict(zip(keys, stored, strict=True)))
+            values = row.values
+            zone_id = values["zone"]
+            values["zone"] = zones.get(zone_id)
+            if values["zone"] is None:  # deleted meanwhile; JSON keys are text
+                row.error("zone", self.by_key["zone"].parser.unknown % {"value": state["zones"][str(zone_id)]})
+            for key in DATE_KEYS:
+                values[key] = values[key] and date.fromisoformat(values[key])
+            if values["registered_capital"] is not None:
+                values["registered_capital"] = Decimal(values["registered_capital"])
+            for key, lookup in codes.items():
+                code = values[key]
+                found = lookup.table(self).get(code) if code else code
+                if found is None and code:
+                    row.error(key, lookup.unknown % {"value": code})
+                elif isinstance(found, CellError):
+                    row.error(key, found.message)
+            self.clean_row(row)
+            rows.append(row)
+        match_existing(self, rows)
+        return Result(rows=rows, errors=row_errors(self, rows))
 
     # -- commit ----------------------------------------------------------------------------------------------------
 

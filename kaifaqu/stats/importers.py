@@ -348,18 +348,23 @@ class StatsImporter(Importer):
     def check_figures(self, submissions, *, in_file=True):
         """Assignments, the service's checks (locks, negativity, rules against stored figures), the actions.
         `in_file`: also compare the file's own months (a check of the file alone, not repeated at commit)."""
-        submissions = self.check_assigned(submissions)
-        problems, soft = check_submissions(data_set=self.data_set, submissions=submissions)
+        submissions, assigned = self.check_assigned(submissions)
+        # The batch's stored figures, read once for the service's checks and the actions.
+        stored = current_figures({s.firm_id for s in submissions}, {s.period for s in submissions})
+        problems, soft = check_submissions(
+            data_set=self.data_set, submissions=submissions, assigned=assigned, stored=stored
+        )
         self.checked = (problems, soft)  # the commit, in the same transaction, writes on this very check
         for sub, indicator_code, message in problems:
             self.report(sub, indicator_code, message)
         if in_file:
             self.check_cumulative_in_file(submissions)
         self.note_soft(submissions, soft)
-        self.set_actions(submissions)
+        self.set_actions(submissions, stored)
         self.submissions = submissions
 
     def check_assigned(self, submissions):
+        """The submissions of firms assigned the data set for their period, and {period: assigned firm ids}."""
         by_period = defaultdict(set)
         for sub in submissions:
             by_period[sub.period].add(sub.firm_id)
@@ -376,7 +381,7 @@ class StatsImporter(Importer):
             }
             for row in self.problem_rows(sub):
                 row.error(self.firm_column, message)
-        return kept
+        return kept, assigned
 
     def problem_rows(self, sub):
         """The rows a problem of the whole submission (firm, period) is reported on."""
@@ -426,9 +431,9 @@ class StatsImporter(Importer):
     def warn(self, row_number, column, message):
         self.warnings.append({"row": row_number, "column": self.header(column) if column else "", "message": message})
 
-    def set_actions(self, submissions):
-        """create: every figure of the row is new; update: a stored figure changes (a new revision); else unchanged."""
-        stored = current_figures({s.firm_id for s in submissions}, {s.period for s in submissions})
+    def set_actions(self, submissions, stored):
+        """create: every figure of the row is new; update: a stored figure changes (a new revision); else unchanged.
+        `stored`: current_figures of the submissions' firms and periods."""
         self.actions = {}
         for sub in submissions:
             before = stored.get((sub.firm_id, sub.period), {})

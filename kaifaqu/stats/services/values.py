@@ -78,20 +78,24 @@ def current_figures(enterprise_ids, periods, codes=None):
     return table
 
 
-def check_submissions(*, data_set, submissions, now=None):
+def check_submissions(*, data_set, submissions, now=None, assigned=None, stored=None):
     """All hard problems of a batch as (submission, code, message), and the soft breaches per submission.
 
     Cumulative (1—N月) flows are checked from both sides: not below the previous month (the batch's own figure when
     the batch carries that month, else the stored one), and not above the nearest later month of the same year that
-    has a figure (`later_breaches`). Stored figures are read once for the whole batch.
+    has a figure (`later_breaches`). Stored figures are read once for the whole batch. A caller that has read them
+    already, in the same transaction, passes them: `assigned` ({period: assigned firm ids}, at least the batch's) and
+    `stored` (current_figures of the batch's firms and periods).
     """
     indicators = {i.code: i for i in data_set.indicators.all()}
     rules = active_rules(data_set)
     ids = {s.firm_id for s in submissions}
     periods = {s.period for s in submissions}
-    assigned = {p: assigned_enterprise_ids(data_set, p, ids) for p in periods}
+    if assigned is None:
+        assigned = {p: assigned_enterprise_ids(data_set, p, ids) for p in periods}
     earlier = current_figures(ids, {previous_month(p) for p in periods if month_of(p) > 1})
-    stored = current_figures(ids, periods)
+    if stored is None:
+        stored = current_figures(ids, periods)
     in_batch = {(s.firm_id, s.period): s.figures for s in submissions}
     following = later_series(submissions, rules)
     open_cache = {}
