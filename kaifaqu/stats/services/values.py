@@ -306,16 +306,17 @@ def insert_values(rows):
     """
     if not rows:
         return
-    meta, quote = Value._meta, connection.ops.quote_name
+    meta = Value._meta
     if connection.vendor == "postgresql":  # one array a column: psycopg's executemany runs a statement a row
         insert_rows(Value, [meta.get_field(name) for name in INSERTED_FIELDS], rows)
-        return
-    columns = ", ".join(quote(meta.get_field(name).column) for name in INSERTED_FIELDS)
-    marks = ", ".join(["%s"] * len(INSERTED_FIELDS))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 names from the model
-    with connection.cursor() as cursor:
-        for batch in in_batches(rows):
-            cursor.executemany(sql, batch)
+    else:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(meta.get_field(name).column) for name in INSERTED_FIELDS)
+        marks = ", ".join(["%s"] * len(INSERTED_FIELDS))
+        sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 names from the model
+        with connection.cursor() as cursor:
+            for batch in in_batches(rows):
+                cursor.executemany(sql, batch)
     refresh_written({row[:4] for row in rows})  # enterprise, zone, indicator, period
 
 
