@@ -436,9 +436,89 @@ def expected_counts(scope, group, narrowing):
         firms = firms.filter(narrowing.q(prefix=""))
     if not group:
         return {None: firms.count()}
+    if isinstance(group, tuple):  # several groups at once: keyed by a tuple of their keys
+        paths = [GROUPS[g].removeprefix("enterprise__") for g in group]
+        counts = firms.values(*paths).annotate(n=Count("pk", distinct=True)).order_by()
+        return {tuple(row[path] for path in paths): row["n"] for row in counts}
     path = GROUPS[group].removeprefix("enterprise__")
     counts = firms.values(path).annotate(n=Count("pk", distinct=True)).order_by()
     return {row[path]: row["n"] for row in counts}
+
+
+def dashboard_figures(zone_ids, period, indicator_ids, *, narrowing=NO_NARROWING, scope=None, trend_of=None):
+    """The figures of a zone's dashboard in two queries, or None where the summaries do not hold them (narrowed by
+    chain or tag: the caller reads the base rows then).
+
+    One GROUP BY of the summary rows by (indicator, park, division) gives {(indicator_id, park_id, division):
+    Totals} for `period`; parks and divisions partition the firms (None: none), so every card, park and division
+    figure is a sum of these cells (rolled_up). One query of 应报 by (park, division) gives their directory counts.
+    With `trend_of` (an indicator id), the same query also reads that indicator's months of this year and last year
+    (each year in its own directory, as monthly_trend): `trend`, {period: total}."""
+    if not reads_summaries(None, narrowing):
+        return None
+    previous = same_period_last_year(period)
+    year = year_of(period)
+    this_year = Q(period__gte=make_period(year, 1), period__lte=make_period(year, 12))
+    last_year = Q(period__gte=make_period(year - 1, 1), period__lte=make_period(year - 1, 12))
+    wanted = Q(period=period) & in_summary(scope) | Q(period=previous) & in_last_summary(scope)
+    if trend_of is not None:
+        months = (this_year & in_summary(scope)) | (last_year & in_last_summary(scope))
+        wanted |= Q(indicator_id=trend_of) & months
+    rows = summary_rows(zone_ids, sorted(set(indicator_ids) | {trend_of} - {None}), scope).filter(wanted)
+    if narrowing:
+        rows = rows.filter(summary_narrowing_q(narrowing))
+    sums = {  # prefixed: an annotation may not take the name of a column it sums
+        "sum_current": Sum("current"),
+        "sum_firms": Coalesce(Sum("firms"), 0),
+        "sum_comparable": Sum("comparable"),
+        "sum_compared_firms": Coalesce(Sum("compared_firms"), 0),
+        "sum_current_compared": Sum("current_compared"),
+    }
+    cells, trend = {}, {}
+    for row in rows.values("indicator_id", "period", "park_id", "division").annotate(**sums).order_by():
+        if row["indicator_id"] == trend_of and row["sum_current"] is not None:
+            trend[row["period"]] = trend.get(row["period"], Decimal(0)) + row["sum_current"]
+        if row["indicator_id"] not in indicator_ids or row["period"] not in (period, previous):
+            continue
+        figures = cells.setdefault((row["indicator_id"], row["park_id"], row["division"]), Totals())
+        if row["period"] == period:
+            figures.current, figures.firms = row["sum_current"], row["sum_firms"]
+            figures.comparable, figures.compared_firms = row["sum_comparable"], row["sum_compared_firms"]
+            figures.current_compared = row["sum_current_compared"]
+        else:  # last year's rows in last year's directory: the published figure
+            figures.published, figures.published_firms = row["sum_current"], row["sum_firms"]
+    expected = expected_counts(scope, ("park", "division"), narrowing) if scope is not None else {}
+    for (park, division), count in expected.items():
+        for indicator_id in indicator_ids:  # a cell of directory firms of which none reported
+            cells.setdefault((indicator_id, park, division), Totals()).expected = count
+    # the zone's 应报 where expected_counts gives one (0 where the directory holds none of these firms)
+    has_count = scope is not None and bool(scope.directory_zones) and scope.has_directory
+    return Figures(cells, list(indicator_ids), sum(expected.values()) if has_count else None, trend)
+
+
+@dataclass
+class Figures:
+    """dashboard_figures: the (indicator, park, division) cells, the zone's 应报 (None: no directory) and the trend."""
+
+    cells: dict
+    indicator_ids: list
+    expected: int | None
+    trend: dict
+
+    def rolled_up(self, group=None, indicator_id=None):
+        """{(indicator_id, key): Totals} grouped by "park", "division" or nothing (key None): the cells added up,
+        as totals() returns them; with `indicator_id`, of that indicator only (what summarize takes)."""
+        position = {"park": 1, "division": 2}.get(group)
+        parts = {}
+        for cell, figures in self.cells.items():
+            if indicator_id is not None and cell[0] != indicator_id:
+                continue
+            parts.setdefault((cell[0], cell[position] if position else None), []).append(figures)
+        result = {key: added_up(found) for key, found in parts.items()}
+        if group is None:  # the zone's 应报 is a count of its own, given even where no firm reported
+            for indicator_id in self.indicator_ids:
+                result.setdefault((indicator_id, None), Totals()).expected = self.expected
+        return result
 
 
 # -- cells and summaries -------------------------------------------------------------------------------------------
@@ -618,13 +698,14 @@ def scope_of(zone_ids, period, indicator, data_set=None):
     return figure_scope(zone_ids, period, data_set or form_for(indicator))
 
 
-def summarize(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, group_by=None, scope=None):
+def summarize(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, group_by=None, scope=None, grouped=None):
     """The figures of one indicator for one period over `zone_ids`, optionally narrowed and grouped, in `scope`
     (a FigureScope of this period and zones; by default the indicator's form's).
 
     Queries: the scope (2, unless given), the total (2 + 1 for 应报 where there is a directory, or none when the
     groups partition the firms: they add up to it), the zone total when narrowed (the same), the groups (2 + 1) and
-    their labels (1), the price index of value added (1).
+    their labels (1), the price index of value added (1). `grouped`: the groups' totals already read (a dashboard's
+    Figures.rolled_up), for an entitled viewer.
     """
     zone_ids = sorted(set(zone_ids))
     scope = scope or scope_of(zone_ids, period, indicator)
@@ -635,9 +716,8 @@ def summarize(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, gr
     k = min_group_size()
     index = price_index_for(indicator, period)
     common = {"period": period, "indicator_ids": [indicator.pk], "scope": scope, "zone_ids": zone_ids}
-    grouped = {}
-    if group_by:
-        grouped = totals(values, group=group_by, narrowing=narrowing, **common)
+    if grouped is None:
+        grouped = totals(values, group=group_by, narrowing=narrowing, **common) if group_by else {}
     if group_by in PARTITIONS:
         figures = added_up(grouped.values())
     else:
@@ -878,9 +958,9 @@ def firm_rows(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, to
 # -- trend, cards, completeness --------------------------------------------------------------------------------------
 
 
-def monthly_trend(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, scope=None):
+def monthly_trend(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING, scope=None, table=None):
     """This year vs last year, month by month up to December, each year over its own directory (the published
-    figure of each month): one query.
+    figure of each month): one query, or none with `table` ({period: total} already read: Figures.trend).
 
     Returns {"months": [1..12], "this": [...], "last": [...]} with None where nothing (or a suppressed cell).
     """
@@ -906,17 +986,25 @@ def monthly_trend(viewer, *, zone_ids, period, indicator, narrowing=NO_NARROWING
         sums = {"total": Sum("value"), "firms": Count("enterprise_id")}
         if not entitled:
             sums |= {"largest": Max(Abs("value")), "gross": Sum(Abs("value"))}
-    table = {}
-    for row in rows.values("period").annotate(**sums).order_by():
-        row = {name.removesuffix("_"): value for name, value in row.items()}  # the summaries' names taken
-        if entitled or not fails_primary_rules(row["firms"], row["largest"], row["gross"]):
-            table[row["period"]] = row["total"]
+    if table is None:
+        table = trend_table(rows.values("period").annotate(**sums).order_by(), entitled)
     months = list(range(1, 13))
     return {
         "months": months,
         "this": [table.get(make_period(year, m)) for m in months],
         "last": [table.get(make_period(year - 1, m)) for m in months],
     }
+
+
+def trend_table(rows, entitled):
+    """{period: total} of the trend's grouped rows, a month left out where its cell fails the primary rules (for a
+    viewer of published tables)."""
+    table = {}
+    for row in rows:
+        row = {name.removesuffix("_"): value for name, value in row.items()}  # the summaries' names taken
+        if entitled or not fails_primary_rules(row["firms"], row["largest"], row["gross"]):
+            table[row["period"]] = row["total"]
+    return table
 
 
 def fails_primary_rules(firms, largest, gross):
@@ -928,17 +1016,24 @@ def fails_primary_rules(firms, largest, gross):
 
 
 def indicator_cards(
-    viewer, *, zone_ids, period, narrowing=NO_NARROWING, codes=CARD_INDICATORS, scope=None, published=None
+    viewer,
+    *,
+    zone_ids,
+    period,
+    narrowing=NO_NARROWING,
+    codes=CARD_INDICATORS,
+    scope=None,
+    published=None,
+    figures=None,
 ):
     """Key-indicator cards: 1—N月 value and both growths of several indicators in one query (plus the scope's).
     `published`: {indicator pk: (firm_figures, published_tables_of them)} already worked out for a viewer of
-    published tables."""
+    published tables; `figures`: {(indicator pk, None): Totals} already read for an entitled one."""
     indicators = [i for i in reference.active_indicators() if i.code in codes]
     indicators.sort(key=lambda i: codes.index(i.code))
     if scope is None and indicators:
         scope = scope_of(zone_ids, period, indicators[0])
-    figures = {}
-    if viewer.entitled(zone_ids):
+    if figures is None and viewer.entitled(zone_ids):
         figures = totals(
             viewer.values(zone_ids),
             period=period,

@@ -53,16 +53,17 @@ class FirmFigure:
         return self.reported_prior if self.reported_prior is not None else self.stored_prior
 
 
-def firm_figures(values, scope: FigureScope, indicator, narrowing=None):
-    """Every firm behind a zone's figure: its figure, bases and directory membership (four queries).
+def firm_figures(values, scope: FigureScope, indicator, narrowing=None, *, chains=True):
+    """Every firm behind a zone's figure: its figure, bases and directory membership (three queries; two without
+    `chains`, the firms' industry chains, which the 口径差 table does not use).
 
     `values` are the viewer's current values of the scope's zones; the firms listed are this period's reporters in
     scope, last year's published firms and this year's directory firms of those zones."""
-    return firm_figures_of(values, scope, [indicator], narrowing)[indicator.pk]
+    return firm_figures_of(values, scope, [indicator], narrowing, chains=chains)[indicator.pk]
 
 
-def firm_figures_of(values, scope: FigureScope, indicators, narrowing=None):
-    """firm_figures of several indicators in one scope, {indicator pk: [FirmFigure]}: still four queries in all (the
+def firm_figures_of(values, scope: FigureScope, indicators, narrowing=None, *, chains=True):
+    """firm_figures of several indicators in one scope, {indicator pk: [FirmFigure]}: still three queries in all (the
     published tables of a dashboard's six cards read once, not six times)."""
     period, previous = scope.period, same_period_last_year(scope.period)
     ids = [indicator.pk for indicator in indicators]
@@ -79,22 +80,32 @@ def firm_figures_of(values, scope: FigureScope, indicators, narrowing=None):
 
     from .aggregation import with_prior  # the one LEFT JOIN to a year before
 
-    now = with_prior(rows.filter(scope.current_q(), period=period), period)
-    for indicator_id, enterprise_id, value, reported, stored, stored_zone, zone_id in now.values_list(
-        "indicator_id", "enterprise_id", "value", "reported_prior", "prior__value", "prior__zone_id", "zone_id"
+    # this period's rows in scope with their priors and last year's published rows, in one query: the join names
+    # this period, so last year's rows join nothing
+    both = (Q(period=period) & scope.current_q()) | (Q(period=previous) & scope.published_q())
+    read = with_prior(rows.filter(both), period, rows_of=period)
+    for indicator_id, enterprise_id, row_period, value, reported, stored, stored_zone, zone_id in read.values_list(
+        "indicator_id",
+        "enterprise_id",
+        "period",
+        "value",
+        "reported_prior",
+        "prior__value",
+        "prior__zone_id",
+        "zone_id",
     ):
         item = firm(indicator_id, enterprise_id)
+        if row_period != period:
+            item.last_year = value
+            continue
         item.current, item.reported_prior, item.stored_prior = value, reported, stored
         item.prior_elsewhere = stored is not None and stored_zone != zone_id
-    last_year = rows.filter(scope.published_q(), period=previous)
-    for indicator_id, enterprise_id, value in last_year.values_list("indicator_id", "enterprise_id", "value"):
-        firm(indicator_id, enterprise_id).last_year = value
     expected = None
     if scope.categories:
         expected = Enterprise.objects.filter(scope.firms_q)
         if narrowing:
             expected = expected.filter(narrowing.q(prefix=""))
-    described = describe({pk for by_firm in figures.values() for pk in by_firm}, scope, expected)
+    described = describe({pk for by_firm in figures.values() for pk in by_firm}, scope, expected, chains=chains)
     result = {}
     for indicator_id, by_firm in figures.items():
         for enterprise_id, about in described.items():
@@ -107,10 +118,10 @@ def firm_figures_of(values, scope: FigureScope, indicators, narrowing=None):
     return result
 
 
-def describe(firm_ids, scope, expected=None):
+def describe(firm_ids, scope, expected=None, *, chains=True):
     """{enterprise id: name, park, division, chains, directory membership, and whether it is one of `expected`} for
     `firm_ids` and the `expected` firms (this year's directory, a queryset): two queries — the firms with their
-    directory years, and their chains."""
+    directory years, and their chains (not read without `chains`: chain_ids left empty)."""
     wanted = Q(pk__in=list(firm_ids))
     records = Enterprise.objects.annotate(division=F("industry__division"))
     if expected is not None:
@@ -124,13 +135,16 @@ def describe(firm_ids, scope, expected=None):
             in_last_directory=Exists(statuses.filter(year=scope.year - 1)),
         )
     described = {}
-    for record in records.filter(wanted).only("pk", "name", "park_id", "zone_id").prefetch_related("chains"):
+    records = records.filter(wanted).only("pk", "name", "park_id", "zone_id")
+    if chains:
+        records = records.prefetch_related("chains")
+    for record in records:
         described[record.pk] = {
             "expected": bool(getattr(record, "is_expected", False)),
             "name": record.name,
             "park_id": record.park_id,
             "division": record.division,
-            "chain_ids": frozenset(chain.pk for chain in record.chains.all()),
+            "chain_ids": frozenset(chain.pk for chain in record.chains.all()) if chains else frozenset(),
             "moved_out": record.zone_id not in scope.zone_ids,
             "in_directory": bool(getattr(record, "in_directory", False)),
             "in_last_directory": bool(getattr(record, "in_last_directory", False)),

@@ -15,7 +15,20 @@ from stdnum.cn import uscc
 
 from kaifaqu.core.tests.html_tables import assert_one_unit_per_money_column, tables
 from kaifaqu.enterprises.models import Enterprise, Tag
+from kaifaqu.stats.aggregation import (
+    CARD_INDICATORS,
+    NO_NARROWING,
+    Narrowing,
+    StatsViewer,
+    Totals,
+    dashboard_figures,
+    monthly_trend,
+    scope_of,
+    totals,
+)
 from kaifaqu.stats.models import EnterpriseYearStatus, Indicator, Target, Value
+from kaifaqu.stats.reference import active_indicators
+from kaifaqu.stats.summaries import rebuild_summaries
 from kaifaqu.stats.thresholds import check_status, threshold_for
 from kaifaqu.zones.models import IndustryChain, Park
 
@@ -232,9 +245,11 @@ def test_query_count_does_not_grow_with_firms(world, personas, client_for, view,
 
 # The dashboard as each persona loads it, reference lists cached (kaifaqu.stats.reference), counted query by query:
 #   session, user, memberships (3); the viewer's zones (1, not for a firm's user); data versions (1); scope (1);
-#   entitled: by park, by division, cards — figures 2 + 应报 1 each (9), trend, 应报/已报, top 10 (3), 口径差 (4);
-#   published tables: the firm figures of all six cards at once (4), trend (1).
-DASHBOARD_QUERIES = {"leader_a": 19, "zone_admin_a": 19, "region_viewer": 20, "firm_1_user": 10}
+#   entitled: the summary rows of the cards, parks, divisions and trend in one GROUP BY, 应报 by (park, division)
+#   (aggregation.dashboard_figures: 2), 应报/已报, top 10 (2), 口径差 (2: figures of both years, the firms);
+#   a region viewer also the region's name (1);
+#   published tables: the firm figures of all six cards at once (3), trend (1).
+DASHBOARD_QUERIES = {"leader_a": 12, "zone_admin_a": 12, "region_viewer": 13, "firm_1_user": 9}
 
 
 @pytest.mark.parametrize("persona", sorted(DASHBOARD_QUERIES))
@@ -396,3 +411,40 @@ def test_nav_has_the_dashboard_for_business_roles(world, personas, client_for):
     assert f'href="{home}"' not in page
     assert client_for(personas["leader_a"]).get(home).status_code == 302  # one zone: straight to its dashboard
     assert client_for(personas["region_viewer"]).get(home).status_code == 200
+
+
+@pytest.mark.parametrize("narrowed", [False, True])
+def test_the_dashboard_figures_are_the_totals_rolled_up(world, personas, figures, narrowed):
+    """The one summary query of the dashboard (aggregation.dashboard_figures), rolled up by park, by division and in
+    all, gives what totals() gives for each grouping, and the trend what monthly_trend reads."""
+    add_firms(world, 12)
+    rebuild_summaries([world["zone_a"].pk])  # add_firms writes in bulk, past the summaries' signals
+    viewer = StatsViewer(personas["leader_a"])
+    zone_ids = [world["zone_a"].pk]
+    shown = [i for i in active_indicators() if i.code in CARD_INDICATORS]
+    ids = [i.pk for i in shown]
+    revenue = Indicator.objects.get(code="main_revenue")
+    scope = scope_of(zone_ids, P, revenue)
+    narrowing = Narrowing(outside_parks=True) if narrowed else NO_NARROWING  # where add_firms's directory is
+    read = dashboard_figures(zone_ids, P, ids, narrowing=narrowing, scope=scope, trend_of=revenue.pk)
+    values = viewer.values(zone_ids)
+    common = {"period": P, "indicator_ids": ids, "narrowing": narrowing, "scope": scope, "zone_ids": zone_ids}
+    for group in (None, "park", "division"):
+        rolled, direct = read.rolled_up(group), totals(values, group=group, **common)
+        assert any(t.current for t in direct.values())
+        for key in set(rolled) | set(direct):
+            assert rolled.get(key, Totals()) == direct.get(key, Totals()), (group, key)
+    trend = monthly_trend(viewer, zone_ids=zone_ids, period=P, indicator=revenue, narrowing=narrowing, scope=scope)
+    assert (
+        monthly_trend(
+            viewer, zone_ids=zone_ids, period=P, indicator=revenue, narrowing=narrowing, scope=scope, table=read.trend
+        )
+        == trend
+    )
+    assert None not in (trend["this"][1], trend["last"][1])  # February, both years
+
+
+def test_the_dashboard_reads_base_rows_when_narrowed_by_chain(world):
+    chain = IndustryChain.objects.create(zone=world["zone_a"], name="看板产业链")
+    narrowing = Narrowing(chain_id=chain.pk)
+    assert dashboard_figures([world["zone_a"].pk], P, [1], narrowing=narrowing) is None

@@ -37,6 +37,7 @@ from ..aggregation import (
     StatsViewer,
     Totals,
     completeness_counts,
+    dashboard_figures,
     firm_rows,
     headline_indicator,
     headline_table,
@@ -142,9 +143,17 @@ def dashboard_data(viewer, zone, period, indicator, narrowing):
     scope = scope_of(zone_ids, period, indicator)
     common = {"zone_ids": zone_ids, "period": period, "narrowing": narrowing, "scope": scope}
     published = None
+    read = {}  # what the page's figures are rolled up from, when the summaries hold them
     if entitled:
-        by_park = summarize(viewer, indicator=indicator, group_by="park", **common)
-        by_industry = summarize(viewer, indicator=indicator, group_by="division", **common)
+        cards = [i.pk for i in active_indicators() if i.code in CARD_INDICATORS or i.pk == indicator.pk]
+        figures = dashboard_figures(zone_ids, period, cards, narrowing=narrowing, scope=scope, trend_of=indicator.pk)
+        if figures is not None:
+            read = {group: figures.rolled_up(group, indicator.pk) for group in ("park", "division")}
+            read |= {"cards": figures.rolled_up(), "trend": figures.trend}
+        by_park = summarize(viewer, indicator=indicator, group_by="park", grouped=read.get("park"), **common)
+        by_industry = summarize(
+            viewer, indicator=indicator, group_by="division", grouped=read.get("division"), **common
+        )
     else:  # published tables: each indicator's firm figures read and its suppression decided once for the page
         shown = [i for i in active_indicators() if i.code in CARD_INDICATORS or i.pk == indicator.pk]
         figures = firm_figures_of(viewer.values(zone_ids), scope, shown)
@@ -156,11 +165,11 @@ def dashboard_data(viewer, zone, period, indicator, narrowing):
     data = {
         "entitled": entitled,
         "scope": scope,
-        "cards": indicator_cards(viewer, published=published, **common),
+        "cards": indicator_cards(viewer, published=published, figures=read.get("cards"), **common),
         "summary": by_park,
         "by_park": by_park.groups,
         "by_industry": by_industry.groups,
-        "trend": monthly_trend(viewer, indicator=indicator, **common),
+        "trend": monthly_trend(viewer, indicator=indicator, table=read.get("trend"), **common),
         "completeness": completeness_counts(viewer, zone_ids=zone_ids, period=period, narrowing=narrowing)
         if entitled
         else None,
@@ -186,7 +195,7 @@ def align_trend(trend, period, total):
 
 def scope_reconciliation(viewer, zone_ids, scope, indicator, narrowing):
     """The 口径差 table (entitled viewers): why the comparable base differs from last year's published figure."""
-    table = reconcile(firm_figures(viewer.values(zone_ids), scope, indicator, narrowing))
+    table = reconcile(firm_figures(viewer.values(zone_ids), scope, indicator, narrowing, chains=False))
     table.summary = explain(table)
     return table
 
