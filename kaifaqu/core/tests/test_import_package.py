@@ -114,7 +114,7 @@ def test_money_in_the_unit_a_column_a_header_or_a_default_names():
     assert HeaderMoney().parse("0.5", row) == Decimal(5000)
     assert header_unit("营业收入（千元）") == "千元" and header_unit("营业收入(元)") == "元"
     assert header_unit("营业收入") is None
-    row.failed.add("unit")
+    row.error("unit", "计量单位无法识别")  # as the unit column reports it
     assert Money(unit_key="unit").parse("1", row) is None  # the unit's cell carries the error
 
 
