@@ -289,3 +289,39 @@ def test_period_labels_and_month_axes_in_both_languages():
             "Mar 2025",
         )
         assert month_names() == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def render(text, **context):
+    return Template("{% load core_tags %}" + text).render(Context(context))
+
+
+def test_figure_or_dash_takes_the_unit_given_else_the_pages_else_its_indicators():
+    class Indicator:
+        unit = "人"
+
+    assert render("{% figure_or_dash v %}", v=Decimal("1234.5")) == "1,234.50"
+    assert render("{% figure_or_dash v unit='家' %}", v=Decimal("1234")) == "1,234"
+    assert render("{% figure_or_dash v %}", v=Decimal("12"), indicator=Indicator()) == "12"
+    assert render("{% figure_or_dash v %}", v=Decimal("12"), unit="万元", indicator=Indicator()) == "12.00"
+
+
+def test_figure_or_dash_shows_a_dash_with_the_reason_escaped():
+    assert render("{% figure_or_dash v %}", v=None) == '<span class="text-muted">—</span>'
+    shown = render("{% figure_or_dash v reason=r %}", v=None, r='少于3家 <"保密">')
+    assert shown == '<span class="text-muted" title="少于3家 &lt;&quot;保密&quot;&gt;">—</span>'
+    assert render("{% figure_or_dash v %}", v=None, reason="页面的原因") == (
+        '<span class="text-muted" title="页面的原因">—</span>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("growth", "shown"),
+    [
+        (None, '<span class="text-muted">—</span>'),
+        (Decimal("0"), '<span class="text-danger">+0%</span>'),
+        (Decimal("6.77"), '<span class="text-danger">+6.77%</span>'),
+        (Decimal("-0.01"), '<span class="text-success">-0.01%</span>'),
+    ],
+)
+def test_growth_badge_is_red_up_and_green_down(growth, shown):
+    assert render("{% growth_badge g %}", g=growth) == shown
