@@ -36,6 +36,7 @@ from .models import EnterpriseYearStatus, FigureSummary, Value
 # The measures of a summary row, in the order of the INSERT (each as aggregation.comparable_sums and the disclosure
 # rules compute them over base rows).
 MEASURES = ("current", "firms", "comparable", "compared_firms", "current_compared", "gross", "largest")
+SUMMARY_LOCK = 20261207  # the first key of the advisory locks of summary refreshes (the second is the zone)
 KEYS = ("zone_id", "indicator_id", "period", "park_id", "section", "division", "directory")
 
 
@@ -77,10 +78,22 @@ def summary_select(where, connection):
     """  # noqa: S608 names from the models, categories from the choices; values are parameters
 
 
-def insert_summaries(where, params, using=DEFAULT_DB_ALIAS):
-    """Recompute: DELETE the summary rows matching `where` and INSERT them again from the values (SQL on the alias
-    v of the values, whose columns zone_id, indicator_id and period the summary table has too)."""
+def lock_zones(zone_ids, connection):
+    """Serialise refreshes of the same zones until the transaction ends. Without it, two firms of a zone submitting
+    at once on PostgreSQL (READ COMMITTED) both DELETE, the second cannot see the first's INSERT, and the zone's rows
+    are counted twice. Zones in order, so two refreshes never wait on each other. SQLite needs nothing: one writer at
+    a time (transactions begin IMMEDIATE)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for zone_id in sorted(set(zone_ids)):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SUMMARY_LOCK, zone_id])
+
+
+def insert_summaries(where, params, zone_ids, using=DEFAULT_DB_ALIAS):
+    """Recompute: DELETE the summary rows matching `where` (within `zone_ids`) and INSERT them again from the values
+    (SQL on the alias v of the values, whose columns zone_id, indicator_id and period the summary table has too)."""
     connection = connections[using]
+    lock_zones(zone_ids, connection)
     quote = connection.ops.quote_name
     table = quote(FigureSummary._meta.db_table)
     columns = ", ".join(quote(FigureSummary._meta.get_field(name.removesuffix("_id")).column) for name in KEYS)
@@ -118,7 +131,7 @@ def refresh_summaries(zone_ids, periods, indicator_ids=None):
         where += f" AND v.indicator_id IN ({placeholders(indicator_ids)})"
         params += indicator_ids
     with transaction.atomic():
-        insert_summaries(where, params)
+        insert_summaries(where, params, zone_ids)
 
 
 @contextmanager
@@ -194,7 +207,7 @@ def rebuild_summaries(zone_ids=None, using=DEFAULT_DB_ALIAS):
     zone_ids = sorted(set(zone_ids))
     for zone_id in zone_ids:
         with transaction.atomic(using=using):
-            insert_summaries("v.zone_id = %s", [zone_id], using)
+            insert_summaries("v.zone_id = %s", [zone_id], [zone_id], using)
     return len(zone_ids)
 
 
