@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaifaqu.core.bulk import insert_objects, insert_rows, new_rows
-from kaifaqu.core.cache import REFERENCE, bump, zone_version
+from kaifaqu.core.cache import bump, zone_version
 from kaifaqu.core.history import bulk_history
 from kaifaqu.core.imports.engine import Column, Importer, Result, Row, chunks, match_existing, register, row_errors
 from kaifaqu.core.imports.parsers import CellError, Choice, Date, Lookup, Money, Split, Text, cell_text, normalize_label
@@ -549,9 +549,10 @@ class EnterpriseImporter(Importer):
         insert_rows(through, [through._meta.get_field("enterprise"), through._meta.get_field("tag")], links)
         bulk_history(Enterprise, new, user=self.user, reason=reason)
         bulk_history(Enterprise, changed_objects, user=self.user, reason=reason, update=True)
-        # bulk writes send no signals: the zones' cached filter lists (industries, tags present) and the tag list
+        # bulk writes send no signals: the zones' cached filter lists (industries, tags present). Not REFERENCE: no
+        # cached list depends on the firms beyond their zone's, and it would rebuild every indicator and industry list.
         zone_ids = {row.instance.zone_id for row in creates + updates}
-        bump(REFERENCE, *(zone_version(zone_id) for zone_id in sorted(zone_ids)))
+        bump(*(zone_version(zone_id) for zone_id in sorted(zone_ids)))
         return {"created": len(new), "updated": len(changed_objects), "tags_created": tags_created}
 
     def ensure_tags(self, names):
