@@ -46,7 +46,7 @@ from kaifaqu.zones.models import Zone
 from . import reference
 from .aggregation_math import competition_ranks, is_suppressed, real_growth_pct, secondary_suppression
 from .choices import StatsCategoryChoices
-from .models import DataSetAssignment, FigureSummary, Indicator, PriceIndex, Target, Value
+from .models import DataSetAssignment, FigureSummary, Indicator, Target, Value
 from .periods import closed_period_of
 from .published import FirmFigures as PublishedFigures
 from .published import published_tables
@@ -1179,10 +1179,7 @@ def headline_table(viewer, *, zone_id, period, codes=None, scope=None):
         t.indicator_id: t.value
         for t in Target.objects.filter(zone_id=zone_id, year=year_of(period)).only("indicator_id", "value")
     }
-    indicators = Indicator.objects.filter(is_active=True)
-    if codes:
-        indicators = indicators.filter(Q(code__in=codes) | Q(pk__in=list(targets)))
-    indicators = list(indicators)
+    indicators = [i for i in reference.active_indicators() if not codes or i.code in codes or i.pk in targets]
     if scope is None and indicators:
         scope = scope_of([zone_id], period, indicators[0])
     figures = totals(
@@ -1192,7 +1189,7 @@ def headline_table(viewer, *, zone_id, period, codes=None, scope=None):
         scope=scope,
         zone_ids=[zone_id],
     )
-    index_value = PriceIndex.objects.filter(period=period).values_list("index", flat=True).first()
+    index_value = reference.price_index(period)
     entitled = viewer.entitled([zone_id])
     rows = []
     for indicator in indicators:
