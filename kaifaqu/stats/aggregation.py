@@ -1144,16 +1144,21 @@ def rank_zones(viewer, *, zone_ids, period, indicator, order="value", narrowing=
     return rows
 
 
+def closed_latest_period(viewer, zone_ids, indicator, today=None):
+    """The latest period with figures of `indicator` in the zones, but never one still being reported (after the
+    indicator's last closed period): a half-reported month would read as a fall."""
+    latest = latest_period(viewer, zone_ids, indicator)
+    until = closed_period_of(indicator, today) if latest is not None else None
+    return min(latest, until) if until is not None else latest
+
+
 def zone_headlines(viewer, indicator=None, today=None):
     """(indicator, period, [RankRow]): the zones whose figures the viewer reads in full, ranked on the headline
     indicator at the latest period any of them has, but not after the indicator's last closed period (a month still
     being reported would read as a fall) — the region viewer's overview (a bounded number of queries)."""
     zone_ids = sorted(viewer.entitled_zone_ids)
     indicator = indicator or headline_indicator()
-    period = latest_period(viewer, zone_ids, indicator) if zone_ids and indicator else None
-    until = closed_period_of(indicator, today) if period is not None else None
-    if until is not None:
-        period = min(period, until)
+    period = closed_latest_period(viewer, zone_ids, indicator, today) if zone_ids and indicator else None
     if period is None:
         return indicator, None, []
     return indicator, period, rank_zones(viewer, zone_ids=zone_ids, period=period, indicator=indicator)

@@ -17,8 +17,10 @@ from kaifaqu.core.periods import (
     year_of,
 )
 from kaifaqu.core.views import url_with_query as url
+from kaifaqu.stats import reference
 from kaifaqu.stats.aggregation import (
     StatsViewer,
+    closed_latest_period,
     headline_table,
     latest_period,
     make_cell,
@@ -33,7 +35,6 @@ from kaifaqu.stats.aggregation_math import competition_ranks
 from kaifaqu.stats.choices import FlagStatusChoices
 from kaifaqu.stats.models import DataSet, DataSetAssignment, Indicator, ValidationFlag, Value
 from kaifaqu.stats.periods import (
-    closed_period_of,
     due_date,
     last_closed_period,
     latest_due_period,
@@ -86,10 +87,10 @@ def zone_figures(user, zone, today):
 def headline_period(viewer, zone_ids, today):
     """The latest period with figures, but never one still being reported: a half-reported month would read as a
     fall. The monthly form of the headline indicator says which periods are closed."""
-    latest = latest_period(viewer, zone_ids)
-    indicator = Indicator.objects.filter(code=HEADLINE_CODES[0]).first()
-    until = closed_period_of(indicator, today) if indicator else None
-    return min(latest, until) if latest is not None and until is not None else latest
+    indicator = reference.active_indicator(HEADLINE_CODES[0])
+    if indicator is None:
+        return latest_period(viewer, zone_ids)
+    return closed_latest_period(viewer, zone_ids, indicator, today)
 
 
 class PeerFigures:
