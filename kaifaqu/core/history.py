@@ -8,6 +8,7 @@ and the names behind changed foreign keys in one query per related model.
 from collections import defaultdict
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import ManyToManyField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -132,7 +133,8 @@ def bulk_history(model, objs, *, user, reason="", update=False):
         history_model._meta.get_field(name) for name in HISTORY_FIELDS
     ]
     if {f.name for f in history_model._meta.concrete_fields} != {f.name for f in fields} | {"history_id"}:
-        return legacy_bulk_history(model, objs, user=user, reason=reason, update=update)
+        # No history model of ours adds fields of its own; one that does needs its values here, not silent blanks.
+        raise ImproperlyConfigured(f"bulk_history: {history_model.__name__} has fields beyond the tracked ones")
     # The rows simple-history's bulk_history_create would build as model instances, as plain tuples: an instance a
     # row cost as much as the INSERT itself (see kaifaqu/core/bulk.py).
     now = timezone.now()
@@ -180,18 +182,6 @@ def links_of(through, source, ids):
         return
     for start in range(0, len(ids), LINKS_PER_QUERY):
         yield through.objects.filter(**{f"{source}_id__in": ids[start : start + LINKS_PER_QUERY]})
-
-
-def legacy_bulk_history(model, objs, *, user, reason="", update=False):
-    """simple-history's own bulk_history_create, for a history model with fields of its own beyond the tracked ones."""
-    records = model.history.bulk_history_create(
-        objs, update=update, default_user=user, default_change_reason=reason, batch_size=500
-    )
-    if not records or records[0].pk is None:
-        return {}
-    by_object = {record.id: record.pk for record in records}
-    m2m_history_rows(model, model.history.model, by_object)
-    return by_object
 
 
 def _m2m_history_model(model, m2m_field):
