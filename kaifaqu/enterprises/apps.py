@@ -24,9 +24,10 @@ class EnterprisesConfig(AppConfig):
                 return
             if isinstance(instance, Enterprise):
                 bump(zone_version(instance.zone_id))
-            else:  # from the tag's or chain's side: every zone of the firms named
+            else:  # from the tag's side: every zone of the firms named
                 zone_ids = Enterprise.objects.filter(pk__in=pk_set or ()).values_list("zone_id", flat=True)
                 bump(*(zone_version(zone_id) for zone_id in set(zone_ids)))
 
-        for through in (Enterprise.tags.through, Enterprise.chains.through):
-            m2m_changed.connect(links_changed, sender=through, weak=False, dispatch_uid=f"kaifaqu.cache.{through}")
+        # Tags only: a zone's chain list is the zone's chains, whichever firms are linked to them.
+        through = Enterprise.tags.through
+        m2m_changed.connect(links_changed, sender=through, weak=False, dispatch_uid=f"kaifaqu.cache.{through}")
